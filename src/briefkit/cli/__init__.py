@@ -1,0 +1,1 @@
+"""Command-line interface: typer commands that parse options, call the library and print."""

@@ -1,0 +1,122 @@
+"""Run profiles: TOML files loaded into pydantic models that reject unknown keys.
+
+Every field has a built-in default, so a profile only lists what it changes. CLI flags
+override a loaded profile through :meth:`Settings.with_overrides`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import BadInput
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CorpusSettings(_Strict):
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
+    chunk_tokens: int = Field(200, ge=16, description="Token budget of a chunk (embedder tokenizer).")
+    overlap_tokens: int = Field(40, ge=0, description="Tokens of trailing sentences repeated in the next chunk.")
+    near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard for near-duplicates.")
+    min_chars: int = Field(40, ge=1, description="Documents shorter than this after cleaning are refused.")
+
+
+class IndexSettings(_Strict):
+    embedder: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(64, ge=1)
+    kind: Literal["auto", "flat", "ivf"] = "auto"
+    ivf_min_vectors: int = Field(50_000, ge=1000, description="`auto` switches to IVF at this many chunks.")
+    nprobe: int = Field(16, ge=1)
+    device: str | None = None
+
+
+class RetrievalSettings(_Strict):
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = Field(8, ge=1, le=200)
+    candidates: int = Field(50, ge=1, description="Hits taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1)
+    mmr: bool = False
+    mmr_lambda: float = Field(0.7, ge=0, le=1)
+
+
+class GenerationSettings(_Strict):
+    model: str = "auto"
+    backend: str = "transformers"
+    device: str = "auto"
+    dtype: str = "auto"
+    threads: int | None = None
+    max_new_tokens: int = Field(256, ge=1)
+    temperature: float = Field(0.0, ge=0)
+    seed: int = 0
+    cache: bool = True
+
+
+class SummariseSettings(_Strict):
+    strategy: Literal["auto", "stuff", "map-reduce", "extractive"] = "auto"
+    k: int = Field(8, ge=1, le=100)
+    context_tokens: int = Field(1536, ge=256, description="Prompt budget for passages in one call.")
+    min_support: float = Field(0.45, ge=0, le=1, description="Cosine below which a bullet is unsupported.")
+    min_relevance: float = Field(0.2, ge=-1, le=1, description="Dense score below which a passage is off-topic.")
+    max_bullets: int = Field(6, ge=1)
+
+
+class AskSettings(_Strict):
+    k: int = Field(5, ge=1, le=50)
+    min_relevance: float = Field(0.3, ge=-1, le=1)
+    max_question_chars: int = Field(1000, ge=10)
+
+
+class Settings(_Strict):
+    home: Path | None = None
+    corpus: CorpusSettings = CorpusSettings()
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    generation: GenerationSettings = GenerationSettings()
+    summarise: SummariseSettings = SummariseSettings()
+    ask: AskSettings = AskSettings()
+
+    def resolved_home(self) -> Path:
+        """``home`` if set, else ``$BRIEFKIT_HOME``, else ``./.briefkit``."""
+        if self.home is not None:
+            return Path(self.home)
+        return Path(os.environ.get("BRIEFKIT_HOME", ".briefkit"))
+
+    def with_overrides(self, **sections: dict[str, Any]) -> "Settings":
+        """A copy with ``section={field: value}`` overrides; ``None`` values are ignored."""
+        data = self.model_dump()
+        for section, values in sections.items():
+            if section == "home":
+                if values is not None:
+                    data["home"] = values
+                continue
+            data[section].update({k: v for k, v in values.items() if v is not None})
+        return _validate(data, "command-line options")
+
+
+def _validate(data: dict[str, Any], origin: str) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"{origin}: {where}: {first['msg']}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load a TOML profile (or the built-in defaults when ``path`` is None)."""
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"config file {path} is not valid TOML: {exc}") from None
+    return _validate(data, f"config {path}")

@@ -1,0 +1,1 @@
+"""Corpus: read files, clean, deduplicate, chunk and store articles."""

@@ -1,0 +1,104 @@
+"""Cleaning of article text: site boilerplate out, repeated paragraphs once, whitespace tidy.
+
+Works on paragraphs (non-empty lines). It removes lines that match known boilerplate
+phrases (newsletter forms, "Read more", tool ads), drops everything after a teaser
+section heading such as "Similar Blogs", removes runs of short menu-like lines and
+the blurbs they frame, and keeps only the first copy of any repeated paragraph, which
+also collapses an article body that a scrape repeated. It does not judge content.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .readers import normalise_date
+
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:read more|learn more.*|featured tools?|promote your tool|copy embed code|share( this)?( article)?"
+    r"|advertisement|sponsored|subscribe( now)?|sign up.*newsletter.*|thank you! your submission has been received!?"
+    r"|oops! something went wrong.*|join [\d,.]+\+? .*(?:updates|newsletter|subscribers).*"
+    r"|click here.*|cookie.*|accept( all)? cookies|follow us.*|[|#•·\-–—]+)$",
+    re.IGNORECASE,
+)
+_TEASER_HEADING = re.compile(
+    r"^(?:similar blogs|related (?:posts|articles|stories|coverage)|you may also like|more from .*|recommended( for you)?)$",
+    re.IGNORECASE,
+)
+_KEY_VALUE = re.compile(r"^[A-Z][\w ]{1,20}: \S")
+_SENTENCE_END = re.compile(r"[.!?:;)\"”’]$")
+
+
+def _is_menu_line(line: str) -> bool:
+    """Short lines without sentence punctuation: labels, prices, tags, menu items.
+
+    Dates and ``Key: value`` lines (``Source: Reuters``, ``Date: March 3, 2026``) are metadata, kept.
+    """
+    if _SENTENCE_END.search(line) or _KEY_VALUE.match(line) or normalise_date(line):
+        return False
+    return len(line.split()) <= 4
+
+
+def _norm_key(paragraph: str) -> str:
+    return re.sub(r"\W+", " ", paragraph.casefold()).strip()
+
+
+def clean_text(text: str) -> str:
+    """Return the cleaned article text (paragraphs separated by blank lines)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
+    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+
+    kept: list[str] = []
+    for line in lines:
+        if _TEASER_HEADING.match(line):
+            break
+        if _BOILERPLATE_LINE.match(line):
+            kept.append("")  # a boundary: boilerplate splits menu runs
+            continue
+        kept.append(line)
+
+    kept = _drop_menu_runs(kept)
+
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in kept:
+        key = _norm_key(line)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append(line)
+    return "\n\n".join(out)
+
+
+def _drop_menu_runs(lines: list[str]) -> list[str]:
+    """Drop runs of two or more menu-like or boilerplate lines, and a lone line framed by two runs.
+
+    Empty strings in ``lines`` mark removed boilerplate lines; they count toward a run.
+    """
+    n = len(lines)
+    menu = [bool(ln) and _is_menu_line(ln) for ln in lines]
+    blank = [not ln for ln in lines]
+    drop = [False] * n
+    i = 0
+    runs: list[tuple[int, int]] = []
+    while i < n:
+        if menu[i] or blank[i]:
+            j = i
+            count = 0
+            while j < n and (menu[j] or blank[j]):
+                count += 1
+                j += 1
+            if count >= 2:
+                runs.append((i, j))
+                for t in range(i, j):
+                    drop[t] = True
+            i = j
+        else:
+            i += 1
+    for (a_start, a_end), (b_start, _) in zip(runs, runs[1:]):
+        between = [t for t in range(a_end, b_start) if lines[t]]
+        if len(between) == 1:
+            drop[between[0]] = True
+    return [ln for ln, d in zip(lines, drop) if not d and ln]

@@ -1,0 +1,120 @@
+"""Ingest: files → read → clean → deduplicate → chunk → store, then sync the index.
+
+Every document is stored in its own transaction and the index is synced from the store
+at the end, so an ingest killed at any point is completed by the next one. Failures are
+collected per file (or per JSONL line) and never stop the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import CorpusSettings
+from .chunk import TokenCounter, chunk_text
+from .clean import clean_text
+from .dedup import NearDuplicateIndex, content_hash, minhash_signature
+from .readers import RawArticle, iter_files, read_file
+from .store import Document, Store
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    replaced: int = 0
+    skipped_duplicates: int = 0
+    duplicates: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    read: int = 0
+    documents: int = 0
+    chunks: int = 0
+    new_chunks: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added,
+            "replaced": self.replaced,
+            "skipped_duplicates": self.skipped_duplicates,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "documents": self.documents,
+            "chunks": self.chunks,
+        }
+
+
+def ingest_articles(
+    store: Store,
+    paths: list[Path],
+    settings: CorpusSettings,
+    count_tokens: TokenCounter,
+    progress: bool = False,
+) -> IngestReport:
+    """Read, clean, deduplicate, chunk and store; the caller syncs the index afterwards."""
+    report = IngestReport()
+    run_id = store.start_run([str(p) for p in paths])
+    near = NearDuplicateIndex(settings.near_duplicate_threshold)
+    for doc_id, sig in store.signatures():
+        near.add(doc_id, sig)
+
+    files = list(iter_files(paths))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), desc="reading", unit="file", leave=False)
+    max_bytes = int(settings.max_file_mb * 1e6)
+    status = "failed"
+    try:
+        for path in files:
+            outcome = read_file(path, max_bytes)
+            report.failed.extend({"path": p, "error": e} for p, e in outcome.failures)
+            for article in outcome.articles:
+                _ingest_one(store, article, settings, count_tokens, near, report, run_id)
+            if bar:
+                bar.update(1)
+        status = "done"
+    finally:
+        if bar:
+            bar.close()
+        report.documents, report.chunks = store.counts()
+        store.finish_run(run_id, status, report.to_json())
+    return report
+
+
+def _ingest_one(
+    store: Store,
+    article: RawArticle,
+    settings: CorpusSettings,
+    count_tokens: TokenCounter,
+    near: NearDuplicateIndex,
+    report: IngestReport,
+    run_id: int,
+) -> None:
+    text = clean_text(article.text)
+    if len(text) < settings.min_chars:
+        report.failed.append({"path": article.path, "error": f"under {settings.min_chars} characters of text after cleaning"})
+        return
+    report.read += 1
+    digest = content_hash(text)
+    doc_id = article.id or f"doc-{digest[:12]}"
+    same = store.has_hash(digest)
+    if same is not None:
+        report.skipped_duplicates += 1
+        report.duplicates.append({"path": article.path, "duplicate_of": same, "kind": "exact"})
+        return
+    signature = minhash_signature(text)
+    similar = near.find(signature, exclude=doc_id)
+    if similar is not None:
+        report.skipped_duplicates += 1
+        report.duplicates.append({"path": article.path, "duplicate_of": similar, "kind": "near"})
+        return
+    existed = store.get_document(doc_id) is not None
+    chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
+    doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text)
+    ids = store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra)
+    near.add(doc_id, signature)
+    report.new_chunks += len(ids)
+    if existed:
+        report.replaced += 1
+    else:
+        report.added += 1

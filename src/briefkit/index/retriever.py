@@ -1,0 +1,140 @@
+"""Retrieval over a :class:`SearchIndex`: dense, BM25 or hybrid (reciprocal rank fusion),
+with optional MMR diversity and date/source filters.
+
+Results are :class:`Passage` objects with the chunk's text and document metadata. Each
+passage also carries its dense cosine to the query (``relevance``), which callers use to
+decide whether anything relevant was found at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..corpus.store import Store
+from ..errors import BadInput
+from .embedder import Embedder
+from .store_index import SearchIndex
+
+
+@dataclass
+class Passage:
+    doc_id: str
+    chunk_id: int
+    title: str | None
+    source: str | None
+    date: str | None
+    score: float
+    text: str
+    relevance: float = 0.0
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["score"] = round(self.score, 6)
+        data["relevance"] = round(self.relevance, 6)
+        return data
+
+
+def rrf_fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: score(id) = sum over rankings of 1 / (k + rank), rank from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def mmr_select(query: np.ndarray, vectors: np.ndarray, k: int, lam: float, groups: list[str] | None = None,
+               group_penalty: float = 0.0) -> list[int]:
+    """Maximal marginal relevance: pick ``k`` rows balancing query similarity and novelty.
+
+    ``groups`` (e.g. doc ids) with ``group_penalty`` > 0 additionally discourage picking a
+    second row from a group already chosen.
+    """
+    n = len(vectors)
+    if n == 0:
+        return []
+    rel = vectors @ query
+    chosen: list[int] = []
+    sim_to_chosen = np.full(n, -np.inf)
+    for _ in range(min(k, n)):
+        redundancy = np.where(np.isfinite(sim_to_chosen), sim_to_chosen, 0.0)
+        score = lam * rel - (1 - lam) * redundancy
+        if groups is not None and group_penalty:
+            taken = {groups[c] for c in chosen}
+            score = score - group_penalty * np.array([g in taken for g in groups], dtype=float)
+        score[chosen] = -np.inf
+        best = int(np.argmax(score))
+        chosen.append(best)
+        sim_to_chosen = np.maximum(sim_to_chosen, vectors @ vectors[best])
+    return chosen
+
+
+class Retriever:
+    """Searches one index; keeps the embedder and store it was given."""
+
+    def __init__(self, index: SearchIndex, store: Store, embedder: Embedder) -> None:
+        self.index = index
+        self.store = store
+        self.embedder = embedder
+
+    def search(
+        self,
+        query: str,
+        k: int = 8,
+        mode: str = "hybrid",
+        candidates: int = 50,
+        rrf_k: int = 60,
+        mmr: bool = False,
+        mmr_lambda: float = 0.7,
+        doc_penalty: float = 0.0,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> list[Passage]:
+        """Top ``k`` passages for ``query``."""
+        if not query.strip():
+            raise BadInput("the query is empty")
+        if mode not in {"hybrid", "dense", "bm25"}:
+            raise BadInput(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
+        allowed = None
+        if since or until or source:
+            allowed = self.store.filtered_chunk_ids(since, until, source)
+        pool = max(candidates, k * 4 if mmr or doc_penalty else k)
+        qvec = self.embedder.embed([query])[0]
+        dense_hits = self.index.dense.search(qvec, pool, allowed) if mode != "bm25" else []
+        sparse_hits = self.index.sparse.search(query, pool, allowed) if mode != "dense" else []
+        if mode == "dense":
+            ranked = dense_hits
+        elif mode == "bm25":
+            ranked = sparse_hits
+        else:
+            ranked = rrf_fuse([[i for i, _ in dense_hits], [i for i, _ in sparse_hits]], rrf_k)[:pool]
+        if not ranked:
+            return []
+        ids = [i for i, _ in ranked]
+        scores = dict(ranked)
+        vectors = self.index.dense.vectors(ids)
+        relevance = vectors @ qvec
+        if mmr or doc_penalty:
+            records_all = self.store.chunks(ids)
+            by_id = {r.chunk_id: r for r in records_all}
+            ids_present = [i for i in ids if i in by_id]
+            keep = [ids.index(i) for i in ids_present]
+            order = mmr_select(
+                qvec, vectors[keep], k, mmr_lambda if mmr else 1.0,
+                groups=[by_id[i].doc_id for i in ids_present], group_penalty=doc_penalty,
+            )
+            picked = [keep[o] for o in order]
+        else:
+            picked = list(range(min(k, len(ids))))
+        records = {r.chunk_id: r for r in self.store.chunks([ids[p] for p in picked])}
+        out = []
+        for p in picked:
+            rec = records.get(ids[p])
+            if rec is None:
+                continue
+            out.append(Passage(rec.doc_id, rec.chunk_id, rec.title, rec.source, rec.date, scores[ids[p]], rec.text,
+                               float(relevance[p])))
+        return out

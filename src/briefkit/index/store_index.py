@@ -1,0 +1,164 @@
+"""The saved search index of a briefkit home: dense (FAISS) + sparse (BM25) + metadata.
+
+Layout: ``index/CURRENT`` names a generation folder ``index/gen-N`` holding
+``dense.faiss``, ``bm25/`` and ``meta.json`` (format version, embedding model name and
+dimension, index kind, chunk count). A save writes a new generation and then replaces
+``CURRENT`` atomically, so a killed process leaves the previous generation intact.
+:meth:`SearchIndex.sync` makes the index hold exactly the store's chunks (adding missing
+ones, removing stale ones), which is how ingest, delete and crash recovery all work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import IndexSettings
+from ..corpus.store import Store
+from ..errors import BriefkitError, IndexMismatch
+from .dense import DenseIndex, choose_kind
+from .embedder import Embedder, resolve_embedder
+from .sparse import SparseIndex
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class IndexMeta:
+    format_version: int
+    embedder: str
+    dim: int
+    kind: str
+    chunks: int
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers see the old or the new file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class SearchIndex:
+    def __init__(self, root: Path, meta: IndexMeta, dense: DenseIndex, sparse: SparseIndex, generation: int) -> None:
+        self.root = root
+        self.meta = meta
+        self.dense = dense
+        self.sparse = sparse
+        self.generation = generation
+
+    # --- open / create ---------------------------------------------------------------------
+    @staticmethod
+    def read_meta(root: Path) -> tuple[IndexMeta, Path, int] | None:
+        pointer = root / "CURRENT"
+        if not pointer.exists():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        folder = root / name
+        try:
+            raw = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            meta = IndexMeta(**raw)
+        except (OSError, json.JSONDecodeError, TypeError) as exc:
+            raise BriefkitError(
+                f"index at {folder} is corrupt ({exc.__class__.__name__}); rebuild it with `briefkit index rebuild`"
+            ) from None
+        return meta, folder, int(name.split("-")[-1])
+
+    @classmethod
+    def open(cls, root: Path, settings: IndexSettings, embedder_name: str | None = None) -> "SearchIndex | None":
+        """Open the saved index, checking format and embedder; None when there is none yet."""
+        found = cls.read_meta(root)
+        if found is None:
+            return None
+        meta, folder, generation = found
+        if meta.format_version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"index at {root} has format version {meta.format_version}, this briefkit reads {FORMAT_VERSION};"
+                " rebuild it with `briefkit index rebuild`"
+            )
+        wanted, _ = resolve_embedder(embedder_name or settings.embedder)
+        if wanted != meta.embedder:
+            raise IndexMismatch(
+                f"index was built with embedding model {meta.embedder} ({meta.dim}-d) but {wanted} is configured;"
+                f" use --embedder {meta.embedder} or rebuild with `briefkit index rebuild`"
+            )
+        try:
+            dense = DenseIndex.load(folder / "dense.faiss", meta.kind, settings.nprobe)
+            sparse = SparseIndex.load(folder / "bm25")
+        except Exception as exc:  # noqa: BLE001 - faiss/bm25s raise assorted errors on bad files
+            raise BriefkitError(
+                f"index at {folder} is corrupt ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__});"
+                " rebuild it with `briefkit index rebuild`"
+            ) from None
+        if dense.index.d != meta.dim:
+            raise IndexMismatch(f"index at {folder} holds {dense.index.d}-d vectors but its metadata says {meta.dim}")
+        return cls(root, meta, dense, sparse, generation)
+
+    # --- keeping in step with the store ----------------------------------------------------
+    def indexed_ids(self) -> np.ndarray:
+        return np.sort(self.sparse.ids)
+
+    def save(self) -> None:
+        """Write a new generation and switch ``CURRENT`` to it; old generations are removed."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = self.generation + 1
+        folder = self.root / f"gen-{generation}"
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        self.dense.save(folder / "dense.faiss")
+        self.sparse.save(folder / "bm25")
+        self.meta.chunks = self.dense.ntotal
+        atomic_write_text(folder / "meta.json", self.meta.to_json())
+        atomic_write_text(self.root / "CURRENT", folder.name)
+        self.generation = generation
+        for old in self.root.glob("gen-*"):
+            if old.name != folder.name:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def sync_index(
+    root: Path, store: Store, embedder: Embedder, settings: IndexSettings, progress: bool = False, rebuild: bool = False
+) -> SearchIndex:
+    """Bring the saved index in line with the store's chunks and save it if anything changed."""
+    index = None if rebuild else SearchIndex.open(root, settings, embedder.name)
+    store_ids = store.chunk_ids()
+    if index is None:
+        previous = SearchIndex.read_meta(root) if rebuild else None
+        generation = previous[2] if previous else 0
+        records = store.chunks()
+        vectors = embedder.embed([r.text for r in records], settings.batch_size, progress)
+        kind = choose_kind(settings.kind, len(records), settings.ivf_min_vectors)
+        if kind == "ivf" and len(records) < 1000:
+            kind = "flat"  # IVF needs enough vectors to train its centroids
+        dense = DenseIndex.build(vectors.reshape(-1, embedder.dim), store_ids, kind, settings.nprobe)
+        sparse = SparseIndex.build([r.text for r in records], store_ids)
+        meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, kind, len(records))
+        index = SearchIndex(root, meta, dense, sparse, generation)
+        index.save()
+        return index
+
+    have = index.indexed_ids()
+    missing = np.setdiff1d(store_ids, have)
+    stale = np.setdiff1d(have, store_ids)
+    if len(missing) == 0 and len(stale) == 0:
+        return index
+    index.dense.remove(stale)
+    records = store.chunks(missing.tolist())
+    vectors = embedder.embed([r.text for r in records], settings.batch_size, progress)
+    index.dense.add(vectors, np.array([r.chunk_id for r in records], dtype=np.int64))
+    all_records = store.chunks()
+    index.sparse = SparseIndex.build([r.text for r in all_records], store_ids)
+    index.save()
+    return index

@@ -1,0 +1,83 @@
+"""A briefkit home: the store, the embedder and the search index, loaded lazily and once.
+
+This is the library entry point that the CLI and the evaluation harness share:
+``Workspace(settings).ingest(paths)``, ``.search(query)``, ``.delete(doc_id)``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .config import Settings
+from .corpus.ingest import IngestReport, ingest_articles
+from .corpus.store import Store
+from .errors import BadInput
+from .index.embedder import Embedder, load_embedder
+from .index.retriever import Passage, Retriever
+from .index.store_index import SearchIndex, sync_index
+
+
+class Workspace:
+    def __init__(self, settings: Settings, progress: bool = False) -> None:
+        self.settings = settings
+        self.home = settings.resolved_home()
+        self.progress = progress
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.home / "store.sqlite")
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.settings.index.embedder, self.settings.index.device)
+
+    @property
+    def index_root(self) -> Path:
+        return self.home / "index"
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        """The saved index, synced with the store (this also completes an interrupted ingest)."""
+        existing = SearchIndex.open(self.index_root, self.settings.index)
+        docs, _ = self.store.counts()
+        if existing is None and docs == 0:
+            raise BadInput(f"the index in {self.home} is empty; add articles with `briefkit ingest PATH`")
+        return sync_index(self.index_root, self.store, self.embedder, self.settings.index, self.progress)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.store, self.embedder)
+
+    def ingest(self, paths: list[Path]) -> IngestReport:
+        # Check the saved index against the configured embedder before any work is done.
+        SearchIndex.open(self.index_root, self.settings.index)
+        report = ingest_articles(self.store, paths, self.settings.corpus, self.embedder.count_tokens, self.progress)
+        self.__dict__["index"] = sync_index(
+            self.index_root, self.store, self.embedder, self.settings.index, self.progress
+        )
+        self.__dict__.pop("retriever", None)
+        return report
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document and its chunks from the store and the index."""
+        removed = self.store.delete_document(doc_id)
+        if removed:
+            self.__dict__["index"] = sync_index(self.index_root, self.store, self.embedder, self.settings.index)
+            self.__dict__.pop("retriever", None)
+        return removed
+
+    def rebuild(self) -> SearchIndex:
+        self.__dict__["index"] = sync_index(
+            self.index_root, self.store, self.embedder, self.settings.index, self.progress, rebuild=True
+        )
+        self.__dict__.pop("retriever", None)
+        return self.index
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None, mmr: bool | None = None,
+               since: str | None = None, until: str | None = None, source: str | None = None) -> list[Passage]:
+        r = self.settings.retrieval
+        return self.retriever.search(
+            query, k=k or r.k, mode=mode or r.mode, candidates=r.candidates, rrf_k=r.rrf_k,
+            mmr=r.mmr if mmr is None else mmr, mmr_lambda=r.mmr_lambda, since=since, until=until, source=source,
+        )
