@@ -55,6 +55,7 @@ class GenerationSettings(_Strict):
     max_new_tokens: int = Field(256, ge=1)
     temperature: float = Field(0.0, ge=0)
     seed: int = 0
+    repetition_penalty: float = Field(1.15, ge=1.0, description="Above 1 discourages loops in small models.")
     cache: bool = True
 
 
@@ -62,9 +63,10 @@ class SummariseSettings(_Strict):
     strategy: Literal["auto", "stuff", "map-reduce", "extractive"] = "auto"
     k: int = Field(8, ge=1, le=100)
     context_tokens: int = Field(1536, ge=256, description="Prompt budget for passages in one call.")
-    min_support: float = Field(0.45, ge=0, le=1, description="Cosine below which a bullet is unsupported.")
+    min_support: float = Field(0.55, ge=0, le=1, description="Cosine below which a bullet is unsupported.")
     min_relevance: float = Field(0.2, ge=-1, le=1, description="Dense score below which a passage is off-topic.")
     max_bullets: int = Field(6, ge=1)
+    sentences_per_passage: int = Field(3, ge=0, description="Topic sentences kept per passage (0: whole).")
 
 
 class AskSettings(_Strict):

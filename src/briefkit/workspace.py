@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .corpus.ingest import IngestReport, ingest_articles
@@ -17,12 +18,16 @@ from .index.embedder import Embedder, load_embedder
 from .index.retriever import Passage, Retriever
 from .index.store_index import SearchIndex, sync_index
 
+if TYPE_CHECKING:
+    from .llm.base import Backend, GenerationParams
+
 
 class Workspace:
     def __init__(self, settings: Settings, progress: bool = False) -> None:
         self.settings = settings
         self.home = settings.resolved_home()
         self.progress = progress
+        self._generators: dict[tuple[str, str], Backend] = {}
 
     @cached_property
     def store(self) -> Store:
@@ -73,6 +78,27 @@ class Workspace:
         )
         self.__dict__.pop("retriever", None)
         return self.index
+
+    def generator(self, model: str | None = None) -> "Backend":
+        """The generation backend for ``model`` (default from settings), loaded once and cached."""
+        from .llm.base import create_backend
+        from .llm.cache import CachedBackend, GenerationCache
+
+        g = self.settings.generation
+        key = (g.backend, model or g.model)
+        if key not in self._generators:
+            backend = create_backend(g.backend, model=key[1], device=g.device, dtype=g.dtype, threads=g.threads)
+            if g.cache:
+                backend = CachedBackend(backend, GenerationCache(self.home / "generations.sqlite"))
+            self._generators[key] = backend
+        return self._generators[key]
+
+    def generation_params(self) -> "GenerationParams":
+        from .llm.base import GenerationParams
+
+        g = self.settings.generation
+        return GenerationParams(max_tokens=g.max_new_tokens, temperature=g.temperature, seed=g.seed,
+                                repetition_penalty=g.repetition_penalty)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None, mmr: bool | None = None,
                since: str | None = None, until: str | None = None, source: str | None = None) -> list[Passage]:

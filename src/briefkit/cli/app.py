@@ -31,15 +31,11 @@ def _globals(
 
 
 def _register() -> None:
-    from . import corpus_cmds
+    from . import corpus_cmds, generate_cmds
 
     app.command("ingest")(corpus_cmds.ingest)
     app.command("search")(corpus_cmds.search)
     app.add_typer(corpus_cmds.index_app, name="index")
-    try:
-        from . import generate_cmds
-    except ImportError:  # generation commands not present in this build
-        return
     generate_cmds.register(app)
 
 

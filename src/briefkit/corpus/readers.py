@@ -104,7 +104,7 @@ def decode_bytes(data: bytes) -> str:
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_PATTERNS = [
-    (re.compile(r"\b(\d{4}-\d{2}-\d{2})\b"), "%Y-%m-%d"),
+    (re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)"), "%Y-%m-%d"),
     (re.compile(rf"\b((?:{_MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),
     (re.compile(rf"\b(\d{{1,2}} (?:{_MONTHS}) \d{{4}})\b"), "%d %B %Y"),
 ]

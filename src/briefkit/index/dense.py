@@ -54,7 +54,10 @@ class DenseIndex:
         import faiss
 
         if len(ids):
-            self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
+            arr = np.ascontiguousarray(ids, dtype=np.int64)
+            # IVF with a hashtable direct map only accepts an IDSelectorArray
+            selector = faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr)) if self.kind == "ivf" else faiss.IDSelectorBatch(arr)
+            self.index.remove_ids(selector)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""

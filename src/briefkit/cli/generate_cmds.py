@@ -1,0 +1,154 @@
+"""`briefkit summarise`, `briefkit ask` and `briefkit models ...`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ..errors import BadInput
+from .common import emit, err, out, state
+from .corpus_cmds import _check_dates
+
+models_app = typer.Typer(help="List or download generation models.", no_args_is_help=True)
+
+
+def _stream_to_terminal(json_mode: bool):
+    """Stream model text to stderr in human mode, dimmed, so people see progress."""
+    if json_mode or not sys.stderr.isatty():
+        return None
+    return lambda piece: err.print(piece, end="", style="dim", markup=False)
+
+
+def _render_sources(sources: list[dict]) -> None:
+    for i, s in enumerate(sources, 1):
+        meta = " · ".join(x for x in (s.get("source"), s.get("date")) if x)
+        out.print(f"  [{i}] {s.get('title') or s['doc_id']}" + (f" — {meta}" if meta else "") + f"  ({s['doc_id']})",
+                  markup=False)
+
+
+def summarise_cmd(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="What the summary is about."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
+    model: Optional[str] = typer.Option(None, help="auto, qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
+    strategy: Optional[str] = typer.Option(None, help="auto | stuff | map-reduce | extractive"),
+    since: Optional[str] = typer.Option(None, help="Only documents dated on or after YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, help="Only documents dated on or before YYYY-MM-DD."),
+    source: Optional[str] = typer.Option(None, help="Only documents from this source."),
+    max_bullets: Optional[int] = typer.Option(None, help="Most bullets to write."),
+    show_unsupported: bool = typer.Option(False, "--show-unsupported", help="Also show bullets the sources do not support."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
+) -> None:
+    """Write a cited summary of TOPIC from the corpus."""
+    from ..summarise import summarise
+
+    st = state(ctx)
+    _check_dates(since, until)
+    ws = st.workspace(generation={"cache": False if no_cache else None})
+    result = summarise(ws, topic, k=k, model=model, strategy=strategy, since=since, until=until, source=source,
+                       max_bullets=max_bullets, on_text=_stream_to_terminal(st.json))
+
+    def render(d: dict) -> None:
+        if _stream_to_terminal(st.json):
+            err.print()
+        out.print(f"[bold]{topic}[/]  [dim]model: {d['model']} · strategy: {d['strategy']}[/]")
+        if d["notice"]:
+            out.print(f"[yellow]{d['notice']}[/]")
+        text = result.text(show_unsupported=show_unsupported)
+        out.print(text or "(no supported bullets)", markup=False)
+        hidden = sum(not b["supported"] for b in d["bullets"])
+        if hidden and not show_unsupported:
+            out.print(f"[dim]{hidden} bullet(s) not supported by their sources hidden; --show-unsupported shows them[/]")
+        if d["sources"]:
+            out.print("\nSources:")
+            _render_sources(d["sources"])
+        s = d["stats"]
+        out.print(f"[dim]retrieve {s['retrieve_s']:.2f}s · generate {s['generate_s']:.2f}s · "
+                  f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens · {s['tokens_per_s']} tok/s[/]")
+
+    emit(st, result.to_json(), render)
+
+
+def ask_cmd(
+    ctx: typer.Context,
+    question: Optional[str] = typer.Argument(None, help="The question; leave out for an interactive session."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
+    model: Optional[str] = typer.Option(None, help="auto, qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
+) -> None:
+    """Answer QUESTION from the corpus with citations, or say the corpus does not contain it."""
+    from ..qa import ask
+
+    st = state(ctx)
+    ws = st.workspace(generation={"cache": False if no_cache else None})
+
+    def answer_one(q: str) -> None:
+        result = ask(ws, q, k=k, model=model)
+
+        def render(d: dict) -> None:
+            tag = "[yellow]abstained[/] " if d["abstained"] else ""
+            out.print(f"{tag}{d['answer']}", markup=False) if not tag else out.print(tag + d["answer"])
+            if d.get("conflict"):
+                out.print(f"[yellow]{d['conflict']}[/]")
+            if d["sources"]:
+                _render_sources(d["sources"])
+            out.print(f"[dim]model: {d['model']} · {d['stats']['generate_s']:.2f}s[/]")
+
+        emit(st, result.to_json(), render)
+
+    if question is not None:
+        answer_one(question)
+        return
+    # Interactive: the model and index stay loaded between questions.
+    if not st.json:
+        err.print("Ask about your corpus; Ctrl-D or `exit` leaves.")
+    while True:
+        if not st.json and sys.stdin.isatty():
+            err.print("? ", end="")
+        line = sys.stdin.readline()
+        if not line or line.strip() in {"exit", "quit"}:
+            break
+        if not line.strip():
+            continue
+        try:
+            answer_one(line.strip())
+        except BadInput as exc:
+            err.print(f"error: {exc}", style="red", markup=False)
+
+
+@models_app.command("list")
+def models_list(ctx: typer.Context) -> None:
+    """Show model aliases and whether each is available on this machine."""
+    from ..llm.models import available_models
+
+    st = state(ctx)
+    rows = available_models()
+
+    def render(d: dict) -> None:
+        t = Table("name", "id", "available", "where")
+        for r in d["models"]:
+            t.add_row(r["name"], r["id"], "yes" if r["available"] else "no", r["where"])
+        out.print(t)
+        out.print("[dim]`auto` uses qwen3.5-0.8b when available, else smollm2-135m[/]")
+
+    emit(st, {"models": rows}, render)
+
+
+@models_app.command("pull")
+def models_pull(ctx: typer.Context, name: str = typer.Argument(..., help="Alias or Hugging Face id.")) -> None:
+    """Download a model from the Hugging Face Hub (needs network access to the Hub)."""
+    from ..llm.models import pull
+
+    st = state(ctx)
+    path = pull(name)
+    emit(st, {"model": name, "path": path}, lambda d: out.print(f"downloaded {name} to {path}"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("summarise")(summarise_cmd)
+    app.command("summarize", hidden=True)(summarise_cmd)
+    app.command("ask")(ask_cmd)
+    app.add_typer(models_app, name="models")

@@ -1,0 +1,1 @@
+"""Generation: the backend protocol and registry, the transformers backend, models and the cache."""

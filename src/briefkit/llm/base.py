@@ -1,0 +1,86 @@
+"""The generation backend protocol, its result type and the registry of backends by name.
+
+A backend implements one method, :meth:`Backend.generate`. Caching lives in
+:class:`briefkit.llm.cache.CachedBackend`, which wraps any backend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Protocol
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+@dataclass
+class GenerationParams:
+    max_tokens: int = 256
+    temperature: float = 0.0
+    stop: list[str] = field(default_factory=list)
+    seed: int = 0
+    repetition_penalty: float = 1.0
+
+    def key(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class GenerationResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    prompt_s: float  # time to first token (prefill)
+    total_s: float
+    model: str
+    cached: bool = False
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        decode_s = self.total_s - self.prompt_s
+        return self.completion_tokens / decode_s if decode_s > 0 else 0.0
+
+
+class Backend(Protocol):
+    """What every generation backend provides."""
+
+    model_name: str  # shown to the user with every result
+    context_tokens: int  # the model's context window
+
+    def generate(
+        self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None
+    ) -> GenerationResult:
+        """Answer a chat; ``on_text`` receives streamed text pieces when given."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` under this model's tokenizer."""
+        ...
+
+
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+
+
+def strip_thinking(text: str) -> str:
+    """Remove any <think>...</think> block (an unterminated one runs to the end)."""
+    return _THINK.sub("", text).strip()
+
+
+def _transformers(**kwargs):
+    from .transformers_backend import TransformersBackend
+
+    return TransformersBackend(**kwargs)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"transformers": _transformers}
+
+
+def create_backend(name: str, **kwargs) -> Backend:
+    """Instantiate the backend registered as ``name``."""
+    from ..errors import BadInput
+
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        raise BadInput(f"unknown backend {name!r}; available: {', '.join(sorted(BACKENDS))}") from None
+    return factory(**kwargs)

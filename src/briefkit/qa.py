@@ -1,0 +1,152 @@
+"""Retrieval Q&A: a short answer grounded in retrieved passages, with citations, or an abstention.
+
+The answer abstains when retrieval finds nothing relevant enough, when the model says the
+sources do not hold the answer, or when a number, date or name in the answer is absent
+from every given passage. When the most similar sentences of different sources give
+different dates or figures, the answer says so and cites both.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .citations import CitationChecker, Sources, key_terms, missing_terms, parse_bullets
+from .corpus.chunk import split_sentences
+from .errors import BadInput
+from .index.retriever import Passage
+from .prompts import load_prompt
+from .summarise import Stats, condense
+from .workspace import Workspace
+
+ABSTAIN_MARK = "NOT IN SOURCES"
+ABSTENTION = "The corpus does not contain an answer to this question."
+_MONTH_DAY = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December) (\d{1,2})\b")
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[str]
+    abstained: bool
+    sources: list[dict]
+    model: str
+    stats: Stats
+    conflict: str | None = None
+    rejected: str | None = None  # a draft answer replaced by an abstention, and why
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": self.citations,
+            "abstained": self.abstained,
+            "sources": self.sources,
+            "model": self.model,
+            "conflict": self.conflict,
+            "rejected": self.rejected,
+            "stats": self.stats.to_json(),
+        }
+
+
+def _source_rows(sources: Sources, doc_ids: list[str]) -> list[dict]:
+    rows = []
+    for d in doc_ids:
+        p = sources.passages[d][0]
+        rows.append({"doc_id": d, "title": p.title, "source": p.source, "date": p.date})
+    return rows
+
+
+def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = None) -> Answer:
+    """Answer ``question`` from the corpus, citing documents, or abstain."""
+    cfg = ws.settings.ask
+    question = " ".join(question.split())
+    if not question:
+        raise BadInput("the question is empty")
+    if len(question) > cfg.max_question_chars:
+        raise BadInput(f"the question is {len(question)} characters long; the limit is {cfg.max_question_chars}")
+    stats = Stats()
+    start = time.perf_counter()
+    r = ws.settings.retrieval
+    passages = ws.retriever.search(question, k=k or cfg.k, mode="hybrid", candidates=r.candidates, rrf_k=r.rrf_k)
+    passages = [p for p in passages if p.relevance >= cfg.min_relevance]
+    stats.retrieve_s = time.perf_counter() - start
+    backend = ws.generator(model)
+
+    def abstain(reason: str | None = None, draft: str | None = None) -> Answer:
+        return Answer(question, ABSTENTION, [], True, [], backend.model_name, stats,
+                      rejected=f"{draft} ({reason})" if draft else None, passages=passages)
+
+    if not passages:
+        return abstain()
+    passages = condense(ws, question, passages, ws.settings.summarise.sentences_per_passage)
+    sources = Sources.from_passages(passages)
+    messages = load_prompt("answer").render(sources=sources.render(), question=question)
+    params = ws.generation_params()
+    params.max_tokens = min(params.max_tokens, 96)
+    result = backend.generate(messages, params)
+    stats.add(result)
+    draft = result.text.strip()
+    if not draft or ABSTAIN_MARK.lower() in draft.lower() or _says_unknown(draft):
+        return abstain()
+
+    checker = CitationChecker(ws.embedder, sources, ws.settings.summarise.min_support)
+    items = parse_bullets(draft)
+    text = " ".join(t for t, _ in items) or draft
+    cited = [c for _, cites in items for c in cites]
+    checked = checker.check([(text, cited)])
+    if not checked:
+        return abstain("no given passage supports it", draft)
+    bullet = checked[0]
+    all_evidence = checker.evidence(sources.doc_ids)
+    absent = missing_terms(text, all_evidence)
+    if absent:
+        return abstain("not in any passage: " + ", ".join(sorted(absent)), draft)
+    citations = bullet.citations
+    lacking = missing_terms(text, checker.evidence(citations))
+    if lacking:  # the figures are in other passages: cite those instead
+        citations = [d for d in sources.doc_ids if not missing_terms(text, checker.evidence([d]))] or sources.doc_ids
+        citations = citations[:2]
+    conflict, others = _find_conflict(ws, sources, text, citations)
+    if conflict:
+        citations = list(dict.fromkeys(citations + others))
+        text = f"{text} Sources disagree: {conflict}"
+    return Answer(question, text, citations, False, _source_rows(sources, citations), backend.model_name, stats,
+                  conflict=conflict, passages=passages)
+
+
+def _says_unknown(text: str) -> bool:
+    lowered = text.lower()
+    return any(p in lowered for p in ("do not contain", "does not contain", "don't contain", "no information",
+                                      "not mentioned", "cannot answer", "can't answer", "not provided"))
+
+
+def _find_conflict(ws: Workspace, sources: Sources, answer: str, cited: list[str]) -> tuple[str | None, list[str]]:
+    """Different month-day dates for the answer's claim in the most similar sentences of other sources."""
+    answer_dates = {f"{m} {d}" for m, d in _MONTH_DAY.findall(answer)}
+    if not answer_dates:
+        return None, []
+    pairs = [(d, s) for d, s in sources.sentences() if _MONTH_DAY.search(s)]
+    if not pairs:
+        return None, []
+    sims = ws.embedder.embed([s for _, s in pairs]) @ ws.embedder.embed([answer])[0]
+    claims: dict[str, str] = {}
+    for (doc, sentence), sim in sorted(zip(pairs, sims), key=lambda x: -x[1]):
+        if sim < 0.5:
+            break
+        dates = {f"{m} {d}" for m, d in _MONTH_DAY.findall(sentence)}
+        if dates and doc not in claims:
+            claims[doc] = sorted(dates)[0]
+    differing = {d: v for d, v in claims.items() if v not in answer_dates}
+    if not differing:
+        return None, []
+    agreeing = [d for d, v in claims.items() if v in answer_dates] or cited
+    parts = [f"{next(iter(sorted(answer_dates)))} in {', '.join(agreeing)}"]
+    parts += [f"{v} in {d}" for d, v in differing.items()]
+    return "; ".join(parts) + ".", list(differing)

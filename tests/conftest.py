@@ -1,0 +1,52 @@
+"""Shared fixtures: real SQLite, real FAISS, the bundled MiniLM and SmolLM2; nothing downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+SUMMHAY = SHARED / "data" / "summhay"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory):
+    """One converted SmolLM2 per test session (or the developer's existing cache)."""
+    if "BRIEFKIT_CACHE" not in os.environ:
+        os.environ["BRIEFKIT_CACHE"] = str(tmp_path_factory.mktemp("briefkit-cache"))
+    yield
+
+
+def make_settings(home: Path, **sections):
+    from briefkit.config import Settings
+
+    return Settings().with_overrides(home=home, **sections)
+
+
+@pytest.fixture
+def settings_factory(tmp_path):
+    return lambda **sections: make_settings(tmp_path / "home", **sections)
+
+
+@pytest.fixture(scope="session")
+def sample_ws(tmp_path_factory):
+    """A workspace holding the built-in sample corpus (ingested once per session)."""
+    from briefkit.resources import sample_corpus_path
+    from briefkit.workspace import Workspace
+
+    ws = Workspace(make_settings(tmp_path_factory.mktemp("sample-home")))
+    ws.ingest([sample_corpus_path()])
+    return ws
+
+
+@pytest.fixture(scope="session")
+def smollm2(sample_ws):
+    """The bundled SmolLM2 loaded once through the same path users hit."""
+    return sample_ws.generator("smollm2-135m")

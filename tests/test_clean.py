@@ -1,0 +1,47 @@
+"""Cleaning on the real seed articles."""
+
+from briefkit.corpus.clean import clean_text
+
+from conftest import SEEDS
+
+
+def _seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_boilerplate_is_removed_from_scraped_article():
+    cleaned = clean_text(_seed("001"))
+    for junk in ("Featured tools", "Similar Blogs", "Read more", "Join 80,000+", "Thank you! Your submission",
+                 "Oops! Something went wrong", "Promote Your Tool", "Copy Embed Code", "Neuron AI", "Murf",
+                 "BLP Digital", "Nuclidium"):
+        assert junk not in cleaned, junk
+    # the article itself and its attribution survive
+    assert "A significant leadership change has unfolded at Alibaba Group" in cleaned
+    assert "Source: TechCrunch" in cleaned
+    assert "March 30, 2026" in cleaned
+
+
+def test_body_repeated_twice_is_kept_once():
+    raw = _seed("001")
+    sentence = "Investors may interpret the move through two lenses"
+    assert raw.count(sentence) == 2
+    cleaned = clean_text(raw)
+    assert cleaned.count(sentence) == 1
+    assert len(cleaned) < 0.5 * len(raw)
+
+
+def test_clean_articles_keep_their_content():
+    for prefix in ("000", "002", "003"):
+        raw = _seed(prefix)
+        cleaned = clean_text(raw)
+        assert len(cleaned) > 0.9 * len(" ".join(raw.split())) * 0.95
+    assert "Related Coverage" not in clean_text(_seed("004"))
+
+
+def test_menu_runs_and_framed_blurbs_are_dropped_but_headings_stay():
+    text = "Big news today\n\nThe council approved the budget on Monday after a long debate.\n\nNav\nHome\nShop\n" \
+           "Our partner sells shoes online at low prices.\nPrices\nFree\n\nThe mayor said the vote was close."
+    cleaned = clean_text(text)
+    assert "Home" not in cleaned and "partner sells shoes" not in cleaned
+    assert cleaned.startswith("Big news today")
+    assert "The mayor said the vote was close." in cleaned

@@ -1,0 +1,137 @@
+"""Store + index: persistence, incremental add, replace, delete, mismatch, corruption, recovery."""
+
+import json
+
+import numpy as np
+import pytest
+
+from briefkit.errors import BadInput, BriefkitError, IndexMismatch
+from briefkit.index.store_index import SearchIndex
+from briefkit.workspace import Workspace
+
+
+def write_jsonl(path, rows):
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    {"id": "a", "title": "Tidal power", "source": "Herald", "date": "2026-01-05",
+     "text": "The harbour town switched on three tidal turbines that can power 1,200 homes. Engineers will watch fish."},
+    {"id": "b", "title": "Qwen release", "source": "Wire", "date": "2026-03-02",
+     "text": "Alibaba released the Qwen3.5 Small models in four sizes for phones and laptops. The weights are open."},
+    {"id": "c", "title": "Football", "source": "Herald", "date": "2026-03-08",
+     "text": "Rovers won the league title on the final day with a three to one win away from home."},
+]
+
+
+def test_ingest_search_and_round_trip(settings_factory, tmp_path):
+    settings = settings_factory()
+    ws = Workspace(settings)
+    report = ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    assert (report.added, report.skipped_duplicates, report.documents) == (3, 0, 3)
+    hits = ws.search("open model weights for phones", k=2)
+    assert hits[0].doc_id == "b"
+    # a fresh process-like workspace reads the saved index and gets the same ranking
+    again = Workspace(settings)
+    assert [h.chunk_id for h in again.search("open model weights for phones", k=3)] == \
+        [h.chunk_id for h in ws.search("open model weights for phones", k=3)]
+    assert again.index.meta.embedder == "sentence-transformers/all-MiniLM-L6-v2"
+    assert again.index.meta.dim == 384 and again.index.meta.kind == "flat"
+
+
+def test_reingest_adds_nothing_and_replace_by_id(settings_factory, tmp_path):
+    ws = Workspace(settings_factory())
+    path = write_jsonl(tmp_path / "a.jsonl", ROWS)
+    ws.ingest([path])
+    report = ws.ingest([path])
+    assert (report.added, report.skipped_duplicates) == (0, 3)
+    changed = [dict(ROWS[0], text="The harbour town switched off its tidal turbines after storms damaged two of them.")]
+    report = ws.ingest([write_jsonl(tmp_path / "b.jsonl", changed)])
+    assert report.replaced == 1 and report.documents == 3
+    assert "storms" in ws.search("tidal turbines storms", k=1)[0].text
+    assert ws.index.dense.ntotal == ws.store.counts()[1]
+
+
+def test_filters_by_date_and_source(settings_factory, tmp_path):
+    ws = Workspace(settings_factory())
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    for mode in ("hybrid", "dense", "bm25"):
+        hits = ws.search("turbines league release", k=5, mode=mode, source="herald")
+        assert {h.doc_id for h in hits} <= {"a", "c"}
+        hits = ws.search("turbines league release", k=5, mode=mode, since="2026-03-01", until="2026-03-05")
+        assert {h.doc_id for h in hits} <= {"b"}
+
+
+def test_delete_removes_from_store_and_index(settings_factory, tmp_path):
+    ws = Workspace(settings_factory())
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    assert ws.delete("b")
+    assert all(h.doc_id != "b" for h in ws.search("Qwen release", k=5))
+    assert ws.index.dense.ntotal == ws.store.counts()[1]
+    assert not ws.delete("b")
+
+
+def test_index_built_with_another_embedder_is_a_clear_error(settings_factory, tmp_path):
+    ws = Workspace(settings_factory())
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    other = Workspace(settings_factory(index={"embedder": "some-org/other-embedder"}))
+    with pytest.raises(IndexMismatch, match="all-MiniLM-L6-v2"):
+        other.search("anything")
+    with pytest.raises(IndexMismatch):
+        other.ingest([tmp_path / "a.jsonl"])  # refused before anything is stored
+    assert other.store.counts()[0] == 3
+
+
+def test_corrupt_index_is_a_clear_error_and_rebuild_recovers(settings_factory, tmp_path):
+    settings = settings_factory()
+    ws = Workspace(settings)
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    folder = SearchIndex.read_meta(ws.index_root)[1]
+    (folder / "dense.faiss").write_bytes(b"not a faiss index")
+    broken = Workspace(settings)
+    with pytest.raises(BriefkitError, match="corrupt"):
+        broken.search("tidal")
+    fixed = Workspace(settings)
+    fixed.rebuild()
+    assert fixed.search("tidal", k=1)[0].doc_id == "a"
+
+
+def test_interrupted_ingest_is_completed_by_the_next_run(settings_factory, tmp_path):
+    """Documents stored but never indexed (a kill before the index save) are indexed next time."""
+    from briefkit.corpus.ingest import ingest_articles
+
+    settings = settings_factory()
+    ws = Workspace(settings)
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS[:1])])
+    # simulate the kill: store written, index not synced
+    ingest_articles(ws.store, [write_jsonl(tmp_path / "b.jsonl", ROWS[1:])], settings.corpus, ws.embedder.count_tokens)
+    stale = SearchIndex.open(ws.index_root, settings.index)
+    assert stale.dense.ntotal < ws.store.counts()[1]
+    resumed = Workspace(settings)
+    report = resumed.ingest([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert report.added == 0 and report.skipped_duplicates == 3
+    assert resumed.index.dense.ntotal == resumed.store.counts()[1]
+    assert resumed.search("football league", k=1)[0].doc_id == "c"
+
+
+def test_empty_home_says_so(settings_factory):
+    with pytest.raises(BadInput, match="empty"):
+        Workspace(settings_factory()).search("anything")
+
+
+def test_ivf_index_is_used_when_forced_on_enough_vectors():
+    from briefkit.index.dense import DenseIndex
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(3000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(100, 3100)
+    flat = DenseIndex.build(vecs, ids, "flat")
+    ivf = DenseIndex.build(vecs, ids, "ivf", nprobe=64)
+    hits = [i for i, _ in ivf.search(vecs[5], 10)]
+    exact = [i for i, _ in flat.search(vecs[5], 10)]
+    assert hits[0] == exact[0] == 105
+    assert len(set(hits) & set(exact)) >= 8
+    ivf.remove(np.array([105]))
+    assert 105 not in [i for i, _ in ivf.search(vecs[5], 10)]

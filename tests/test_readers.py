@@ -1,0 +1,100 @@
+"""Readers and bad input: every problem is reported per file or line, the rest is read."""
+
+import json
+
+import pytest
+
+from briefkit.corpus.readers import decode_bytes, normalise_date, read_file, ReadError
+
+MB = 1_000_000
+
+
+def test_mis_encoded_text_is_decoded(tmp_path):
+    path = tmp_path / "latin.txt"
+    text = "Café société à Zürich: la tête de l'équipe a démissionné après une réunion très tendue. " * 3
+    path.write_bytes(text.encode("cp1252"))
+    outcome = read_file(path, MB)
+    assert not outcome.failures
+    assert "Zürich" in outcome.articles[0].text
+
+
+@pytest.mark.parametrize("name,data,needle", [
+    ("empty.txt", b"", "empty"),
+    ("binary.txt", bytes(range(256)) * 40, "binary"),
+    ("huge.txt", b"word " * 300_000, "limit"),
+    ("image.png", b"\x89PNG....", "unsupported"),
+])
+def test_bad_files_fail_with_one_line(tmp_path, name, data, needle):
+    path = tmp_path / name
+    path.write_bytes(data)
+    outcome = read_file(path, MB)
+    assert outcome.articles == []
+    (where, error), = outcome.failures
+    assert needle in error and "\n" not in error
+
+
+def test_jsonl_reports_bad_lines_and_keeps_good_ones(tmp_path):
+    path = tmp_path / "a.jsonl"
+    lines = [
+        json.dumps({"id": "a1", "text": "First article text.", "title": "One", "date": "2026-03-01", "source": "X"}),
+        "{not json",
+        json.dumps({"id": "a2", "title": "no text"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"id": "a3", "text": "Third.", "date": "yesterday-ish"}),
+        json.dumps({"text": "Fourth article, no id.", "date": "March 4, 2026", "extra_field": 1}),
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    outcome = read_file(path, MB)
+    assert [a.id for a in outcome.articles] == ["a1", None]
+    assert outcome.articles[1].date == "2026-03-04"
+    assert outcome.articles[1].extra == {"extra_field": 1}
+    failed_lines = [w.rsplit(":", 1)[1] for w, _ in outcome.failures]
+    assert failed_lines == ["2", "3", "4", "5"]
+    assert "malformed JSON" in outcome.failures[0][1]
+
+
+def test_html_main_content_is_extracted(tmp_path):
+    body = " ".join(["Alibaba said the Qwen team will keep releasing open-weight models this year."] * 6)
+    html = f"""<html><head><title>Qwen news</title></head><body>
+    <nav><a href='/'>Home</a> <a href='/shop'>Shop</a> <a href='/about'>About us</a></nav>
+    <article><h1>Qwen keeps shipping</h1><p>{body}</p><p>{body}</p></article>
+    <footer>Subscribe to our newsletter. Copyright 2026 Example Media.</footer></body></html>"""
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    outcome = read_file(path, MB)
+    assert not outcome.failures
+    article = outcome.articles[0]
+    assert "open-weight models" in article.text
+    assert "Copyright 2026" not in article.text and "About us" not in article.text
+
+
+def test_pdf_text_is_read(tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Qwen3.5 Small comes in four sizes. The smallest has about 0.8 billion parameters.")
+    path = tmp_path / "doc.pdf"
+    pdf.output(str(path))
+    outcome = read_file(path, MB)
+    assert not outcome.failures
+    assert "0.8 billion parameters" in outcome.articles[0].text
+
+
+def test_corrupt_pdf_fails_cleanly(tmp_path):
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(b"%PDF-1.4 garbage garbage")
+    outcome = read_file(path, MB)
+    assert outcome.articles == [] and len(outcome.failures) == 1
+
+
+def test_decode_rejects_nul_bytes():
+    with pytest.raises(ReadError):
+        decode_bytes(b"abc\x00def")
+
+
+def test_normalise_date_spellings():
+    assert normalise_date("March 3, 2026") == "2026-03-03"
+    assert normalise_date("4 March 2026") == "2026-03-04"
+    assert normalise_date("2026-03-20T10:00:00") == "2026-03-20"
+    assert normalise_date("soon") is None
