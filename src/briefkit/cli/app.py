@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="briefkit", standalone_mode=False)
-        return 0
+        result = command.main(args=args, prog_name="briefkit", standalone_mode=False)
+        return result if isinstance(result, int) else 0  # click returns typer.Exit's code here
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

@@ -1,0 +1,1 @@
+"""Evaluation: datasets of reference facts, SummHay adapters and retrieval metrics."""
