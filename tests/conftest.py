@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("BRIEFKIT_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 SUMMHAY = SHARED / "data" / "summhay"
 

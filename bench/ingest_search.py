@@ -1,0 +1,91 @@
+"""Benchmark: ingest throughput vs plain SentenceTransformer.encode, and search latency flat vs IVF.
+
+Usage: python bench/ingest_search.py [--sizes 10000,100000,1000000] [--summhay PATH]
+Prints figures and the machine; the encode baseline runs in the same process on the same chunks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import machine, peak_rss_mb  # noqa: E402
+
+
+def ingest_vs_encode(summhay: Path) -> None:
+    from briefkit.config import Settings
+    from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
+    from briefkit.workspace import Workspace
+
+    topic = load_topic(summhay)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_documents_jsonl(topic, Path(tmp) / "t.jsonl")
+        ws = Workspace(Settings().with_overrides(home=Path(tmp) / "home"))
+        ws.embedder  # load the model outside the timing
+        start = time.perf_counter()
+        report = ws.ingest([path])
+        ingest_s = time.perf_counter() - start
+        texts = [r.text for r in ws.store.chunks()]
+        model = ws.embedder.model
+        start = time.perf_counter()
+        model.encode(texts, batch_size=64, show_progress_bar=False)
+        encode_s = time.perf_counter() - start
+    docs, chunks = report.documents, report.chunks
+    print(f"ingest SummHay topic 1: {docs} docs, {chunks} chunks in {ingest_s:.1f}s "
+          f"= {docs / ingest_s:.1f} docs/s, {chunks / ingest_s:.1f} chunks/s (read+clean+dedup+chunk+embed+index)")
+    print(f"plain SentenceTransformer.encode of the same {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
+    print(f"ratio ingest time / plain encode time: {ingest_s / encode_s:.2f}")
+
+
+def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None:
+    from briefkit.index.dense import DenseIndex
+
+    rng = np.random.default_rng(0)
+    print(f"\nsearch latency, {dim}-d synthetic unit vectors, k=10, {queries} queries")
+    print(f"{'vectors':>9} {'kind':>5} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>9} {'peak RSS MB':>11}")
+    for n in sizes:
+        # clustered data so IVF behaves as on real embeddings
+        centers = rng.normal(size=(256, dim)).astype(np.float32)
+        vecs = centers[rng.integers(0, 256, n)] + 0.5 * rng.normal(size=(n, dim)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        ids = np.arange(n, dtype=np.int64)
+        qs = vecs[rng.integers(0, n, queries)] + 0.1 * rng.normal(size=(queries, dim)).astype(np.float32)
+        qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+        exact = None
+        for kind in ("flat", "ivf"):
+            start = time.perf_counter()
+            index = DenseIndex.build(vecs, ids, kind, nprobe=16)
+            build_s = time.perf_counter() - start
+            times, results = [], []
+            for q in qs:
+                t = time.perf_counter()
+                results.append({i for i, _ in index.search(q, 10)})
+                times.append((time.perf_counter() - t) * 1000)
+            if kind == "flat":
+                exact = results
+            recall = np.mean([len(r & e) / 10 for r, e in zip(results, exact)])
+            print(f"{n:>9} {kind:>5} {build_s:>8.1f} {np.percentile(times, 50):>8.2f} {np.percentile(times, 95):>8.2f}"
+                  f" {recall:>9.3f} {peak_rss_mb():>11.0f}")
+            del index
+        del vecs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--summhay", default=str(Path(__file__).resolve().parents[2] / "shared/data/summhay/topic_news1.json"))
+    args = parser.parse_args()
+    print("machine:", machine())
+    ingest_vs_encode(Path(args.summhay))
+    search_latency([int(s) for s in args.sizes.split(",")])
+    print(f"\npeak RSS: {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
