@@ -67,6 +67,7 @@ class SummariseSettings(_Strict):
     min_relevance: float = Field(0.2, ge=-1, le=1, description="Dense score below which a passage is off-topic.")
     max_bullets: int = Field(6, ge=1)
     sentences_per_passage: int = Field(3, ge=0, description="Topic sentences kept per passage (0: whole).")
+    prompts_dir: str | None = Field(None, description="Folder of prompt files overriding the shipped ones.")
 
 
 class AskSettings(_Strict):

@@ -191,12 +191,12 @@ def summarise(
         strategy = "stuff" if fits else "map-reduce"
     params = ws.generation_params()
     if strategy == "stuff":
-        messages = load_prompt("summarise").render(sources=sources.render(), topic=topic, max_bullets=max_bullets)
+        messages = load_prompt("summarise", cfg.prompts_dir).render(sources=sources.render(), topic=topic, max_bullets=max_bullets)
         result = backend.generate(messages, params, on_text)
         stats.add(result)
         bullets = checker.check(parse_bullets(result.text))
     else:
-        bullets = _map_reduce(backend, checker, sources, topic, max_bullets, budget, params, stats)
+        bullets = _map_reduce(backend, checker, sources, topic, max_bullets, budget, params, stats, cfg.prompts_dir)
     if not any(b.supported for b in bullets):
         if requested == "auto":
             notice = (f"{model_name} wrote no bullet that its sources support; showing extractive bullets instead")
@@ -224,7 +224,7 @@ def _groups_within(items: list[str], cost: Callable[[str], int], budget: int) ->
 
 
 def _map_reduce(backend: Backend, checker: CitationChecker, sources: Sources, topic: str, max_bullets: int,
-                budget: int, params: GenerationParams, stats: Stats) -> list[Bullet]:
+                budget: int, params: GenerationParams, stats: Stats, prompts_dir: str | None) -> list[Bullet]:
     # Map: facts from groups of documents that fit the budget. A single document longer than the
     # budget is cut to fit (its later passages are dropped from that call).
     doc_blocks = [sources.render([d]) for d in sources.doc_ids]
@@ -232,7 +232,7 @@ def _map_reduce(backend: Backend, checker: CitationChecker, sources: Sources, to
     for group in _groups_within(doc_blocks, backend.count_tokens, budget):
         block = "\n\n".join(doc_blocks[i] for i in group)
         block = _truncate_tokens(backend, block, budget)
-        messages = load_prompt("map_extract").render(sources=block, topic=topic, max_bullets=max_bullets)
+        messages = load_prompt("map_extract", prompts_dir).render(sources=block, topic=topic, max_bullets=max_bullets)
         result = backend.generate(messages, params)
         stats.add(result)
         allowed = {i + 1 for i in group}
@@ -248,7 +248,7 @@ def _map_reduce(backend: Backend, checker: CitationChecker, sources: Sources, to
         groups = _groups_within(lines, backend.count_tokens, budget)
         merged: list[Bullet] = []
         for group in groups:
-            messages = load_prompt("reduce_merge").render(
+            messages = load_prompt("reduce_merge", prompts_dir).render(
                 topic=topic, facts="\n".join(lines[i] for i in group), max_bullets=max_bullets)
             result = backend.generate(messages, params)
             stats.add(result)

@@ -31,12 +31,13 @@ def _globals(
 
 
 def _register() -> None:
-    from . import corpus_cmds, generate_cmds
+    from . import corpus_cmds, eval_cmds, generate_cmds
 
     app.command("ingest")(corpus_cmds.ingest)
     app.command("search")(corpus_cmds.search)
     app.add_typer(corpus_cmds.index_app, name="index")
     generate_cmds.register(app)
+    app.add_typer(eval_cmds.eval_app, name="eval")
 
 
 _register()

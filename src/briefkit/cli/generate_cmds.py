@@ -89,8 +89,9 @@ def ask_cmd(
         result = ask(ws, q, k=k, model=model)
 
         def render(d: dict) -> None:
-            tag = "[yellow]abstained[/] " if d["abstained"] else ""
-            out.print(f"{tag}{d['answer']}", markup=False) if not tag else out.print(tag + d["answer"])
+            if d["abstained"]:
+                out.print("abstained: ", style="yellow", end="")
+            out.print(d["answer"], markup=False)
             if d.get("conflict"):
                 out.print(f"[yellow]{d['conflict']}[/]")
             if d["sources"]:

@@ -57,3 +57,92 @@ def write_documents_jsonl(topic: Topic, out: Path, source: str = "summhay") -> P
             title = text.strip().splitlines()[0][:120] if text.strip() else doc_id
             fh.write(json.dumps({"id": doc_id, "title": title, "source": source, "text": text}) + "\n")
     return out
+
+
+_SUMMHAY_LABEL = {"FULL_COVERAGE": "FULL", "PARTIAL_COVERAGE": "PARTIAL", "NO_COVERAGE": "NONE",
+                  "fully_covered": "FULL", "partially_covered": "PARTIAL", "not_covered": "NONE"}
+
+
+@dataclass(frozen=True)
+class LabelledSummary:
+    """A shipped system summary with its coverage label per insight."""
+
+    system: str
+    subtopic_id: str
+    bullets: list[str]
+    insights: dict[str, str]
+    labels: dict[str, str]  # insight_id -> FULL | PARTIAL | NONE
+
+
+def strip_citations(line: str) -> str:
+    import re
+
+    return re.sub(r"\[[\d,\s]+\]", "", line).strip(" *-•\t")
+
+
+def labelled_summaries(path: Path) -> list[LabelledSummary]:
+    """Shipped summaries and labels from a topic file, or from the human judgements file."""
+    import ast
+
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    out: list[LabelledSummary] = []
+    if isinstance(raw, list):  # human_coverage_judgements.json
+        for row in raw:
+            def parsed(value):  # the file stores some fields as Python literals in strings
+                return ast.literal_eval(value) if isinstance(value, str) else value
+
+            insights = {i["insight_id"]: i["insight"] for i in parsed(row["reference_insights"])}
+            labels = {a["insight_id"]: _SUMMHAY_LABEL[a["coverage"]] for a in parsed(row["annotation"])}
+            out.append(LabelledSummary(row["summkey"].replace("summary_subtopic_", ""), row["subtopic_id"],
+                                       list(row["summary"]), insights, labels))
+        return out
+    topic = load_topic(path)
+    subtopics = {s["subtopic_id"]: s for s in raw["subtopics"]}
+    for sub in topic.subtopics:
+        data = subtopics[sub.subtopic_id]
+        for key, lines in data.get("summaries", {}).items():
+            evals = data.get("eval_summaries", {}).get(key)
+            if evals is None:
+                continue
+            labels = {i: "NONE" for i in sub.insights}
+            for e in evals:
+                if e.get("insight_id") in labels:
+                    labels[e["insight_id"]] = _SUMMHAY_LABEL.get(e.get("coverage"), "NONE")
+            out.append(LabelledSummary(key.replace("summary_subtopic_", ""), sub.subtopic_id, list(lines),
+                                       sub.insights, labels))
+    return out
+
+
+def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str]) -> dict | None:
+    """SummHay scores of a shipped system from its shipped labels, on the given subtopics."""
+    from .metrics import summhay_scores
+
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    topic = load_topic(path)
+    position = {d: i + 1 for i, d in enumerate(topic.documents)}
+    gold_pos = {}
+    for doc, included in topic.doc_insights.items():
+        for ins in included:
+            gold_pos.setdefault(ins, set()).add(str(position[doc]))
+    key = f"summary_subtopic_{system}"
+    totals, n = {"coverage": 0.0, "citation": 0.0, "joint": 0.0}, 0
+    for sub in raw["subtopics"]:
+        if sub["subtopic_id"] not in subtopic_ids or key not in sub.get("eval_summaries", {}):
+            continue
+        import re
+
+        lines = sub["summaries"][key]
+        cites = [{n_ for g in re.findall(r"\[([\d,\s]+)\]", ln) for n_ in re.split(r"[,\s]+", g) if n_} for ln in lines]
+        labels = {i["insight_id"]: ("NONE", None) for i in sub["insights"]}
+        for e in sub["eval_summaries"][key]:
+            if e["insight_id"] in labels and e["coverage"] in ("FULL_COVERAGE", "PARTIAL_COVERAGE"):
+                try:
+                    idx = int(e["bullet_id"]) - 1
+                except (TypeError, ValueError):
+                    idx = None
+                labels[e["insight_id"]] = (_SUMMHAY_LABEL[e["coverage"]], idx)
+        scores, _ = summhay_scores(labels, cites, gold_pos)
+        for k in totals:
+            totals[k] += scores[k]
+        n += 1
+    return {k: v / n for k, v in totals.items()} if n else None

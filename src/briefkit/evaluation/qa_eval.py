@@ -1,0 +1,68 @@
+"""Score `ask` on a question set: answer accuracy, citation correctness, abstention, latency."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+
+from ..qa import ask
+from ..workspace import Workspace
+from .datasets import Question
+
+
+def normalise(text: str) -> str:
+    """Lower case, commas in numbers dropped, punctuation to spaces, spaces collapsed."""
+    text = re.sub(r"(?<=\d),(?=\d)", "", text.lower())
+    return " ".join(re.sub(r"[^\w.]+", " ", text).replace(". ", " ").split())
+
+
+def answer_matches(answer: str, expected: list[str]) -> bool:
+    got = normalise(answer)
+    return any(normalise(e) in got for e in expected)
+
+
+def score_answers(rows: list[dict]) -> dict:
+    """Aggregate per-question rows (see :func:`evaluate_questions`) into the report figures."""
+    answerable = [r for r in rows if r["expected"] is not None]
+    unanswerable = [r for r in rows if r["expected"] is None]
+    abstained = [r for r in rows if r["abstained"]]
+    answered = [r for r in answerable if not r["abstained"]]
+    with_docs = [r for r in answered if r["docs"]]
+    latencies = [r["latency_s"] for r in rows]
+    true_abstentions = sum(1 for r in abstained if r["expected"] is None)
+    return {
+        "questions": len(rows),
+        "accuracy": sum(r["correct"] for r in rows) / len(rows) if rows else 0.0,
+        "answer_accuracy": sum(r["correct"] for r in answerable) / len(answerable) if answerable else 0.0,
+        "citation_correctness": (sum(bool(set(r["citations"]) & set(r["docs"])) for r in with_docs) / len(with_docs)
+                                 if with_docs else 0.0),
+        "abstention_precision": true_abstentions / len(abstained) if abstained else 0.0,
+        "abstention_recall": true_abstentions / len(unanswerable) if unanswerable else 0.0,
+        "latency_mean_s": float(np.mean(latencies)) if latencies else 0.0,
+        "latency_p95_s": float(np.percentile(latencies, 95)) if latencies else 0.0,
+    }
+
+
+def evaluate_questions(ws: Workspace, questions: list[Question], model: str | None = None, progress: bool = False) -> dict:
+    rows = []
+    iterator = questions
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(questions, desc="questions", unit="q", leave=False)
+    model_name = None
+    for q in iterator:
+        start = time.perf_counter()
+        result = ask(ws, q.question, model=model)
+        latency = time.perf_counter() - start
+        model_name = result.model
+        if q.answer is None:
+            correct = result.abstained
+        else:
+            correct = not result.abstained and answer_matches(result.answer, [q.answer, *q.alternatives])
+        rows.append({"id": q.id, "question": q.question, "expected": q.answer, "answer": result.answer,
+                     "abstained": result.abstained, "citations": result.citations, "docs": q.docs,
+                     "correct": correct, "latency_s": round(latency, 3)})
+    return {"model": model_name, **score_answers(rows), "items": rows}
