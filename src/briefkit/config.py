@@ -57,6 +57,12 @@ class GenerationSettings(_Strict):
     seed: int = 0
     repetition_penalty: float = Field(1.15, ge=1.0, description="Above 1 discourages loops in small models.")
     cache: bool = True
+    base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.")
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = Field(120.0, gt=0)
+    retries: int = Field(3, ge=0)
+    concurrency: int = Field(4, ge=1, description="Parallel requests to a server backend.")
+    context_tokens: int = Field(8192, ge=256, description="Context window of a server model (openai backend).")
 
 
 class SummariseSettings(_Strict):

@@ -21,7 +21,7 @@ from .corpus.chunk import split_sentences
 from .citations import Bullet, CitationChecker, Sources, parse_bullets
 from .errors import BadInput, ModelUnavailable
 from .index.retriever import Passage, mmr_select
-from .llm.base import Backend, GenerationParams, GenerationResult
+from .llm.base import Backend, GenerationParams, GenerationResult, generate_all
 from .prompts import load_prompt
 from .workspace import Workspace
 
@@ -229,11 +229,14 @@ def _map_reduce(backend: Backend, checker: CitationChecker, sources: Sources, to
     # budget is cut to fit (its later passages are dropped from that call).
     doc_blocks = [sources.render([d]) for d in sources.doc_ids]
     facts: list[tuple[str, list[int]]] = []
-    for group in _groups_within(doc_blocks, backend.count_tokens, budget):
-        block = "\n\n".join(doc_blocks[i] for i in group)
-        block = _truncate_tokens(backend, block, budget)
-        messages = load_prompt("map_extract", prompts_dir).render(sources=block, topic=topic, max_bullets=max_bullets)
-        result = backend.generate(messages, params)
+    groups = _groups_within(doc_blocks, backend.count_tokens, budget)
+    requests = [
+        load_prompt("map_extract", prompts_dir).render(
+            sources=_truncate_tokens(backend, "\n\n".join(doc_blocks[i] for i in group), budget),
+            topic=topic, max_bullets=max_bullets)
+        for group in groups
+    ]
+    for group, result in zip(groups, generate_all(backend, requests, params)):  # concurrent on server backends
         stats.add(result)
         allowed = {i + 1 for i in group}
         for text, cites in parse_bullets(result.text):

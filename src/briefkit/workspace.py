@@ -87,7 +87,11 @@ class Workspace:
         g = self.settings.generation
         key = (g.backend, model or g.model)
         if key not in self._generators:
-            backend = create_backend(g.backend, model=key[1], device=g.device, dtype=g.dtype, threads=g.threads)
+            backend = create_backend(
+                g.backend, model=key[1], device=g.device, dtype=g.dtype, threads=g.threads, base_url=g.base_url,
+                api_key_env=g.api_key_env, timeout_s=g.timeout_s, retries=g.retries, concurrency=g.concurrency,
+                context_tokens=g.context_tokens,
+            )
             if g.cache:
                 backend = CachedBackend(backend, GenerationCache(self.home / "generations.sqlite"))
             self._generators[key] = backend

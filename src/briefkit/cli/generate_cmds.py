@@ -41,13 +41,15 @@ def summarise_cmd(
     max_bullets: Optional[int] = typer.Option(None, help="Most bullets to write."),
     show_unsupported: bool = typer.Option(False, "--show-unsupported", help="Also show bullets the sources do not support."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
+    backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
+    base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
 ) -> None:
     """Write a cited summary of TOPIC from the corpus."""
     from ..summarise import summarise
 
     st = state(ctx)
     _check_dates(since, until)
-    ws = st.workspace(generation={"cache": False if no_cache else None})
+    ws = st.workspace(generation={"cache": False if no_cache else None, "backend": backend, "base_url": base_url})
     result = summarise(ws, topic, k=k, model=model, strategy=strategy, since=since, until=until, source=source,
                        max_bullets=max_bullets, on_text=_stream_to_terminal(st.json))
 
@@ -78,12 +80,14 @@ def ask_cmd(
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
     model: Optional[str] = typer.Option(None, help="auto, qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
+    backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
+    base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
 ) -> None:
     """Answer QUESTION from the corpus with citations, or say the corpus does not contain it."""
     from ..qa import ask
 
     st = state(ctx)
-    ws = st.workspace(generation={"cache": False if no_cache else None})
+    ws = st.workspace(generation={"cache": False if no_cache else None, "backend": backend, "base_url": base_url})
 
     def answer_one(q: str) -> None:
         result = ask(ws, q, k=k, model=model)

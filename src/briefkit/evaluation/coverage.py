@@ -20,8 +20,8 @@ from ..citations import key_terms
 from ..index.embedder import Embedder
 
 # Calibrated on SummHay topic_news1 (see `briefkit eval calibrate`); documented in BENCHMARKS.md.
-T_FULL = 0.70
-T_PARTIAL = 0.44
+T_FULL = 0.64
+T_PARTIAL = 0.42
 _NEGATION = re.compile(r"\b(?:not|no|never|none|without|denies|denied|neither|nor|n't)\b", re.IGNORECASE)
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 

@@ -72,7 +72,30 @@ def _transformers(**kwargs):
     return TransformersBackend(**kwargs)
 
 
-BACKENDS: dict[str, Callable[..., Backend]] = {"transformers": _transformers}
+def _openai(**kwargs):
+    from .openai_backend import OpenAIBackend
+
+    return OpenAIBackend(**kwargs)
+
+
+def _llamacpp(**kwargs):
+    from .llamacpp_backend import LlamaCppBackend
+
+    return LlamaCppBackend(**kwargs)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"transformers": _transformers, "openai": _openai, "llamacpp": _llamacpp}
+
+
+def generate_all(backend: Backend, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+    """Answer several chats, concurrently up to the backend's ``max_concurrency`` (1 if unset), in order."""
+    workers = max(1, int(getattr(backend, "max_concurrency", 1)))
+    if workers == 1 or len(requests) < 2:
+        return [backend.generate(m, params) for m in requests]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(requests))) as pool:
+        return list(pool.map(lambda m: backend.generate(m, params), requests))
 
 
 def create_backend(name: str, **kwargs) -> Backend:

@@ -53,6 +53,7 @@ class CachedBackend:
         self.cache = cache
         self.model_name = inner.model_name
         self.context_tokens = inner.context_tokens
+        self.max_concurrency = getattr(inner, "max_concurrency", 1)
 
     def generate(
         self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None

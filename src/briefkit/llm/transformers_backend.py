@@ -44,7 +44,10 @@ class _Timer:
 
 
 class TransformersBackend:
-    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None) -> None:
+    max_concurrency = 1  # one model in one process: requests run one after another
+
+    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None,
+                 **_: object) -> None:
         spec = resolve_model(model)
         self.spec: ModelSpec = spec
         self.model_name = spec.name
