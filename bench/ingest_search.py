@@ -44,11 +44,14 @@ def ingest_vs_encode(summhay: Path) -> None:
 
 
 def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None:
+    import faiss
+
     from briefkit.index.dense import DenseIndex
 
     rng = np.random.default_rng(0)
     print(f"\nsearch latency, {dim}-d synthetic unit vectors, k=10, {queries} queries")
-    print(f"{'vectors':>9} {'kind':>5} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>9} {'peak RSS MB':>11}")
+    print(f"{'vectors':>9} {'kind':>6} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>9} {'index MB':>9}"
+          f" {'peak RSS MB':>11}")
     for n in sizes:
         # clustered data so IVF behaves as on real embeddings
         centers = rng.normal(size=(256, dim)).astype(np.float32)
@@ -58,9 +61,9 @@ def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None
         qs = vecs[rng.integers(0, n, queries)] + 0.1 * rng.normal(size=(queries, dim)).astype(np.float32)
         qs /= np.linalg.norm(qs, axis=1, keepdims=True)
         exact = None
-        for kind in ("flat", "ivf"):
+        for kind in ("flat", "ivf", "ivfpq"):
             start = time.perf_counter()
-            index = DenseIndex.build(vecs, ids, kind, nprobe=16)
+            index = DenseIndex.build(vecs, ids, kind, nprobe=16, pq_m=48)
             build_s = time.perf_counter() - start
             times, results = [], []
             for q in qs:
@@ -70,8 +73,9 @@ def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None
             if kind == "flat":
                 exact = results
             recall = np.mean([len(r & e) / 10 for r, e in zip(results, exact)])
-            print(f"{n:>9} {kind:>5} {build_s:>8.1f} {np.percentile(times, 50):>8.2f} {np.percentile(times, 95):>8.2f}"
-                  f" {recall:>9.3f} {peak_rss_mb():>11.0f}")
+            size_mb = faiss.serialize_index(index.index).nbytes / 1e6
+            print(f"{n:>9} {kind:>6} {build_s:>8.1f} {np.percentile(times, 50):>8.2f} {np.percentile(times, 95):>8.2f}"
+                  f" {recall:>9.3f} {size_mb:>9.1f} {peak_rss_mb():>11.0f}")
             del index
         del vecs
 
@@ -79,10 +83,12 @@ def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--summhay", default=str(Path(__file__).resolve().parents[2] / "shared/data/summhay/topic_news1.json"))
     args = parser.parse_args()
     print("machine:", machine())
-    ingest_vs_encode(Path(args.summhay))
+    if not args.skip_ingest:
+        ingest_vs_encode(Path(args.summhay))
     search_latency([int(s) for s in args.sizes.split(",")])
     print(f"\npeak RSS: {peak_rss_mb():.0f} MB")
 

@@ -135,3 +135,37 @@ def test_ivf_index_is_used_when_forced_on_enough_vectors():
     assert len(set(hits) & set(exact)) >= 8
     ivf.remove(np.array([105]))
     assert 105 not in [i for i, _ in ivf.search(vecs[5], 10)]
+
+
+def test_ivfpq_index_fits_its_budget_and_keeps_recall():
+    import faiss
+
+    from briefkit.index.dense import DenseIndex
+
+    rng = np.random.default_rng(1)
+    centers = rng.normal(size=(64, 32)).astype(np.float32)
+    vecs = centers[rng.integers(0, 64, 20000)] + 0.3 * rng.normal(size=(20000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(20000)
+    flat = DenseIndex.build(vecs, ids, "flat")
+    pq = DenseIndex.build(vecs, ids, "ivfpq", nprobe=32, pq_m=16)
+    recall = np.mean([len({i for i, _ in pq.search(vecs[q], 10)} & {i for i, _ in flat.search(vecs[q], 10)}) / 10
+                      for q in range(0, 20000, 400)])
+    assert recall >= 0.5
+    flat_bytes = faiss.serialize_index(flat.index).nbytes
+    pq_bytes = faiss.serialize_index(pq.index).nbytes
+    assert pq_bytes < flat_bytes / 2  # 16 code bytes + id instead of 128 bytes a vector
+
+
+def test_onnx_int8_embedder_matches_torch(sample_ws):
+    from briefkit.index.embedder import load_embedder
+
+    texts = ["Alibaba released Qwen3.5 Small in four sizes.", "Rovers won the league on the final day.",
+             "T-Head shipped 470,000 AI chips by February 2026, most of them to outside customers."]
+    torch_vecs = sample_ws.embedder.embed(texts)
+    onnx = load_embedder("all-MiniLM-L6-v2", None, "onnx-int8")
+    assert onnx.backend == "onnx-int8" and onnx.dim == 384 and onnx.name == sample_ws.embedder.name
+    onnx_vecs = onnx.embed(texts)
+    assert np.allclose(np.linalg.norm(onnx_vecs, axis=1), 1.0, atol=1e-5)
+    assert (torch_vecs * onnx_vecs).sum(axis=1).min() > 0.97
+    assert onnx.count_tokens(texts) == sample_ws.embedder.count_tokens(texts)

@@ -30,10 +30,12 @@ class CorpusSettings(_Strict):
 
 class IndexSettings(_Strict):
     embedder: str = "all-MiniLM-L6-v2"
+    embedder_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     batch_size: int = Field(64, ge=1)
-    kind: Literal["auto", "flat", "ivf"] = "auto"
+    kind: Literal["auto", "flat", "ivf", "ivfpq"] = "auto"
     ivf_min_vectors: int = Field(50_000, ge=1000, description="`auto` switches to IVF at this many chunks.")
     nprobe: int = Field(16, ge=1)
+    pq_m: int = Field(48, ge=1, description="Bytes a vector in an ivfpq index (must divide the dimension).")
     device: str | None = None
 
 

@@ -35,7 +35,8 @@ class Workspace:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings.index.embedder, self.settings.index.device)
+        i = self.settings.index
+        return load_embedder(i.embedder, i.device, i.embedder_backend)
 
     @property
     def index_root(self) -> Path:

@@ -20,6 +20,7 @@ def ingest(
     paths: list[Path] = typer.Argument(None, help="Files or folders (recursive): txt, md, html, jsonl, pdf."),
     sample: bool = typer.Option(False, "--sample", help="Ingest the built-in sample corpus."),
     embedder: Optional[str] = typer.Option(None, help="Embedding model name or folder."),
+    embedder_backend: Optional[str] = typer.Option(None, help="torch | onnx | onnx-int8 (faster on CPU)."),
     max_file_mb: Optional[float] = typer.Option(None, help="Refuse files larger than this."),
 ) -> None:
     """Add articles to the store and the index. Re-ingesting the same content adds nothing."""
@@ -29,7 +30,8 @@ def ingest(
         targets.append(sample_corpus_path())
     if not targets:
         raise BadInput("give at least one file or folder to ingest (or --sample)")
-    ws = st.workspace(index={"embedder": embedder}, corpus={"max_file_mb": max_file_mb})
+    ws = st.workspace(index={"embedder": embedder, "embedder_backend": embedder_backend},
+                      corpus={"max_file_mb": max_file_mb})
     report = ws.ingest(targets)
     data = report.to_json()
 
@@ -121,7 +123,7 @@ def index_stats(ctx: typer.Context) -> None:
 def index_rebuild(
     ctx: typer.Context,
     embedder: Optional[str] = typer.Option(None, help="Embedding model to rebuild with."),
-    kind: Optional[str] = typer.Option(None, help="auto | flat | ivf"),
+    kind: Optional[str] = typer.Option(None, help="auto | flat | ivf | ivfpq"),
 ) -> None:
     """Re-embed every chunk and write a fresh index (e.g. after changing the embedding model)."""
     st = state(ctx)

@@ -1,8 +1,10 @@
 """FAISS dense index over chunk vectors, keyed by chunk id.
 
 ``flat`` is exact inner product (IndexIDMap2 over IndexFlatIP); ``ivf`` is an inverted
-file (IndexIVFFlat, trained on the vectors it is built with) for large corpora. Vectors
-are unit-normalised, so inner product is cosine similarity.
+file (IndexIVFFlat, trained on the vectors it is built with) for large corpora; ``ivfpq``
+adds product quantisation (``pq_m`` bytes a vector instead of 4 x dim) for corpora that
+must fit a memory budget, at some cost in recall. Vectors are unit-normalised, so inner
+product is cosine similarity.
 """
 
 from __future__ import annotations
@@ -25,14 +27,19 @@ class DenseIndex:
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: np.ndarray, kind: str, nprobe: int = 16) -> "DenseIndex":
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, kind: str, nprobe: int = 16, pq_m: int = 48) -> "DenseIndex":
         import faiss
 
         dim = vectors.shape[1]
-        if kind == "ivf":
+        if kind in ("ivf", "ivfpq"):
             nlist = max(1, min(int(4 * np.sqrt(len(vectors))), len(vectors) // 39))
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            if kind == "ivf":
+                index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            else:
+                if dim % pq_m:
+                    raise ValueError(f"pq_m={pq_m} must divide the vector dimension {dim}")
+                index = faiss.IndexIVFPQ(quantizer, dim, nlist, pq_m, 8, faiss.METRIC_INNER_PRODUCT)
             index.train(vectors)
             index.nprobe = min(nprobe, nlist)
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
@@ -56,7 +63,8 @@ class DenseIndex:
         if len(ids):
             arr = np.ascontiguousarray(ids, dtype=np.int64)
             # IVF with a hashtable direct map only accepts an IDSelectorArray
-            selector = faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr)) if self.kind == "ivf" else faiss.IDSelectorBatch(arr)
+            is_ivf = self.kind in ("ivf", "ivfpq")
+            selector = faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr)) if is_ivf else faiss.IDSelectorBatch(arr)
             self.index.remove_ids(selector)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -70,7 +78,7 @@ class DenseIndex:
             if len(allowed) == 0:
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-            if self.kind == "ivf":
+            if self.kind in ("ivf", "ivfpq"):
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
@@ -91,7 +99,7 @@ class DenseIndex:
         import faiss
 
         index = faiss.read_index(str(path))
-        if kind == "ivf":
+        if kind in ("ivf", "ivfpq"):
             index.nprobe = nprobe
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
         return cls(index, kind)

@@ -51,6 +51,7 @@ class Embedder:
 
     name: str
     dim: int
+    backend: str = "torch"
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
@@ -111,13 +112,24 @@ class SentenceTransformerEmbedder(Embedder):
         return int(self.model.max_seq_length)
 
 
-EMBEDDERS: dict[str, type[Embedder]] = {"sentence-transformers": SentenceTransformerEmbedder}
+def _onnx(name: str, device: str | None, int8: bool) -> Embedder:
+    from .onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder(name, int8=int8)
+
+
+EMBEDDERS = {
+    "torch": SentenceTransformerEmbedder,
+    "onnx": lambda name, device: _onnx(name, device, int8=False),
+    "onnx-int8": lambda name, device: _onnx(name, device, int8=True),
+}
 
 
 @lru_cache(maxsize=4)
-def load_embedder(name: str, device: str | None = None) -> Embedder:
-    """Load (once per process) an embedder; ``backend:model`` picks a registered backend."""
-    backend, sep, model = name.partition(":")
-    if sep and backend in EMBEDDERS:
-        return EMBEDDERS[backend](model, device)
-    return SentenceTransformerEmbedder(name, device)
+def load_embedder(name: str, device: str | None = None, backend: str = "torch") -> Embedder:
+    """Load (once per process) the embedder ``name`` with a registered backend (torch, onnx, onnx-int8)."""
+    if backend not in EMBEDDERS:
+        from ..errors import BadInput
+
+        raise BadInput(f"unknown embedding backend {backend!r}; use one of {', '.join(EMBEDDERS)}")
+    return EMBEDDERS[backend](name, device)

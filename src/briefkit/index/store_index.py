@@ -140,9 +140,9 @@ def sync_index(
         records = store.chunks()
         vectors = embedder.embed([r.text for r in records], settings.batch_size, progress)
         kind = choose_kind(settings.kind, len(records), settings.ivf_min_vectors)
-        if kind == "ivf" and len(records) < 1000:
-            kind = "flat"  # IVF needs enough vectors to train its centroids
-        dense = DenseIndex.build(vectors.reshape(-1, embedder.dim), store_ids, kind, settings.nprobe)
+        if kind in ("ivf", "ivfpq") and len(records) < 10_000:
+            kind = "flat"  # IVF and PQ need enough vectors to train their centroids and codebooks
+        dense = DenseIndex.build(vectors.reshape(-1, embedder.dim), store_ids, kind, settings.nprobe, settings.pq_m)
         sparse = SparseIndex.build([r.text for r in records], store_ids)
         meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, kind, len(records))
         index = SearchIndex(root, meta, dense, sparse, generation)

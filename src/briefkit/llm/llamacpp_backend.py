@@ -87,8 +87,9 @@ class LlamaCppBackend:
         for chunk in stream:
             if first is None:
                 first = time.perf_counter()
-            piece = chunk["choices"][0]["text"]
-            completion += 1
+            choice = chunk["choices"][0]
+            piece = choice["text"]
+            completion += choice.get("finish_reason") is None  # one streamed chunk a generated token
             pieces.append(piece)
             if on_text and piece:
                 on_text(piece)

@@ -1,0 +1,153 @@
+"""llama.cpp and OpenAI-compatible backends, against real engines: the bundled GGUF in
+llama-cpp-python, and llama-cpp-python's OpenAI-compatible server on loopback."""
+
+import http.server
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from briefkit.errors import ModelUnavailable
+from briefkit.llm.base import GenerationParams, create_backend
+from briefkit.llm.models import smollm2_gguf
+from briefkit.summarise import summarise
+from briefkit.workspace import Workspace
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """llama-cpp-python's OpenAI-compatible server with the bundled GGUF, on loopback."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.proc = None
+
+    def start(self) -> "Server":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--host", "127.0.0.1",
+             "--port", str(self.port), "--n_ctx", "4096", "--model_alias", "smollm2-135m"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/models", timeout=2).read()
+                return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("llama.cpp server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = Server().start()
+    yield srv
+    srv.stop()
+
+
+def _check_cited(result):
+    retrieved = {p.doc_id for p in result.passages}
+    assert result.bullets
+    for b in result.bullets:
+        assert b.citations and set(b.citations) <= retrieved
+
+
+def test_llamacpp_backend_generates_with_token_accounting():
+    backend = create_backend("llamacpp", model="smollm2-135m", context_tokens=4096)
+    messages = [{"role": "user", "content": "Name three colours."}]
+    prompt = backend.render(messages)
+    assert prompt.startswith("<|im_start|>") and prompt.endswith("<|im_start|>assistant\n")
+    result = backend.generate(messages, GenerationParams(max_tokens=12))
+    assert result.prompt_tokens == backend.count_tokens(prompt)
+    assert 0 < result.completion_tokens <= 12 and result.text
+    assert result.model == "smollm2-135m"
+
+
+def test_summarise_with_llamacpp_backend(sample_ws):
+    ws = Workspace(sample_ws.settings.with_overrides(generation={"backend": "llamacpp", "cache": False}))
+    ws.__dict__.update({k: sample_ws.__dict__[k] for k in ("store", "embedder", "index")})
+    result = summarise(ws, "Qwen adoption figures", model="smollm2-135m", strategy="stuff", k=4)
+    assert result.model == "smollm2-135m"
+    _check_cited(result)
+
+
+def test_summarise_through_openai_compatible_server(sample_ws, server):
+    ws = Workspace(sample_ws.settings.with_overrides(
+        generation={"backend": "openai", "base_url": server.url, "cache": False}))
+    ws.__dict__.update({k: sample_ws.__dict__[k] for k in ("store", "embedder", "index")})
+    result = summarise(ws, "Qwen3.5 model releases", strategy="stuff", k=4)
+    assert result.model == f"smollm2-135m @ {server.url}"
+    assert result.stats.completion_tokens > 0 and result.stats.prompt_tokens > 0
+    _check_cited(result)
+
+
+def test_server_down_is_one_clear_error():
+    backend = create_backend("openai", model="m", base_url=f"http://127.0.0.1:{free_port()}/v1", retries=1, timeout_s=2)
+    with pytest.raises(ModelUnavailable, match="not answering"):
+        backend.generate([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4))
+    with pytest.raises(ModelUnavailable, match="not answering"):  # `auto` asks the server for its model list
+        create_backend("openai", model="auto", base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
+
+
+def test_server_answering_garbage_is_one_clear_error():
+    class Garbage(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<html>not an API</html>")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Garbage)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        backend = create_backend("openai", model="m", base_url=f"http://127.0.0.1:{httpd.server_port}/v1", retries=0)
+        with pytest.raises(ModelUnavailable, match="not JSON"):
+            backend.generate([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4))
+    finally:
+        httpd.shutdown()
+
+
+def test_eval_run_survives_a_server_killed_mid_run(tmp_path):
+    from briefkit.config import Settings
+    from briefkit.evaluation.runner import read_results, run_spec
+
+    facts = [json.loads(line) for line in
+             (__import__("conftest").ROOT / "eval" / "sample_facts.jsonl").read_text().splitlines()][:2]
+    (tmp_path / "facts.jsonl").write_text("\n".join(json.dumps(f) for f in facts))
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "t"\ndataset = "facts.jsonl"\nmax_new_tokens = 48\n'
+                    '[matrix]\nmodels = ["smollm2-135m"]\nstrategies = ["stuff"]\nk = [3, 4]\n')
+    srv = Server().start()
+    settings = Settings().with_overrides(generation={"backend": "openai", "base_url": srv.url, "retries": 1,
+                                                     "timeout_s": 30, "cache": False})
+    out = tmp_path / "run"
+    try:
+        with pytest.raises(ModelUnavailable, match="not answering"):
+            run_spec(spec, out, settings, on_row=lambda row: srv.stop())  # the server dies after the first cell
+        assert len(read_results(out / "results.jsonl")) == 1
+        srv.start()
+        resumed = []
+        rows = run_spec(spec, out, settings, on_row=resumed.append)
+        assert len(resumed) == 3 and len(rows) == 4
+    finally:
+        srv.stop()
