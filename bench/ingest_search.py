@@ -19,28 +19,37 @@ from common import machine, peak_rss_mb  # noqa: E402
 
 
 def ingest_vs_encode(summhay: Path) -> None:
+    """Full ingest per embedding backend against plain SentenceTransformer.encode of the same chunks."""
     from briefkit.config import Settings
+    from briefkit.evaluation.retrieval import distinct_docs, precision_at_k
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
     from briefkit.workspace import Workspace
 
     topic = load_topic(summhay)
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = write_documents_jsonl(topic, Path(tmp) / "t.jsonl")
-        ws = Workspace(Settings().with_overrides(home=Path(tmp) / "home"))
-        ws.embedder  # load the model outside the timing
-        start = time.perf_counter()
-        report = ws.ingest([path])
-        ingest_s = time.perf_counter() - start
-        texts = [r.text for r in ws.store.chunks()]
-        model = ws.embedder.model
+        for backend in ("torch", "onnx-int8"):
+            ws = Workspace(Settings().with_overrides(home=Path(tmp) / backend, index={"embedder_backend": backend}))
+            ws.embedder.embed(["warm-up"])  # load (and for ONNX, export) outside the timing
+            start = time.perf_counter()
+            report = ws.ingest([path])
+            seconds = time.perf_counter() - start
+            p10 = np.mean([precision_at_k(distinct_docs(ws.search(s.query, k=60, mode="dense"), 10),
+                                          s.gold_documents(topic), 10) for s in topic.subtopics])
+            results[backend] = (seconds, float(p10))
+            if backend == "torch":
+                texts = [r.text for r in ws.store.chunks()]
+                model = ws.embedder.model
         start = time.perf_counter()
         model.encode(texts, batch_size=64, show_progress_bar=False)
         encode_s = time.perf_counter() - start
     docs, chunks = report.documents, report.chunks
-    print(f"ingest SummHay topic 1: {docs} docs, {chunks} chunks in {ingest_s:.1f}s "
-          f"= {docs / ingest_s:.1f} docs/s, {chunks / ingest_s:.1f} chunks/s (read+clean+dedup+chunk+embed+index)")
-    print(f"plain SentenceTransformer.encode of the same {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
-    print(f"ratio ingest time / plain encode time: {ingest_s / encode_s:.2f}")
+    print(f"SummHay topic 1: {docs} documents, {chunks} chunks")
+    print(f"plain SentenceTransformer.encode of the {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
+    for backend, (seconds, p10) in results.items():
+        print(f"briefkit ingest ({backend}): {seconds:.1f}s = {docs / seconds:.1f} docs/s, {chunks / seconds:.1f} chunks/s;"
+              f" speed vs plain encode {encode_s / seconds:.2f}x; dense precision@10 {p10:.3f}")
 
 
 def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None:

@@ -137,3 +137,13 @@ def test_interactive_loop_keeps_the_model_loaded(sample_ws, monkeypatch, capsys)
         answers.append(obj)
     assert len(answers) == 1  # the blank line is skipped, `exit` stops before "ignored"
     assert answers[0]["question"].startswith("How many downloads") and "adopt-01" in answers[0]["citations"]
+
+
+def test_stuff_that_does_not_fit_switches_to_map_reduce(sample_ws):
+    from briefkit.workspace import Workspace
+
+    tight = Workspace(sample_ws.settings.with_overrides(summarise={"context_tokens": 256},
+                                                        generation={"max_new_tokens": 32}))
+    tight._generators = sample_ws._generators
+    result = summarise(tight, "Qwen adoption figures", model="smollm2-135m", strategy="stuff", k=6)
+    assert result.strategy.startswith("map-reduce") and "context budget" in result.notice

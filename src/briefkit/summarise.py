@@ -179,16 +179,20 @@ def summarise(
         return Summary(topic, [], [], model_name, strategy, stats,
                        notice=f"no passages in the corpus are relevant to {topic!r}; nothing to summarise")
 
-    checker = CitationChecker(ws.embedder, sources, cfg.min_support)
     if strategy == "extractive":
         bullets = _extractive(ws, topic, sources, max_bullets)
         return Summary(topic, bullets, source_rows, model_name, strategy, stats, notice, passages)
 
     assert backend is not None
-    budget = min(cfg.context_tokens, backend.context_tokens - ws.settings.generation.max_new_tokens - _PROMPT_OVERHEAD)
+    checker = CitationChecker(ws.embedder, sources, cfg.min_support)
+    room = backend.context_tokens - ws.settings.generation.max_new_tokens - _PROMPT_OVERHEAD
+    budget = max(128, min(cfg.context_tokens, room))
     fits = backend.count_tokens(sources.render()) <= budget
     if strategy == "auto":
         strategy = "stuff" if fits else "map-reduce"
+    elif strategy == "stuff" and not fits:
+        notice = f"the passages do not fit {model_name}'s context budget ({budget} tokens); used map-reduce"
+        strategy = "map-reduce"
     params = ws.generation_params()
     if strategy == "stuff":
         messages = load_prompt("summarise", cfg.prompts_dir).render(sources=sources.render(), topic=topic, max_bullets=max_bullets)

@@ -5,12 +5,14 @@ The store is the source of truth: indexes are derived from it and can be rebuilt
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
@@ -76,13 +78,25 @@ class ChunkRecord:
     date: str | None
 
 
+def _locked(method):
+    """Serialise access to the connection, so one Store can serve several threads (eval runs)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Store:
-    """Documents and chunks in one SQLite file."""
+    """Documents and chunks in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30)
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -93,14 +107,17 @@ class Store:
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
 
+    @_locked
     def close(self) -> None:
         self.db.close()
 
     # --- documents -------------------------------------------------------------------------
+    @_locked
     def has_hash(self, content_hash: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
         return row["doc_id"] if row else None
 
+    @_locked
     def get_document(self, doc_id: str) -> Document | None:
         row = self.db.execute(
             "SELECT doc_id, title, source, url, date, path, content_hash, text FROM documents WHERE doc_id = ?",
@@ -108,9 +125,10 @@ class Store:
         ).fetchone()
         return Document(**dict(row)) if row else None
 
-    def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
-        for row in self.db.execute("SELECT doc_id, minhash FROM documents"):
-            yield row["doc_id"], np.frombuffer(row["minhash"], dtype=np.uint64)
+    @_locked
+    def signatures(self) -> list[tuple[str, np.ndarray]]:
+        rows = self.db.execute("SELECT doc_id, minhash FROM documents").fetchall()
+        return [(row["doc_id"], np.frombuffer(row["minhash"], dtype=np.uint64)) for row in rows]
 
     def put_document(
         self, doc: Document, signature: np.ndarray, chunks: Iterable[tuple[int, int, int, str]], run_id: int | None,
@@ -134,6 +152,7 @@ class Store:
                 ids.append(int(cur.lastrowid))
         return ids
 
+    @_locked
     def delete_document(self, doc_id: str) -> bool:
         with self.db:
             cur = self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -145,10 +164,12 @@ class Store:
         " FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
     )
 
+    @_locked
     def chunk_ids(self) -> np.ndarray:
         rows = self.db.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
+    @_locked
     def chunks(self, ids: Iterable[int] | None = None) -> list[ChunkRecord]:
         """Chunks by id (in the order given) or all chunks (by id)."""
         if ids is None:
@@ -163,6 +184,7 @@ class Store:
                 found[r["chunk_id"]] = ChunkRecord(**dict(r))
         return [found[i] for i in ids if i in found]
 
+    @_locked
     def filtered_chunk_ids(self, since: str | None, until: str | None, source: str | None) -> np.ndarray:
         """Ids of chunks whose document matches a date range and/or source (case-insensitive)."""
         clauses, params = [], []
@@ -182,6 +204,7 @@ class Store:
         return np.array([r[0] for r in rows], dtype=np.int64)
 
     # --- runs and counts -------------------------------------------------------------------
+    @_locked
     def start_run(self, paths: list[str]) -> int:
         with self.db:
             cur = self.db.execute(
@@ -189,6 +212,7 @@ class Store:
             )
         return int(cur.lastrowid)
 
+    @_locked
     def finish_run(self, run_id: int, status: str, stats: dict) -> None:
         with self.db:
             self.db.execute(
@@ -196,11 +220,13 @@ class Store:
                 (time.time(), status, json.dumps(stats), run_id),
             )
 
+    @_locked
     def counts(self) -> tuple[int, int]:
         docs = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
         chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(docs), int(chunks)
 
+    @_locked
     def sources(self) -> list[dict]:
         rows = self.db.execute("SELECT doc_id, title, source, date FROM documents ORDER BY date, doc_id").fetchall()
         return [dict(r) for r in rows]

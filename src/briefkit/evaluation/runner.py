@@ -15,6 +15,7 @@ import os
 import resource
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +48,7 @@ class RunSpec(BaseModel):
     corpus: list[str] = Field(default_factory=lambda: ["sample"])
     matrix: Matrix = Matrix()
     max_new_tokens: int | None = None
+    concurrency: int = Field(1, ge=1, description="Cells run at once; only server backends (openai) gain from >1.")
 
 
 def load_spec(path: Path) -> RunSpec:
@@ -128,32 +130,43 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
         from tqdm import tqdm
 
         bar = tqdm(total=len(cells), desc="eval matrix", unit="cell")
-    with open(results_path, "a", encoding="utf-8") as fh:
-        for config, item in cells:
-            overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default" else str(root / config["prompts"])},
-                         "generation": {"max_new_tokens": spec.max_new_tokens}}
-            cell_ws = Workspace(ws.settings.with_overrides(**overrides))
-            cell_ws.__dict__.update({k: ws.__dict__[k] for k in ("store", "embedder", "index") if k in ws.__dict__})
-            cell_ws._generators = ws._generators
-            start = time.perf_counter()
-            summary = summarise(cell_ws, item.query, k=config["k"], model=config["model"], strategy=config["strategy"])
-            latency = time.perf_counter() - start
-            scores = score_summary(summary, {f.id: f.text for f in item.facts},
-                                   {f.id: set(f.gold_docs) for f in item.facts}, scorer)
-            stats = summary.stats.to_json()
-            row = {"config_id": config_id(config), "config": config, "label": config_label(config),
-                   "item_id": item.id, "model": summary.model, "strategy": summary.strategy, **scores,
-                   "latency_s": round(latency, 3), "tokens_per_s": stats["tokens_per_s"],
-                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                   "summary": summary.text(show_unsupported=False)}
-            fh.write(json.dumps(row) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            rows.append(row)
-            if on_row:
-                on_row(row)
+
+    def run_cell(config: dict, item) -> dict:
+        overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default" else str(root / config["prompts"])},
+                     "generation": {"max_new_tokens": spec.max_new_tokens}}
+        cell_ws = Workspace(ws.settings.with_overrides(**overrides))
+        cell_ws.__dict__.update({k: ws.__dict__[k] for k in ("store", "embedder", "index", "retriever") if k in ws.__dict__})
+        cell_ws._generators = ws._generators
+        start = time.perf_counter()
+        summary = summarise(cell_ws, item.query, k=config["k"], model=config["model"], strategy=config["strategy"])
+        latency = time.perf_counter() - start
+        scores = score_summary(summary, {f.id: f.text for f in item.facts},
+                               {f.id: set(f.gold_docs) for f in item.facts}, scorer)
+        return {"config_id": config_id(config), "config": config, "label": config_label(config),
+                "item_id": item.id, "model": summary.model, "strategy": summary.strategy, **scores,
+                "latency_s": round(latency, 3), "tokens_per_s": summary.stats.to_json()["tokens_per_s"],
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "summary": summary.text(show_unsupported=False)}
+
+    workers = spec.concurrency if base.generation.backend == "openai" else 1
+    if cells:
+        ws.retriever  # build the shared retriever once, before worker threads use it
+    with open(results_path, "a", encoding="utf-8") as fh, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_cell, config, item) for config, item in cells]
+        try:
+            for future in as_completed(futures):
+                row = future.result()
+                fh.write(json.dumps(row) + "\n")  # one finished cell a line: a kill loses at most the cell in flight
+                fh.flush()
+                os.fsync(fh.fileno())
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+                if bar:
+                    bar.update(1)
+        finally:
+            for f in futures:
+                f.cancel()
             if bar:
-                bar.update(1)
-    if bar:
-        bar.close()
+                bar.close()
     return rows
