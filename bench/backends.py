@@ -68,8 +68,7 @@ def main() -> None:
             base.ingest([sample_corpus_path()])
             for backend, weights in (("transformers", None), ("llamacpp", gguf.stat().st_size),
                                      ("openai", gguf.stat().st_size)):
-                ws = Workspace(base.settings.with_overrides(generation={"backend": backend, "base_url": url}))
-                ws.__dict__.update({k: base.__dict__[k] for k in ("store", "embedder", "index")})
+                ws = base.derive(generation={"backend": backend, "base_url": url})
                 gen = ws.generator("smollm2-135m")
                 inner = getattr(gen, "inner", gen)
                 if weights is None:

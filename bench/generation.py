@@ -66,8 +66,8 @@ def main() -> None:
             rows.append((label, s, time.perf_counter() - t))
         topic = load_topic(Path(__file__).resolve().parents[2] / "shared/data/summhay/topic_news1.json")
         ws2 = Workspace(Settings().with_overrides(home=Path(tmp) / "summhay", generation={"cache": False}))
+        ws2._generators = ws._generators  # the same loaded model
         ws2.ingest([write_documents_jsonl(topic, Path(tmp) / "t1.jsonl")])
-        ws2._generators = ws._generators
         for label, strat in (("SummHay topic 1, auto", "auto"), ("SummHay topic 1, extractive", "extractive")):
             t = time.perf_counter()
             s = summarise(ws2, topic.subtopics[0].query, model="smollm2-135m", strategy=strat)

@@ -16,7 +16,6 @@ from briefkit.errors import ModelUnavailable
 from briefkit.llm.base import GenerationParams, create_backend
 from briefkit.llm.models import smollm2_gguf
 from briefkit.summarise import summarise
-from briefkit.workspace import Workspace
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
 
@@ -82,17 +81,14 @@ def test_llamacpp_backend_generates_with_token_accounting():
 
 
 def test_summarise_with_llamacpp_backend(sample_ws):
-    ws = Workspace(sample_ws.settings.with_overrides(generation={"backend": "llamacpp", "cache": False}))
-    ws.__dict__.update({k: sample_ws.__dict__[k] for k in ("store", "embedder", "index")})
+    ws = sample_ws.derive(generation={"backend": "llamacpp", "cache": False})
     result = summarise(ws, "Qwen adoption figures", model="smollm2-135m", strategy="stuff", k=4)
     assert result.model == "smollm2-135m"
     _check_cited(result)
 
 
 def test_summarise_through_openai_compatible_server(sample_ws, server):
-    ws = Workspace(sample_ws.settings.with_overrides(
-        generation={"backend": "openai", "base_url": server.url, "cache": False}))
-    ws.__dict__.update({k: sample_ws.__dict__[k] for k in ("store", "embedder", "index")})
+    ws = sample_ws.derive(generation={"backend": "openai", "base_url": server.url, "cache": False})
     result = summarise(ws, "Qwen3.5 model releases", strategy="stuff", k=4)
     assert result.model == f"smollm2-135m @ {server.url}"
     assert result.stats.completion_tokens > 0 and result.stats.prompt_tokens > 0

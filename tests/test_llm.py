@@ -60,8 +60,7 @@ def test_smollm2_generates_with_token_counts(smollm2):
 
 
 def test_generation_cache_hits(tmp_path, smollm2):
-    inner = smollm2.inner if isinstance(smollm2, CachedBackend) else smollm2
-    cached = CachedBackend(inner, GenerationCache(tmp_path / "cache.sqlite"))
+    cached = CachedBackend(smollm2.inner, GenerationCache(tmp_path / "cache.sqlite"))
     messages = [{"role": "user", "content": "Name a colour."}]
     first = cached.generate(messages, GenerationParams(max_tokens=6))
     second = cached.generate(messages, GenerationParams(max_tokens=6))

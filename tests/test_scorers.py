@@ -86,3 +86,15 @@ def test_coverage_scorer_behaviour(sample_ws):
     assert none.label == "NONE" and none.bullet is None
     best, = scorer.score([fact], list(reversed(bullets)))
     assert best.bullet == 2  # the matching bullet is found wherever it sits
+
+
+def test_llm_judge_parses_replies_and_runs_on_a_real_model(smollm2):
+    from briefkit.evaluation.coverage import LLMJudgeScorer
+
+    judge = LLMJudgeScorer(smollm2)
+    assert judge.parse("FULL 2", 3).label == "FULL" and judge.parse("FULL 2", 3).bullet == 1
+    assert judge.parse("Partial, bullet 1.", 3).label == "PARTIAL"
+    assert judge.parse("FULL 7", 3).label == "NONE"  # a bullet that does not exist
+    assert judge.parse("I think so", 3).label == "NONE"
+    matches = judge.score(["Qwen passed 1 billion downloads."], ["Qwen passed 1 billion downloads on Hugging Face."])
+    assert len(matches) == 1 and matches[0].label in {"FULL", "PARTIAL", "NONE"}

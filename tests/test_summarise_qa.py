@@ -66,12 +66,7 @@ def test_summary_with_smollm2_cites_only_retrieved_documents(sample_ws):
 
 
 def test_map_reduce_on_more_passages_than_fit(sample_ws):
-    ws = sample_ws
-    small = ws.settings.with_overrides(summarise={"context_tokens": 256}, generation={"max_new_tokens": 48})
-    from briefkit.workspace import Workspace
-
-    tight = Workspace(small)
-    tight._generators = ws._generators  # reuse the loaded model
+    tight = sample_ws.derive(summarise={"context_tokens": 256}, generation={"max_new_tokens": 48})
     result = summarise(tight, "Alibaba AI strategy and results", model="smollm2-135m", strategy="auto", k=8)
     assert result.strategy.startswith("map-reduce")
     assert result.stats.calls >= 3  # several map calls and at least one reduce
@@ -140,10 +135,38 @@ def test_interactive_loop_keeps_the_model_loaded(sample_ws, monkeypatch, capsys)
 
 
 def test_stuff_that_does_not_fit_switches_to_map_reduce(sample_ws):
-    from briefkit.workspace import Workspace
-
-    tight = Workspace(sample_ws.settings.with_overrides(summarise={"context_tokens": 256},
-                                                        generation={"max_new_tokens": 32}))
-    tight._generators = sample_ws._generators
+    tight = sample_ws.derive(summarise={"context_tokens": 256}, generation={"max_new_tokens": 32})
     result = summarise(tight, "Qwen adoption figures", model="smollm2-135m", strategy="stuff", k=6)
     assert result.strategy.startswith("map-reduce") and "context budget" in result.notice
+
+
+@pytest.fixture(scope="module")
+def qa_checker(sample_ws):
+    sources = Sources.from_passages([
+        P("lead-01", "Junyang Lin said on March 3, 2026 that he is stepping down from the Qwen project."),
+        P("lead-02", "This report dates Lin's resignation to March 4, 2026, one day later than earlier coverage."),
+        P("adopt-01", "Qwen models were downloaded more than 1 billion times on Hugging Face by January 2026."),
+    ])
+    return CitationChecker(sample_ws.embedder, sources, min_support=0.55)
+
+
+def test_verify_answer_with_crafted_drafts(sample_ws, qa_checker):
+    from briefkit.qa import verify_answer
+
+    ok = verify_answer("Qwen was downloaded more than 1 billion times on Hugging Face [3].", qa_checker, sample_ws)
+    assert ok.reason is None and ok.citations == ["adopt-01"]
+    invented = verify_answer("Qwen was downloaded 5 billion times on Hugging Face [3].", qa_checker, sample_ws)
+    assert invented.reason and "5" in invented.reason
+    recited = verify_answer("Qwen was downloaded more than 1 billion times on Hugging Face [1].", qa_checker, sample_ws)
+    assert recited.reason is None and recited.citations == ["adopt-01"]  # moved to the passage with the figure
+    unrelated = verify_answer("Qwen models were downloaded by many people [3].", qa_checker, sample_ws)
+    assert unrelated.reason is None or "support" in unrelated.reason
+
+
+def test_disagreeing_sources_are_reported_and_both_cited(sample_ws, qa_checker):
+    from briefkit.qa import verify_answer
+
+    verdict = verify_answer("Junyang Lin stepped down on March 3, 2026 [1].", qa_checker, sample_ws)
+    assert verdict.reason is None
+    assert set(verdict.citations) == {"lead-01", "lead-02"}
+    assert "March 4" in verdict.conflict and "Sources disagree" in verdict.text

@@ -127,6 +127,10 @@ class CitationChecker:
         """The text of the given documents' passages."""
         return " ".join(p.text for d in doc_ids for p in self.sources.passages.get(d, []))
 
+    def support(self, text: str, doc_ids: list[str]) -> float:
+        """Cosine of ``text`` to the best sentence of the given documents' passages."""
+        return self._support(self.embedder.embed([text])[0], doc_ids)[0]
+
     def _support(self, vec: np.ndarray, doc_ids: list[str] | None) -> tuple[float, str | None]:
         best, best_doc = -1.0, None
         if len(self._sentence_docs) == 0:

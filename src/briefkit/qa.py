@@ -12,10 +12,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from .citations import CitationChecker, Sources, key_terms, missing_terms, parse_bullets
-from .corpus.chunk import split_sentences
+from .citations import CitationChecker, Sources, missing_terms, parse_bullets
 from .errors import BadInput
 from .index.retriever import Passage
 from .prompts import load_prompt
@@ -97,28 +94,49 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         return abstain()
 
     checker = CitationChecker(ws.embedder, sources, ws.settings.summarise.min_support)
+    verdict = verify_answer(draft, checker, ws)
+    if verdict.reason:
+        return abstain(verdict.reason, draft)
+    return Answer(question, verdict.text, verdict.citations, False, _source_rows(sources, verdict.citations),
+                  backend.model_name, stats, conflict=verdict.conflict, passages=passages)
+
+
+@dataclass
+class Verdict:
+    text: str
+    citations: list[str]
+    reason: str | None = None  # why the draft must be replaced by an abstention
+    conflict: str | None = None
+
+
+def verify_answer(draft: str, checker: CitationChecker, ws: Workspace) -> Verdict:
+    """Check a drafted answer against the passages it was given.
+
+    Citations to sources not given are dropped; an uncited answer is attached to its best
+    source. The answer is rejected when a number, date or name in it appears in no passage,
+    or when the passages holding its figures do not support it. Citations move to the
+    passages that hold the figures; a date that other sources give differently is reported.
+    """
+    sources = checker.sources
     items = parse_bullets(draft)
-    text = " ".join(t for t, _ in items) or draft
-    cited = [c for _, cites in items for c in cites]
-    checked = checker.check([(text, cited)])
+    text = " ".join(t for t, _ in items) or " ".join(draft.split())
+    checked = checker.check([(text, [c for _, cites in items for c in cites])])
     if not checked:
-        return abstain("no given passage supports it", draft)
-    bullet = checked[0]
-    all_evidence = checker.evidence(sources.doc_ids)
-    absent = missing_terms(text, all_evidence)
+        return Verdict(text, [], "no given passage supports it")
+    absent = missing_terms(text, checker.evidence(sources.doc_ids))
     if absent:
-        return abstain("not in any passage: " + ", ".join(sorted(absent)), draft)
-    citations = bullet.citations
-    lacking = missing_terms(text, checker.evidence(citations))
-    if lacking:  # the figures are in other passages: cite those instead
-        citations = [d for d in sources.doc_ids if not missing_terms(text, checker.evidence([d]))] or sources.doc_ids
-        citations = citations[:2]
+        return Verdict(text, [], "not in any passage: " + ", ".join(sorted(absent)))
+    citations = checked[0].citations
+    if missing_terms(text, checker.evidence(citations)):  # the figures are in other passages: cite those
+        holding = [d for d in sources.doc_ids if not missing_terms(text, checker.evidence([d]))]
+        citations = holding[:2] or citations
+    if checker.support(text, citations) < checker.min_support:
+        return Verdict(text, [], "the cited passages do not support it")
     conflict, others = _find_conflict(ws, sources, text, citations)
     if conflict:
         citations = list(dict.fromkeys(citations + others))
         text = f"{text} Sources disagree: {conflict}"
-    return Answer(question, text, citations, False, _source_rows(sources, citations), backend.model_name, stats,
-                  conflict=conflict, passages=passages)
+    return Verdict(text, citations, None, conflict)
 
 
 def _says_unknown(text: str) -> bool:

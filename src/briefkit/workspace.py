@@ -20,6 +20,7 @@ from .index.store_index import SearchIndex, sync_index
 
 if TYPE_CHECKING:
     from .llm.base import Backend, GenerationParams
+    from .llm.cache import GenerationCache
 
 
 class Workspace:
@@ -27,7 +28,7 @@ class Workspace:
         self.settings = settings
         self.home = settings.resolved_home()
         self.progress = progress
-        self._generators: dict[tuple[str, str], Backend] = {}
+        self._generators: dict[tuple[str, str, str], Backend] = {}
 
     @cached_property
     def store(self) -> Store:
@@ -49,18 +50,30 @@ class Workspace:
         docs, _ = self.store.counts()
         if existing is None and docs == 0:
             raise BadInput(f"the index in {self.home} is empty; add articles with `briefkit ingest PATH`")
-        return sync_index(self.index_root, self.store, self.embedder, self.settings.index, self.progress)
+        return sync_index(self.index_root, self.store, self.embedder, self.settings.index, self.progress,
+                          index=existing)
 
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.store, self.embedder)
 
+    def derive(self, **overrides: dict) -> "Workspace":
+        """The same home with some settings changed, sharing what is already loaded (store, models, index)."""
+        other = Workspace(self.settings.with_overrides(**overrides), self.progress)
+        shared = ("store", "embedder", "index", "retriever", "generation_cache")
+        other.__dict__.update({k: self.__dict__[k] for k in shared if k in self.__dict__})
+        if other.settings.index != self.settings.index:  # another embedder or index: nothing to share
+            for k in shared:
+                other.__dict__.pop(k, None)
+        other._generators = self._generators
+        return other
+
     def ingest(self, paths: list[Path]) -> IngestReport:
         # Check the saved index against the configured embedder before any work is done.
-        SearchIndex.open(self.index_root, self.settings.index)
+        existing = self.__dict__.get("index") or SearchIndex.open(self.index_root, self.settings.index)
         report = ingest_articles(self.store, paths, self.settings.corpus, self.embedder.count_tokens, self.progress)
         self.__dict__["index"] = sync_index(
-            self.index_root, self.store, self.embedder, self.settings.index, self.progress
+            self.index_root, self.store, self.embedder, self.settings.index, self.progress, index=existing
         )
         self.__dict__.pop("retriever", None)
         return report
@@ -80,23 +93,27 @@ class Workspace:
         self.__dict__.pop("retriever", None)
         return self.index
 
+    @cached_property
+    def generation_cache(self) -> "GenerationCache":
+        from .llm.cache import GenerationCache
+
+        return GenerationCache(self.home / "generations.sqlite")
+
     def generator(self, model: str | None = None) -> "Backend":
-        """The generation backend for ``model`` (default from settings), loaded once and cached."""
+        """The generation backend for ``model`` (default from settings), loaded once; behind the cache if enabled."""
         from .llm.base import create_backend
-        from .llm.cache import CachedBackend, GenerationCache
+        from .llm.cache import CachedBackend
 
         g = self.settings.generation
-        key = (g.backend, model or g.model)
+        key = (g.backend, model or g.model, g.base_url or "")
         if key not in self._generators:
-            backend = create_backend(
+            self._generators[key] = create_backend(
                 g.backend, model=key[1], device=g.device, dtype=g.dtype, threads=g.threads, base_url=g.base_url,
                 api_key_env=g.api_key_env, timeout_s=g.timeout_s, retries=g.retries, concurrency=g.concurrency,
                 context_tokens=g.context_tokens,
             )
-            if g.cache:
-                backend = CachedBackend(backend, GenerationCache(self.home / "generations.sqlite"))
-            self._generators[key] = backend
-        return self._generators[key]
+        backend = self._generators[key]
+        return CachedBackend(backend, self.generation_cache) if g.cache else backend
 
     def generation_params(self) -> "GenerationParams":
         from .llm.base import GenerationParams

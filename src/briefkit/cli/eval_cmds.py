@@ -25,6 +25,7 @@ def summhay_cmd(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Keep the corpus and index here (default: temporary)."),
     score_existing: bool = typer.Option(False, "--score-existing", help="Score the shipped system summaries instead."),
     limit: Optional[int] = typer.Option(None, help="With --score-existing: only the first N summaries."),
+    judge_model: Optional[str] = typer.Option(None, help="Score coverage with this model as an LLM judge."),
 ) -> None:
     """Run the pipeline on SummHay subtopics, or check the scorer against SummHay's labels."""
     st = state(ctx)
@@ -51,7 +52,7 @@ def summhay_cmd(
     with tempfile.TemporaryDirectory() as tmp:
         home = out_dir or Path(tmp)
         data = run_summhay(files, st.settings, home, model=model, strategy=strategy, k=k, subtopics=subtopics,
-                           progress=not st.json)
+                           progress=not st.json, judge_model=judge_model)
 
     def render(d: dict) -> None:
         t = Table("subtopic", "coverage", "citation", "joint", "faithfulness", "latency s")
@@ -69,6 +70,22 @@ def summhay_cmd(
             out.print(r)
 
     emit(st, data, render)
+
+
+@eval_app.command("export-summhay")
+def export_summhay_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A SummHay topic file."),
+    out_file: Path = typer.Option(..., "--out", help="JSONL to write (id, title, source, text per document)."),
+) -> None:
+    """Write a SummHay topic's documents as JSONL for `briefkit ingest`."""
+    from ..evaluation.summhay import load_topic, write_documents_jsonl
+
+    st = state(ctx)
+    topic = load_topic(file)
+    write_documents_jsonl(topic, out_file)
+    emit(st, {"documents": len(topic.documents), "out": str(out_file)},
+         lambda d: out.print(f"wrote {d['documents']} documents to {d['out']}"))
 
 
 @eval_app.command("calibrate")

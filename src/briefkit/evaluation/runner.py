@@ -134,9 +134,7 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
     def run_cell(config: dict, item) -> dict:
         overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default" else str(root / config["prompts"])},
                      "generation": {"max_new_tokens": spec.max_new_tokens}}
-        cell_ws = Workspace(ws.settings.with_overrides(**overrides))
-        cell_ws.__dict__.update({k: ws.__dict__[k] for k in ("store", "embedder", "index", "retriever") if k in ws.__dict__})
-        cell_ws._generators = ws._generators
+        cell_ws = ws.derive(**overrides)
         start = time.perf_counter()
         summary = summarise(cell_ws, item.query, k=config["k"], model=config["model"], strategy=config["strategy"])
         latency = time.perf_counter() - start

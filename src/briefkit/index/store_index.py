@@ -129,10 +129,12 @@ class SearchIndex:
 
 
 def sync_index(
-    root: Path, store: Store, embedder: Embedder, settings: IndexSettings, progress: bool = False, rebuild: bool = False
+    root: Path, store: Store, embedder: Embedder, settings: IndexSettings, progress: bool = False, rebuild: bool = False,
+    index: SearchIndex | None = None,
 ) -> SearchIndex:
-    """Bring the saved index in line with the store's chunks and save it if anything changed."""
-    index = None if rebuild else SearchIndex.open(root, settings, embedder.name)
+    """Bring the saved index (or ``index``, already open) in line with the store's chunks; save if anything changed."""
+    if index is None and not rebuild:
+        index = SearchIndex.open(root, settings, embedder.name)
     store_ids = store.chunk_ids()
     if index is None:
         previous = SearchIndex.read_meta(root) if rebuild else None
