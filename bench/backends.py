@@ -73,7 +73,8 @@ def main() -> None:
                 inner = getattr(gen, "inner", gen)
                 if weights is None:
                     weights = sum(p.numel() * p.element_size() for p in inner.model.parameters())
-                gen.generate(messages, GenerationParams(max_tokens=4))  # warm-up
+                # warm-up on another prompt: llama.cpp reuses the KV cache of a repeated prompt prefix
+                gen.generate([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=4))
                 r = gen.generate(messages, params)
                 prefill = r.prompt_tokens / r.prompt_s if r.prompt_s > 0 else float("nan")
                 decode = r.decode_tokens_per_s if r.prompt_s > 0 else r.completion_tokens / r.total_s

@@ -48,7 +48,7 @@ def main() -> None:
         weights = sum(p.numel() * p.element_size() for p in inner.model.parameters())
         prompt = " ".join(["Alibaba released the Qwen3.5 Small models in four sizes."] * 60)
         messages = [{"role": "user", "content": prompt + "\nSummarise in one long paragraph."}]
-        inner.generate(messages, GenerationParams(max_tokens=4))  # warm-up
+        inner.generate([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=4))  # warm-up
         r = inner.generate(messages, GenerationParams(max_tokens=96, repetition_penalty=1.15))
         prefill = r.prompt_tokens / r.prompt_s
         decode = r.decode_tokens_per_s

@@ -35,9 +35,10 @@ def ingest_vs_encode(summhay: Path) -> None:
             start = time.perf_counter()
             report = ws.ingest([path])
             seconds = time.perf_counter() - start
-            p10 = np.mean([precision_at_k(distinct_docs(ws.search(s.query, k=60, mode="dense"), 10),
-                                          s.gold_documents(topic), 10) for s in topic.subtopics])
-            results[backend] = (seconds, float(p10))
+            p10 = {mode: float(np.mean([precision_at_k(distinct_docs(ws.search(s.query, k=60, mode=mode), 10),
+                                                       s.gold_documents(topic), 10) for s in topic.subtopics]))
+                   for mode in ("dense", "hybrid")}
+            results[backend] = (seconds, p10)
             if backend == "torch":
                 texts = [r.text for r in ws.store.chunks()]
                 model = ws.embedder.model
@@ -49,7 +50,8 @@ def ingest_vs_encode(summhay: Path) -> None:
     print(f"plain SentenceTransformer.encode of the {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
     for backend, (seconds, p10) in results.items():
         print(f"briefkit ingest ({backend}): {seconds:.1f}s = {docs / seconds:.1f} docs/s, {chunks / seconds:.1f} chunks/s;"
-              f" speed vs plain encode {encode_s / seconds:.2f}x; dense precision@10 {p10:.3f}")
+              f" speed vs plain encode {encode_s / seconds:.2f}x; precision@10 dense {p10['dense']:.3f},"
+              f" hybrid {p10['hybrid']:.3f}")
 
 
 def search_latency(sizes: list[int], dim: int = 384, queries: int = 200) -> None:
@@ -93,12 +95,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--summhay", default=str(Path(__file__).resolve().parents[2] / "shared/data/summhay/topic_news1.json"))
     args = parser.parse_args()
     print("machine:", machine())
     if not args.skip_ingest:
         ingest_vs_encode(Path(args.summhay))
-    search_latency([int(s) for s in args.sizes.split(",")])
+    if not args.skip_search:
+        search_latency([int(s) for s in args.sizes.split(",")])
     print(f"\npeak RSS: {peak_rss_mb():.0f} MB")
 
 

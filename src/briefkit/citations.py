@@ -33,9 +33,18 @@ def key_terms(text: str) -> set[str]:
 
 
 def missing_terms(claim: str, evidence: str) -> set[str]:
-    """Key terms of ``claim`` that do not occur in ``evidence``."""
-    haystack = evidence.lower().replace(",", "")
-    return {t for t in key_terms(claim) if t not in haystack}
+    """Key terms of ``claim`` that do not occur in ``evidence`` as whole numbers or words.
+
+    "8" is not found in "0.8", nor "Lin" in "Linux"; "2026" is found in "March 3, 2026".
+    """
+    numbers = {n.replace(",", "") for n in _NUMBER.findall(evidence)}
+    words = set(re.findall(r"[a-z]+(?:[-'][a-z]+)*", evidence.lower()))
+    missing = set()
+    for term in key_terms(claim):
+        found = term in numbers if term[0].isdigit() else (term in words or term in evidence.lower())
+        if not found:
+            missing.add(term)
+    return missing
 
 
 _CITATION = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")

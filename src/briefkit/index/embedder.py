@@ -52,6 +52,8 @@ class Embedder:
     name: str
     dim: int
     backend: str = "torch"
+    preferred_batch: int | None = None  # a backend's own best batch size, overriding the configured one
+    workers: int = 1  # batches embedded at once
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
@@ -60,23 +62,38 @@ class Embedder:
         raise NotImplementedError
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Unit-normalised float32 vectors, one row per text."""
+        """Unit-normalised float32 vectors, one row per text.
+
+        Texts are sorted by length so that a batch pads little; a backend with ``workers`` > 1
+        runs that many batches at once (its ``embed_batch`` must then be thread-safe).
+        """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths share a batch
+        batch_size = self.preferred_batch or batch_size
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False)
-        for start in range(0, len(texts), batch_size):
+
+        def run(start: int) -> None:
             idx = order[start : start + batch_size]
             vecs = np.asarray(self.embed_batch([texts[i] for i in idx]), dtype=np.float32)
-            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            out[idx] = vecs / np.maximum(norms, 1e-12)
+            out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             if bar:
                 bar.update(len(idx))
+
+        starts = range(0, len(texts), batch_size)
+        if self.workers > 1 and len(starts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.workers) as pool:
+                list(pool.map(run, starts))
+        else:
+            for start in starts:
+                run(start)
         if bar:
             bar.close()
         return out
