@@ -169,3 +169,38 @@ def test_onnx_int8_embedder_matches_torch(sample_ws):
     assert np.allclose(np.linalg.norm(onnx_vecs, axis=1), 1.0, atol=1e-5)
     assert (torch_vecs * onnx_vecs).sum(axis=1).min() > 0.97
     assert onnx.count_tokens(texts) == sample_ws.embedder.count_tokens(texts)
+
+
+def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
+    """A real `briefkit ingest` process is killed (SIGKILL) once documents reach the store."""
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
+    from conftest import SUMMHAY, make_settings
+
+    docs = write_documents_jsonl(load_topic(SUMMHAY / "topic_news1.json"), tmp_path / "t.jsonl")
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(home),
+                             "ingest", str(docs)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(home / "store.sqlite", timeout=1) as db:
+                stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.Error:
+            stored = 0
+        if stored:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(10)
+    assert proc.returncode == -9, "the ingest finished before it could be killed"
+    assert 0 < stored < 100
+    ws = Workspace(make_settings(home))
+    report = ws.ingest([docs])
+    assert report.documents == 100 and report.added + report.skipped_duplicates == 100
+    assert ws.index.dense.ntotal == ws.store.counts()[1] == len(ws.index.sparse.ids)
