@@ -47,6 +47,7 @@ def missing_terms(claim: str, evidence: str) -> set[str]:
     return missing
 
 
+REATTACH_SUPPORT = 0.7  # an uncited claim needs closer evidence than a cited one to be kept
 _CITATION = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -172,8 +173,8 @@ class CitationChecker:
             valid = list(dict.fromkeys(valid))
             if not valid:
                 score, doc = self._support(vec, None)
-                if doc is None or score < self.min_support:
-                    continue  # nothing supports it: drop rather than show an uncited claim
+                if doc is None or score < max(self.min_support, REATTACH_SUPPORT):
+                    continue  # no source clearly supports it: drop rather than show an uncited claim
                 valid = [doc]
                 notes.append("citation attached to the best-supporting source")
             score, _ = self._support(vec, valid)

@@ -71,19 +71,19 @@ class Summary:
     notice: str | None = None
     passages: list[Passage] = field(default_factory=list)
 
-    def cited_sources(self) -> list[dict]:
-        order = list(dict.fromkeys(d for b in self.bullets for d in b.citations))
+    def shown(self, show_unsupported: bool = True) -> list[Bullet]:
+        return [b for b in self.bullets if b.supported or show_unsupported]
+
+    def cited_sources(self, show_unsupported: bool = True) -> list[dict]:
+        """Sources cited by the shown bullets, in order of first citation (their numbers in ``text``)."""
+        order = list(dict.fromkeys(d for b in self.shown(show_unsupported) for d in b.citations))
         by_id = {s["doc_id"]: s for s in self.sources}
         return [by_id[d] for d in order if d in by_id]
 
     def text(self, show_unsupported: bool = True) -> str:
-        numbers = {s["doc_id"]: i for i, s in enumerate(self.cited_sources(), 1)}
-        lines = []
-        for b in self.bullets:
-            if b.supported or show_unsupported:
-                marks = "".join(f"[{numbers[d]}]" for d in b.citations)
-                lines.append(f"- {b.text} {marks}")
-        return "\n".join(lines)
+        numbers = {s["doc_id"]: i for i, s in enumerate(self.cited_sources(show_unsupported), 1)}
+        return "\n".join(f"- {b.text} " + "".join(f"[{numbers[d]}]" for d in b.citations)
+                         for b in self.shown(show_unsupported))
 
     def to_json(self) -> dict:
         return {
@@ -210,12 +210,21 @@ def summarise(
         messages = load_prompt("summarise", cfg.prompts_dir).render(sources=sources.render(), topic=topic, max_bullets=max_bullets)
         result = backend.generate(messages, params, on_text)
         stats.add(result)
-        bullets = checker.check(parse_bullets(result.text))
+        drafted = parse_bullets(result.text)
+        bullets = checker.check(drafted)
+        n_drafted = len(drafted)  # the checker drops uncited claims that no source supports
     else:
         bullets = _map_reduce(backend, checker, sources, topic, max_bullets, budget, params, stats, cfg.prompts_dir)
-    if not any(b.supported for b in bullets):
+        n_drafted = len(bullets)
+    supported = sum(b.supported for b in bullets)
+    if (requested == "auto" and supported * 2 < n_drafted) or not supported:
         if requested == "auto":
-            notice = (f"{model_name} wrote no bullet that its sources support; showing extractive bullets instead")
+            # An unreliable draft: show sentences from the sources instead; keep the draft, flagged, in JSON.
+            notice = (f"{model_name} wrote {supported} of {n_drafted} bullets that their sources support;"
+                      " showing extractive bullets instead")
+            for b in bullets:
+                b.supported = False
+                b.notes.append("replaced by the extractive fallback")
             return Summary(topic, _extractive(ws, topic, sources, max_bullets) + bullets, source_rows, model_name,
                            f"{strategy}+extractive", stats, notice, passages)
         notice = (notice + "; " if notice else "") + "the model wrote nothing the sources support"

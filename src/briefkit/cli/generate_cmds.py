@@ -64,9 +64,10 @@ def summarise_cmd(
         hidden = sum(not b["supported"] for b in d["bullets"])
         if hidden and not show_unsupported:
             out.print(f"[dim]{hidden} bullet(s) not supported by their sources hidden; --show-unsupported shows them[/]")
-        if d["sources"]:
+        shown_sources = result.cited_sources(show_unsupported)
+        if shown_sources:
             out.print("\nSources:")
-            _render_sources(d["sources"])
+            _render_sources(shown_sources)
         s = d["stats"]
         out.print(f"[dim]retrieve {s['retrieve_s']:.2f}s · generate {s['generate_s']:.2f}s · "
                   f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens · {s['tokens_per_s']} tok/s[/]")
