@@ -28,7 +28,6 @@ class IngestReport:
     read: int = 0
     documents: int = 0
     chunks: int = 0
-    new_chunks: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -111,9 +110,8 @@ def _ingest_one(
     existed = store.get_document(doc_id) is not None
     chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
     doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text)
-    ids = store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra)
+    store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra)
     near.add(doc_id, signature)
-    report.new_chunks += len(ids)
     if existed:
         report.replaced += 1
     else:

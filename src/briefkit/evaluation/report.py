@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import POINTS
+
 _MARK = {"FULL": "✔", "PARTIAL": "½", "NONE": "✘"}
 
 
@@ -58,7 +60,12 @@ def plots(rows: list[dict], aggregates: list[dict], out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    files = []
+    def save(fig, name: str) -> Path:
+        fig.tight_layout()
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        return out / name
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for a in aggregates:
         ax.scatter(a["latency_mean_s"], a["coverage"], s=60)
@@ -68,27 +75,20 @@ def plots(rows: list[dict], aggregates: list[dict], out: Path) -> list[Path]:
     ax.set_ylabel("coverage (0-100)")
     ax.set_title("Coverage vs latency per configuration")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    files.append(out / "coverage_vs_latency.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files = [save(fig, "coverage_vs_latency.png")]
 
     facts = sorted({(r["item_id"], f["fact_id"]) for r in rows for f in r["facts"]})
-    points = {"FULL": 100.0, "PARTIAL": 50.0, "NONE": 0.0}
     fig, ax = plt.subplots(figsize=(max(7, 0.35 * len(facts)), 4.5))
     width = 0.8 / max(1, len(aggregates))
     for n, a in enumerate(aggregates):
-        got = {(r["item_id"], f["fact_id"]): points[f["label"]] for r in rows if r["label"] == a["label"] for f in r["facts"]}
+        got = {(r["item_id"], f["fact_id"]): 100 * POINTS[f["label"]] for r in rows if r["label"] == a["label"] for f in r["facts"]}
         ax.bar(np.arange(len(facts)) + n * width, [got.get(f, 0.0) for f in facts], width, label=a["label"])
     ax.set_xticks(np.arange(len(facts)) + 0.4 - width / 2)
     ax.set_xticklabels([f"{i}/{f}" for i, f in facts], rotation=70, ha="right", fontsize=7)
     ax.set_ylabel("coverage of the fact")
     ax.set_title("Coverage per reference fact")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    files.append(out / "coverage_per_fact.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files.append(save(fig, "coverage_per_fact.png"))
     return files
 
 
