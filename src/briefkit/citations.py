@@ -82,6 +82,14 @@ class Sources:
     def number(self, doc_id: str) -> int:
         return self.doc_ids.index(doc_id) + 1
 
+    def rows(self, doc_ids: list[str] | None = None) -> list[dict]:
+        """``doc_id``, ``title``, ``source`` and ``date`` of the given (or all) documents: the JSON ``sources``."""
+        out = []
+        for doc_id in self.doc_ids if doc_ids is None else doc_ids:
+            first = self.passages[doc_id][0]
+            out.append({"doc_id": doc_id, "title": first.title, "source": first.source, "date": first.date})
+        return out
+
     def render(self, doc_ids: list[str] | None = None) -> str:
         """The sources block of a prompt: ``[n] Title (source, date): text``."""
         lines = []

@@ -52,14 +52,6 @@ class Answer:
         }
 
 
-def _source_rows(sources: Sources, doc_ids: list[str]) -> list[dict]:
-    rows = []
-    for d in doc_ids:
-        p = sources.passages[d][0]
-        rows.append({"doc_id": d, "title": p.title, "source": p.source, "date": p.date})
-    return rows
-
-
 def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = None) -> Answer:
     """Answer ``question`` from the corpus, citing documents, or abstain."""
     cfg = ws.settings.ask
@@ -97,7 +89,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     verdict = verify_answer(draft, checker, ws)
     if verdict.reason:
         return abstain(verdict.reason, draft)
-    return Answer(question, verdict.text, verdict.citations, False, _source_rows(sources, verdict.citations),
+    return Answer(question, verdict.text, verdict.citations, False, sources.rows(verdict.citations),
                   backend.model_name, stats, conflict=verdict.conflict, passages=passages)
 
 

@@ -182,11 +182,7 @@ def summarise(
             strategy = "extractive"
     model_name = backend.model_name if backend else "none (extractive)"
     sources = Sources.from_passages(passages)
-    source_rows = [
-        {"doc_id": d, "title": sources.passages[d][0].title, "source": sources.passages[d][0].source,
-         "date": sources.passages[d][0].date}
-        for d in sources.doc_ids
-    ]
+    source_rows = sources.rows()
     if not passages:
         return Summary(topic, [], [], model_name, strategy, stats,
                        notice=f"no passages in the corpus are relevant to {topic!r}; nothing to summarise")

@@ -117,19 +117,16 @@ class Retriever:
         scores = dict(ranked)
         vectors = self.index.dense.vectors(ids)
         relevance = vectors @ qvec
+        records = {r.chunk_id: r for r in self.store.chunks(ids)}  # one read serves MMR and the results
         if mmr or doc_penalty:
-            records_all = self.store.chunks(ids)
-            by_id = {r.chunk_id: r for r in records_all}
-            ids_present = [i for i in ids if i in by_id]
-            keep = [ids.index(i) for i in ids_present]
+            keep = [n for n, i in enumerate(ids) if i in records]
             order = mmr_select(
                 qvec, vectors[keep], k, mmr_lambda if mmr else 1.0,
-                groups=[by_id[i].doc_id for i in ids_present], group_penalty=doc_penalty,
+                groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
             )
             picked = [keep[o] for o in order]
         else:
             picked = list(range(min(k, len(ids))))
-        records = {r.chunk_id: r for r in self.store.chunks([ids[p] for p in picked])}
         out = []
         for p in picked:
             rec = records.get(ids[p])
