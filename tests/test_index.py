@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
-from briefkit.index.store_index import SearchIndex
+from briefkit.index.search_index import SearchIndex
 from briefkit.workspace import Workspace
 
 

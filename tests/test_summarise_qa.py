@@ -6,7 +6,7 @@ import json
 import pytest
 
 from briefkit.citations import CitationChecker, Sources, missing_terms, parse_bullets
-from briefkit.index.retriever import Passage
+from briefkit.retrieval import Passage
 from briefkit.qa import ask
 from briefkit.summarise import summarise
 

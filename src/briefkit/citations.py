@@ -17,7 +17,7 @@ import numpy as np
 
 from .corpus.chunk import split_sentences
 from .index.embedder import Embedder
-from .index.retriever import Passage
+from .retrieval import Passage
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*")

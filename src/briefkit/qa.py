@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .citations import CitationChecker, Sources, missing_terms, parse_bullets
 from .errors import BadInput
-from .index.retriever import Passage
+from .retrieval import Passage
 from .prompts import load_prompt
 from .summarise import Stats, condense
 from .workspace import Workspace

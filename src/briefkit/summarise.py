@@ -20,7 +20,7 @@ import numpy as np
 from .corpus.chunk import split_sentences
 from .citations import Bullet, CitationChecker, Sources, parse_bullets
 from .errors import BadInput, ModelUnavailable
-from .index.retriever import Passage, mmr_select
+from .retrieval import Passage, mmr_select
 from .llm.base import Backend, GenerationParams, GenerationResult, generate_all
 from .prompts import load_prompt
 from .workspace import Workspace

@@ -15,8 +15,8 @@ from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
 from .errors import BadInput
 from .index.embedder import Embedder, load_embedder
-from .index.retriever import Passage, Retriever
-from .index.store_index import SearchIndex, sync_index
+from .retrieval import Passage, Retriever
+from .index.search_index import SearchIndex, sync_index
 
 if TYPE_CHECKING:
     from .llm.base import Backend, GenerationParams

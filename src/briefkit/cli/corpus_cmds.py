@@ -96,7 +96,7 @@ def index_stats(ctx: typer.Context) -> None:
     st = state(ctx)
     ws = st.workspace()
     docs, chunks = ws.store.counts()
-    from ..index.store_index import SearchIndex
+    from ..index.search_index import SearchIndex
 
     found = SearchIndex.read_meta(ws.index_root)
     meta = found[0].__dict__ if found else None

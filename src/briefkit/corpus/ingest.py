@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import CorpusSettings
+from ..runtime import progress_bar
 from .chunk import TokenCounter, chunk_text
 from .clean import clean_text
 from .dedup import NearDuplicateIndex, content_hash, minhash_signature
@@ -56,11 +57,7 @@ def ingest_articles(
         near.add(doc_id, sig)
 
     files = list(iter_files(paths))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(files), desc="reading", unit="file", leave=False)
+    bar = progress_bar(progress, len(files), "reading", "file")
     max_bytes = int(settings.max_file_mb * 1e6)
     status = "failed"
     try:
@@ -69,12 +66,10 @@ def ingest_articles(
             report.failed.extend({"path": p, "error": e} for p, e in outcome.failures)
             for article in outcome.articles:
                 _ingest_one(store, article, settings, count_tokens, near, report, run_id)
-            if bar:
-                bar.update(1)
+            bar.update(1)
         status = "done"
     finally:
-        if bar:
-            bar.close()
+        bar.close()
         report.documents, report.chunks = store.counts()
         store.finish_run(run_id, status, report.to_json())
     return report
@@ -96,7 +91,7 @@ def _ingest_one(
     report.read += 1
     digest = content_hash(text)
     doc_id = article.id or f"doc-{digest[:12]}"
-    same = store.has_hash(digest)
+    same = store.doc_with_hash(digest)
     if same is not None:
         report.skipped_duplicates += 1
         report.duplicates.append({"path": article.path, "duplicate_of": same, "kind": "exact"})

@@ -113,7 +113,7 @@ class Store:
 
     # --- documents -------------------------------------------------------------------------
     @_locked
-    def has_hash(self, content_hash: str) -> str | None:
+    def doc_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
         return row["doc_id"] if row else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..index.retriever import Passage
+from ..retrieval import Passage
 
 
 def distinct_docs(passages: list[Passage], k: int) -> list[str]:

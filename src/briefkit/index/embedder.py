@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelUnavailable
+from ..runtime import progress_bar, quiet_transformers
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 ALIASES = {"all-MiniLM-L6-v2": MINILM, "minilm": MINILM}
@@ -38,14 +39,6 @@ def resolve_embedder(name: str) -> tuple[str, str]:
         if bundled is not None:
             return canonical, str(bundled)
     return canonical, canonical
-
-
-def quiet_transformers() -> None:
-    """Silence transformers' info logs and weight-loading bars; briefkit shows its own progress."""
-    import transformers
-
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
 
 
 class Embedder(ABC):
@@ -76,18 +69,13 @@ class Embedder(ABC):
         batch_size = self.preferred_batch or batch_size
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False)
+        bar = progress_bar(progress, len(texts), "embedding", "chunk")
 
         def run(start: int) -> None:
             idx = order[start : start + batch_size]
             vecs = np.asarray(self.embed_batch([texts[i] for i in idx]), dtype=np.float32)
             out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            if bar:
-                bar.update(len(idx))
+            bar.update(len(idx))
 
         starts = range(0, len(texts), batch_size)
         if self.workers > 1 and len(starts) > 1:
@@ -98,8 +86,7 @@ class Embedder(ABC):
         else:
             for start in starts:
                 run(start)
-        if bar:
-            bar.close()
+        bar.close()
         return out
 
 

@@ -20,12 +20,11 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .embedder import Embedder, quiet_transformers, resolve_embedder
+from ..runtime import cache_root, quiet_transformers
+from .embedder import Embedder, resolve_embedder
 
 
 def _cache_dir(path: str, int8: bool) -> Path:
-    from ..llm.models import cache_root
-
     key = hashlib.sha1(f"{Path(path).resolve()}|{int8}".encode()).hexdigest()[:12]
     return cache_root() / "onnx" / f"{Path(path).name}-{key}"
 

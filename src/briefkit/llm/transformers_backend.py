@@ -51,7 +51,7 @@ class TransformersBackend:
         spec = resolve_model(model)
         self.spec: ModelSpec = spec
         self.model_name = spec.name
-        from ..index.embedder import quiet_transformers
+        from ..runtime import quiet_transformers
 
         quiet_transformers()
         import torch

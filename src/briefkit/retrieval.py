@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..corpus.store import Store
-from ..errors import BadInput
-from .embedder import Embedder
-from .store_index import SearchIndex
+from .corpus.store import Store
+from .errors import BadInput
+from .index.embedder import Embedder
+from .index.search_index import SearchIndex
 
 
 @dataclass

@@ -11,7 +11,6 @@ ones, removing stale ones), which is how ingest, delete and crash recovery all w
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from ..config import IndexSettings
 from ..corpus.store import Store
 from ..errors import BriefkitError, IndexMismatch
+from ..runtime import atomic_write_text
 from .dense import DenseIndex, choose_kind
 from .embedder import Embedder, resolve_embedder
 from .sparse import SparseIndex
@@ -38,16 +38,6 @@ class IndexMeta:
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so readers see the old or the new file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class SearchIndex:

@@ -1,0 +1,62 @@
+"""Small process-wide helpers every layer shares: the model cache folder, atomic file
+writes, progress bars and quiet transformers logging.
+
+Nothing here imports a heavy library at module level, and nothing here knows about
+articles, indexes or models; it sits below corpus, index and llm so they need not import
+one another.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def cache_root() -> Path:
+    """Where converted models and exported embedders live: ``$BRIEFKIT_CACHE``, else ``~/.cache/briefkit``."""
+    return Path(os.environ.get("BRIEFKIT_CACHE", Path.home() / ".cache" / "briefkit"))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file, fsync and rename, so readers see the old or the new file, never half."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class _NoBar:
+    """Stands in for a progress bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def progress_bar(enabled: bool, total: int, desc: str, unit: str, leave: bool = False) -> Any:
+    """A tqdm bar on stderr when ``enabled``, else an object with the same update/close methods."""
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, leave=leave)
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' info logs and weight-loading bars; briefkit shows its own progress."""
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
