@@ -26,7 +26,7 @@ def test_near_duplicates_are_found_and_distinct_texts_are_not():
     index.add("other", minhash_signature(other))
     assert index.find(minhash_signature(edited)) == "base"
     assert index.find(minhash_signature("A completely different story about tidal power and harbours.")) is None
-    assert index.find(minhash_signature(base), exclude="base") is None
+    assert index.find(minhash_signature(base), exclude={"base"}) is None
     index.remove("base")
     assert index.find(minhash_signature(edited)) is None
 

@@ -8,6 +8,7 @@ import pytest
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.workspace import Workspace
+from conftest import SEEDS
 
 
 def write_jsonl(path, rows):
@@ -51,6 +52,46 @@ def test_reingest_adds_nothing_and_replace_by_id(settings_factory, tmp_path):
     assert report.replaced == 1 and report.documents == 3
     assert "storms" in ws.search("tidal turbines storms", k=1)[0].text
     assert ws.index.dense.ntotal == ws.store.counts()[1]
+
+
+def test_an_edited_file_replaces_its_old_version(settings_factory, tmp_path):
+    """Same path, new text: one document, the old chunks and vectors gone, search serves the new figure."""
+    ws = Workspace(settings_factory())
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    short = notes / "tidal.md"
+    short.write_text("# Tidal pilot\n\nThe harbour town's three tidal turbines can power 1,200 homes, engineers said.\n")
+    long_body = " ".join(next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8").split())
+    long = notes / "long.txt"
+    long.write_text(long_body, encoding="utf-8")
+    first = ws.ingest([notes])
+    assert (first.added, first.replaced) == (2, 0)
+    old_ids = {d["doc_id"] for d in ws.store.list_documents()}
+    old_chunks = set(ws.store.chunk_ids().tolist())
+
+    short.write_text("# Tidal pilot\n\nThe harbour town's four tidal turbines can power 2,400 homes, engineers said.\n")
+    long.write_text(long_body + " A late correction: the figures above were revised on Friday.", encoding="utf-8")
+    report = ws.ingest([notes])
+    assert (report.added, report.replaced, report.skipped_duplicates) == (0, 2, 0)  # long edit is no near-duplicate
+    assert report.documents == 2
+    assert not old_ids & {d["doc_id"] for d in ws.store.list_documents()}
+    assert not old_chunks & set(ws.store.chunk_ids().tolist())
+    assert ws.index.indexed_ids().tolist() == ws.store.chunk_ids().tolist()
+    hit = ws.search("how many homes do the tidal turbines power", k=1, mode="bm25")[0]
+    assert "2,400" in hit.text and "1,200" not in hit.text
+    again = Workspace(ws.settings).ingest([notes])  # unchanged now: nothing to do
+    assert (again.added, again.replaced, again.skipped_duplicates) == (0, 0, 2)
+
+
+def test_exclude_globs_skip_files(settings_factory, tmp_path):
+    notes = tmp_path / "notes"
+    (notes / "drafts").mkdir(parents=True)
+    body = "The harbour town switched on three tidal turbines that can power 1,200 homes this week."
+    (notes / "keep.txt").write_text(body)
+    (notes / "drafts" / "wip.txt").write_text(body.replace("three", "two"))
+    (notes / "old.md").write_text(body.replace("three", "five"))
+    report = Workspace(settings_factory()).ingest([notes], exclude=["drafts/*", "*.md"])
+    assert report.added == 1 and report.documents == 1
 
 
 def test_filters_by_date_and_source(settings_factory, tmp_path):
@@ -171,36 +212,58 @@ def test_onnx_int8_embedder_matches_torch(sample_ws):
     assert onnx.count_tokens(texts) == sample_ws.embedder.count_tokens(texts)
 
 
-def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
-    """A real `briefkit ingest` process is killed (SIGKILL) once documents reach the store."""
+def _kill_ingest_when(home, docs, sql: str) -> int:
+    """Run `briefkit ingest docs` in a child process and SIGKILL it once ``sql`` counts rows > 0."""
     import sqlite3
     import subprocess
     import sys
     import time
 
-    from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
-    from conftest import SUMMHAY, make_settings
-
-    docs = write_documents_jsonl(load_topic(SUMMHAY / "topic_news1.json"), tmp_path / "t.jsonl")
-    home = tmp_path / "home"
     proc = subprocess.Popen([sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(home),
                              "ingest", str(docs)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stored = 0
+    seen = 0
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         try:
             with sqlite3.connect(home / "store.sqlite", timeout=1) as db:
-                stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+                seen = db.execute(sql).fetchone()[0]
         except sqlite3.Error:
-            stored = 0
-        if stored:
+            seen = 0
+        if seen:
             break
         time.sleep(0.05)
     proc.kill()
     proc.wait(10)
     assert proc.returncode == -9, "the ingest finished before it could be killed"
+    return seen
+
+
+def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
+    """A real `briefkit ingest` process is killed (SIGKILL) once documents reach the store, first while
+    adding, then while replacing edited versions; each next run leaves every article once, in its
+    newest version, with the index holding exactly the store's chunks."""
+    from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
+    from conftest import SUMMHAY, make_settings
+
+    docs = write_documents_jsonl(load_topic(SUMMHAY / "topic_news1.json"), tmp_path / "t.jsonl")
+    home = tmp_path / "home"
+    stored = _kill_ingest_when(home, docs, "SELECT count(*) FROM documents")
     assert 0 < stored < 100
     ws = Workspace(make_settings(home))
     report = ws.ingest([docs])
     assert report.documents == 100 and report.added + report.skipped_duplicates == 100
     assert ws.index.dense.ntotal == ws.store.counts()[1] == len(ws.index.sparse.ids)
+
+    rows = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["text"] += " Correction: this article was revised after publication."
+    write_jsonl(docs, rows)
+    revised = _kill_ingest_when(home, docs, "SELECT count(*) FROM documents WHERE text LIKE '%Correction: this%'")
+    assert 0 < revised < 100
+    ws = Workspace(make_settings(home))
+    report = ws.ingest([docs])
+    assert report.documents == 100 and report.replaced + report.skipped_duplicates == 100 and report.added == 0
+    texts = [ws.store.get_document(row["id"]).text for row in rows]
+    assert all("Correction: this article was revised" in t for t in texts)
+    assert ws.index.indexed_ids().tolist() == ws.store.chunk_ids().tolist()
+    assert len(ws.index.sparse.ids) == ws.store.counts()[1]

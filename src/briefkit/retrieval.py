@@ -9,6 +9,7 @@ decide whether anything relevant was found at all.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class Passage:
     score: float
     text: str
     relevance: float = 0.0
+    start: int = 0  # offset of ``text`` in the document's stored text
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -72,12 +74,16 @@ def mmr_select(query: np.ndarray, vectors: np.ndarray, k: int, lam: float, group
 
 
 class Retriever:
-    """Searches one index; keeps the embedder and store it was given."""
+    """Searches one index; the embedder is loaded (through ``embedder()``) only when a query needs a vector."""
 
-    def __init__(self, index: SearchIndex, store: Store, embedder: Embedder) -> None:
+    def __init__(self, index: SearchIndex, store: Store, embedder: Callable[[], Embedder]) -> None:
         self.index = index
         self.store = store
-        self.embedder = embedder
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder()
 
     def search(
         self,
@@ -102,7 +108,8 @@ class Retriever:
         if since or until or source:
             allowed = self.store.filtered_chunk_ids(since, until, source)
         pool = max(candidates, k * 4 if mmr or doc_penalty else k)
-        qvec = self.embedder.embed([query])[0]
+        needs_vector = mode != "bm25" or mmr or doc_penalty
+        qvec = self.embedder.embed([query])[0] if needs_vector else None
         dense_hits = self.index.dense.search(qvec, pool, allowed) if mode != "bm25" else []
         sparse_hits = self.index.sparse.search(query, pool, allowed) if mode != "dense" else []
         if mode == "dense":
@@ -115,8 +122,8 @@ class Retriever:
             return []
         ids = [i for i, _ in ranked]
         scores = dict(ranked)
-        vectors = self.index.dense.vectors(ids)
-        relevance = vectors @ qvec
+        vectors = self.index.dense.vectors(ids) if qvec is not None else None
+        relevance = vectors @ qvec if qvec is not None else np.zeros(len(ids))  # BM25 alone: no dense score
         records = {r.chunk_id: r for r in self.store.chunks(ids)}  # one read serves MMR and the results
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
@@ -133,5 +140,5 @@ class Retriever:
             if rec is None:
                 continue
             out.append(Passage(rec.doc_id, rec.chunk_id, rec.title, rec.source, rec.date, scores[ids[p]], rec.text,
-                               float(relevance[p])))
+                               float(relevance[p]), rec.start))
         return out

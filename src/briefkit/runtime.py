@@ -1,5 +1,5 @@
-"""Small process-wide helpers every layer shares: the model cache folder, atomic file
-writes, progress bars and quiet transformers logging.
+"""Small process-wide helpers every layer shares: a lazy value holder, the model cache
+folder, atomic file writes, progress bars and quiet transformers logging.
 
 Nothing here imports a heavy library at module level, and nothing here knows about
 articles, indexes or models; it sits below corpus, index and llm so they need not import
@@ -10,7 +10,34 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A value built by ``factory`` on first ``get()``; it can be replaced (``set``) or dropped (``reset``)."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._value: T | None = None
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def get(self) -> T:
+        if not self._loaded:
+            self._value = self._factory()
+            self._loaded = True
+        return self._value  # type: ignore[return-value]
+
+    def set(self, value: T) -> None:
+        self._value, self._loaded = value, True
+
+    def reset(self) -> None:
+        self._value, self._loaded = None, False
 
 
 def cache_root() -> Path:

@@ -6,7 +6,6 @@ This is the library entry point that the CLI and the evaluation harness share:
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,27 +14,44 @@ from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
 from .errors import BadInput
 from .index.embedder import Embedder, load_embedder
-from .retrieval import Passage, Retriever
 from .index.search_index import SearchIndex, sync_index
+from .retrieval import Passage, Retriever
+from .runtime import Lazy
 
 if TYPE_CHECKING:
+    from .evaluation.support import SupportScorer
     from .llm.base import Backend, GenerationParams
     from .llm.cache import GenerationCache
 
 
 class Workspace:
+    """One home's store, embedder, index and generators; each is loaded on first use and kept.
+
+    A BM25 search never loads the embedding model: the index opens without it, and it is
+    loaded only when chunks must be embedded or a query needs a vector.
+    """
+
     def __init__(self, settings: Settings, progress: bool = False) -> None:
         self.settings = settings
         self.home = settings.resolved_home()
         self.progress = progress
+        self._store: Lazy[Store] = Lazy(lambda: Store(self.home / "store.sqlite"))
+        self._embedder: Lazy[Embedder] = Lazy(self._load_embedder)
+        self._index: Lazy[SearchIndex] = Lazy(self._open_index)
+        self._retriever: Lazy[Retriever] = Lazy(lambda: Retriever(self.index, self.store, self._embedder.get))
+        self._generation_cache: Lazy["GenerationCache"] = Lazy(self._open_generation_cache)
+        self._support_scorer: Lazy["SupportScorer"] = Lazy(self._load_support_scorer)
         self._generators: dict[tuple[str, str, str], Backend] = {}
 
-    @cached_property
+    @property
     def store(self) -> Store:
-        return Store(self.home / "store.sqlite")
+        return self._store.get()
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
+        return self._embedder.get()
+
+    def _load_embedder(self) -> Embedder:
         i = self.settings.index
         return load_embedder(i.embedder, i.device, i.embedder_backend)
 
@@ -43,61 +59,78 @@ class Workspace:
     def index_root(self) -> Path:
         return self.home / "index"
 
-    @cached_property
+    @property
     def index(self) -> SearchIndex:
         """The saved index, synced with the store (this also completes an interrupted ingest)."""
+        return self._index.get()
+
+    def _open_index(self) -> SearchIndex:
         existing = SearchIndex.open(self.index_root, self.settings.index)
         docs, _ = self.store.counts()
         if existing is None and docs == 0:
             raise BadInput(f"the index in {self.home} is empty; add articles with `briefkit ingest PATH`")
-        return sync_index(self.index_root, self.store, self.embedder, self.settings.index, self.progress,
-                          index=existing)
+        return self._sync(existing)
 
-    @cached_property
+    def _sync(self, existing: SearchIndex | None, rebuild: bool = False) -> SearchIndex:
+        index = sync_index(self.index_root, self.store, self._embedder.get, self.settings.index, self.progress,
+                           rebuild=rebuild, index=existing)
+        self._index.set(index)
+        self._retriever.reset()
+        return index
+
+    @property
     def retriever(self) -> Retriever:
-        return Retriever(self.index, self.store, self.embedder)
+        return self._retriever.get()
 
     def derive(self, **overrides: dict) -> "Workspace":
         """The same home with some settings changed, sharing what is already loaded (store, models, index)."""
         other = Workspace(self.settings.with_overrides(**overrides), self.progress)
-        shared = ("store", "embedder", "index", "retriever", "generation_cache")
-        other.__dict__.update({k: self.__dict__[k] for k in shared if k in self.__dict__})
-        if other.settings.index != self.settings.index:  # another embedder or index: nothing to share
-            for k in shared:
-                other.__dict__.pop(k, None)
+        if other.home == self.home:
+            other._store = self._store
+            other._generation_cache = self._generation_cache
+        if other.settings.index == self.settings.index:  # same embedder and index: share them
+            other._embedder, other._index, other._retriever = self._embedder, self._index, self._retriever
         other._generators = self._generators
         return other
 
-    def ingest(self, paths: list[Path]) -> IngestReport:
+    def ingest(self, paths: list[Path], exclude: list[str] | None = None) -> IngestReport:
+        """Add (or replace edited) articles from ``paths``, then bring the index in line with the store."""
         # Check the saved index against the configured embedder before any work is done.
-        existing = self.__dict__.get("index") or SearchIndex.open(self.index_root, self.settings.index)
-        report = ingest_articles(self.store, paths, self.settings.corpus, self.embedder.count_tokens, self.progress)
-        self.__dict__["index"] = sync_index(
-            self.index_root, self.store, self.embedder, self.settings.index, self.progress, index=existing
-        )
-        self.__dict__.pop("retriever", None)
+        existing = self._index.get() if self._index.loaded else SearchIndex.open(self.index_root, self.settings.index)
+        report = ingest_articles(self.store, paths, self.settings.corpus, lambda t: self.embedder.count_tokens(t),
+                                 self.progress, exclude=exclude)
+        self._sync(existing)
         return report
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its chunks from the store and the index."""
         removed = self.store.delete_document(doc_id)
         if removed:
-            self.__dict__["index"] = sync_index(self.index_root, self.store, self.embedder, self.settings.index)
-            self.__dict__.pop("retriever", None)
+            self._sync(self._index.get() if self._index.loaded else None)
         return removed
 
     def rebuild(self) -> SearchIndex:
-        self.__dict__["index"] = sync_index(
-            self.index_root, self.store, self.embedder, self.settings.index, self.progress, rebuild=True
-        )
-        self.__dict__.pop("retriever", None)
-        return self.index
+        """Re-embed every chunk into a fresh index generation."""
+        return self._sync(None, rebuild=True)
 
-    @cached_property
+    @property
     def generation_cache(self) -> "GenerationCache":
+        return self._generation_cache.get()
+
+    def _open_generation_cache(self) -> "GenerationCache":
         from .llm.cache import GenerationCache
 
         return GenerationCache(self.home / "generations.sqlite")
+
+    @property
+    def support_scorer(self) -> "SupportScorer":
+        """The scorer behind every support verdict (``[summarise] scorer``: auto, learned or cosine)."""
+        return self._support_scorer.get()
+
+    def _load_support_scorer(self) -> "SupportScorer":
+        from .evaluation.support import load_support_scorer
+
+        return load_support_scorer(self.settings.summarise.scorer, embedder=self.embedder)
 
     def generator(self, model: str | None = None) -> "Backend":
         """The generation backend for ``model`` (default from settings), loaded once; behind the cache if enabled."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from typing import Collection
 
 import numpy as np
 
@@ -69,9 +70,10 @@ class NearDuplicateIndex:
             for key in self._keys(signature):
                 self._buckets[key].discard(doc_id)
 
-    def find(self, signature: np.ndarray, exclude: str | None = None) -> str | None:
+    def find(self, signature: np.ndarray, exclude: Collection[str | None] = ()) -> str | None:
+        """The most similar indexed document at or above the threshold, leaving out the ids in ``exclude``."""
         candidates = set().union(*(self._buckets.get(key, set()) for key in self._keys(signature)))
-        candidates.discard(exclude)
+        candidates.difference_update(exclude)
         best, best_sim = None, 0.0
         for cand in sorted(candidates):
             sim = jaccard_estimate(self._sigs[cand], signature)

@@ -48,15 +48,20 @@ def ingest_articles(
     settings: CorpusSettings,
     count_tokens: TokenCounter,
     progress: bool = False,
+    exclude: list[str] | None = None,
 ) -> IngestReport:
-    """Read, clean, deduplicate, chunk and store; the caller syncs the index afterwards."""
+    """Read, clean, deduplicate, chunk and store; the caller syncs the index afterwards.
+
+    A changed article (same id, file path or URL, new text) replaces its old version with its
+    chunks in one store transaction. Files matching an ``exclude`` glob are not read.
+    """
     report = IngestReport()
     run_id = store.start_run([str(p) for p in paths])
     near = NearDuplicateIndex(settings.near_duplicate_threshold)
     for doc_id, sig in store.signatures():
         near.add(doc_id, sig)
 
-    files = list(iter_files(paths))
+    files = list(iter_files(paths, exclude or []))
     bar = progress_bar(progress, len(files), "reading", "file")
     max_bytes = int(settings.max_file_mb * 1e6)
     status = "failed"
@@ -91,23 +96,29 @@ def _ingest_one(
     report.read += 1
     digest = content_hash(text)
     doc_id = article.id or f"doc-{digest[:12]}"
+    # The older version of this article: same id, else same file path or URL.
+    previous = doc_id if store.get_document(doc_id) is not None else None
+    if previous is None and article.origin:
+        previous = store.doc_from_origin(article.origin)
     same = store.doc_with_hash(digest)
     if same is not None:
         report.skipped_duplicates += 1
         report.duplicates.append({"path": article.path, "duplicate_of": same, "kind": "exact"})
         return
     signature = minhash_signature(text)
-    similar = near.find(signature, exclude=doc_id)
+    similar = near.find(signature, exclude={doc_id, previous})  # an edit is not a duplicate of its own old version
     if similar is not None:
         report.skipped_duplicates += 1
         report.duplicates.append({"path": article.path, "duplicate_of": similar, "kind": "near"})
         return
-    existed = store.get_document(doc_id) is not None
     chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
-    doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text)
-    store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra)
-    near.add(doc_id, signature)
-    if existed:
+    doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text,
+                   article.origin)
+    store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra,
+                       replaces=previous)
+    if previous is not None:
+        near.remove(previous)
         report.replaced += 1
     else:
         report.added += 1
+    near.add(doc_id, signature)

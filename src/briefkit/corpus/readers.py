@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +32,7 @@ class RawArticle:
     url: str | None = None
     date: str | None = None
     extra: dict = field(default_factory=dict)
+    origin: str | None = None  # where it came from (resolved file path, or URL for a JSONL line)
 
 
 @dataclass
@@ -39,16 +41,24 @@ class ReadOutcome:
     failures: list[tuple[str, str]]  # (path or path:line, error)
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Expand folders recursively (sorted, hidden files skipped) into supported files."""
+def excluded(path: Path, rel: Path, patterns: list[str]) -> bool:
+    """True when a glob in ``patterns`` matches the file's name, its path below the folder
+    given, or its path as given (``drafts/*``, ``*.pdf``, ``**/old/**``)."""
+    names = (path.name, rel.as_posix(), path.as_posix())
+    return any(fnmatch(name, pattern) for pattern in patterns for name in names)
+
+
+def iter_files(paths: list[Path], exclude: list[str] = ()) -> Iterator[Path]:  # type: ignore[assignment]
+    """Expand folders recursively (sorted, hidden files skipped) into supported files, leaving out
+    files that match an ``exclude`` glob."""
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if child.is_file() and not any(p.startswith(".") for p in rel.parts):
-                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    if child.suffix.lower() in SUPPORTED_SUFFIXES and not excluded(child, rel, list(exclude)):
                         yield child
-        else:
+        elif not excluded(path, Path(path.name), list(exclude)):
             yield path
 
 
@@ -75,6 +85,7 @@ def read_file(path: Path, max_bytes: int) -> ReadOutcome:
             article = _read_html(path, data)
         else:
             article = _read_text(path, data, markdown=suffix != ".txt")
+        article.origin = str(path.resolve())
         return ReadOutcome([article], [])
     except ReadError as exc:
         return ReadOutcome([], [(label, str(exc))])
@@ -223,7 +234,7 @@ def _read_jsonl(path: Path, data: bytes) -> ReadOutcome:
             failures.append((where, f"field 'date' is not a date: {raw_date!r}"))
             continue
         extra = {k: v for k, v in record.items() if k not in _JSONL_FIELDS and k != "text"}
-        articles.append(RawArticle(text=body, path=where, date=iso, extra=extra, **fields))
+        articles.append(RawArticle(text=body, path=where, date=iso, extra=extra, origin=fields["url"], **fields))
     if not articles and not failures:
         failures.append((str(path), "no articles in file"))
     return ReadOutcome(articles, failures)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -16,13 +17,14 @@ from typing import Iterable
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: documents.origin (the file or URL an article came from)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
     title TEXT, source TEXT, url TEXT, date TEXT, path TEXT,
+    origin TEXT,
     content_hash TEXT NOT NULL UNIQUE,
     minhash BLOB NOT NULL,
     text TEXT NOT NULL,
@@ -62,6 +64,7 @@ class Document:
     path: str | None
     content_hash: str
     text: str
+    origin: str | None = None  # resolved file path or URL: a new version from here replaces this one
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,21 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
             self.db.executescript(_SCHEMA)
+            self._migrate()
+            self.db.execute("CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin)")
             self.db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    def _migrate(self) -> None:
+        """Version 1 stores lack ``origin``: add it, filled from the stored file paths (JSONL lines have none)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        if "origin" in columns:
+            return
+        self.db.execute("ALTER TABLE documents ADD COLUMN origin TEXT")
+        for doc_id, path, url in self.db.execute("SELECT doc_id, path, url FROM documents").fetchall():
+            origin = url or (str(Path(path).resolve()) if path and not re.search(r":\d+$", path) else None)
+            self.db.execute("UPDATE documents SET origin = ? WHERE doc_id = ?", (origin, doc_id))
 
     @_locked
     def close(self) -> None:
@@ -114,33 +129,52 @@ class Store:
     # --- documents -------------------------------------------------------------------------
     @_locked
     def doc_with_hash(self, content_hash: str) -> str | None:
+        """The id of the document whose text has this content hash, if any."""
         row = self.db.execute("SELECT doc_id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
+        return row["doc_id"] if row else None
+
+    @_locked
+    def doc_from_origin(self, origin: str) -> str | None:
+        """The id of the document stored from this file path or URL, if any."""
+        row = self.db.execute("SELECT doc_id FROM documents WHERE origin = ? ORDER BY added_at DESC", (origin,)).fetchone()
         return row["doc_id"] if row else None
 
     @_locked
     def get_document(self, doc_id: str) -> Document | None:
         row = self.db.execute(
-            "SELECT doc_id, title, source, url, date, path, content_hash, text FROM documents WHERE doc_id = ?",
+            "SELECT doc_id, title, source, url, date, path, content_hash, text, origin FROM documents WHERE doc_id = ?",
             (doc_id,),
         ).fetchone()
         return Document(**dict(row)) if row else None
+
+    @_locked
+    def list_documents(self) -> list[dict]:
+        """Every document's id, title, source, date, path, chunk count and characters, by date then id."""
+        rows = self.db.execute(
+            "SELECT d.doc_id, d.title, d.source, d.date, d.path, length(d.text) AS chars,"
+            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) AS chunks"
+            " FROM documents d ORDER BY d.date, d.doc_id"
+        ).fetchall()
+        return [dict(r) for r in rows]
 
     @_locked
     def signatures(self) -> list[tuple[str, np.ndarray]]:
         rows = self.db.execute("SELECT doc_id, minhash FROM documents").fetchall()
         return [(row["doc_id"], np.frombuffer(row["minhash"], dtype=np.uint64)) for row in rows]
 
+    @_locked
     def put_document(
         self, doc: Document, signature: np.ndarray, chunks: Iterable[tuple[int, int, int, str]], run_id: int | None,
-        extra: dict | None = None,
+        extra: dict | None = None, replaces: str | None = None,
     ) -> list[int]:
-        """Insert or replace a document and its chunks in one transaction; returns chunk ids."""
+        """Insert a document and its chunks, removing any document with the same id and the one it
+        ``replaces`` (an older version) with their chunks, all in one transaction; returns chunk ids."""
         with self.db:
-            self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            self.db.execute("DELETE FROM documents WHERE doc_id IN (?, ?)", (doc.doc_id, replaces or doc.doc_id))
             self.db.execute(
-                "INSERT INTO documents(doc_id, title, source, url, date, path, content_hash, minhash, text, extra,"
-                " run_id, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.title, doc.source, doc.url, doc.date, doc.path, doc.content_hash,
+                "INSERT INTO documents(doc_id, title, source, url, date, path, origin, content_hash, minhash, text,"
+                " extra, run_id, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.title, doc.source, doc.url, doc.date, doc.path, doc.origin, doc.content_hash,
                  signature.astype(np.uint64).tobytes(), doc.text, json.dumps(extra or {}), run_id, time.time()),
             )
             ids = []

@@ -14,6 +14,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -119,24 +120,29 @@ class SearchIndex:
 
 
 def sync_index(
-    root: Path, store: Store, embedder: Embedder, settings: IndexSettings, progress: bool = False, rebuild: bool = False,
-    index: SearchIndex | None = None,
+    root: Path, store: Store, embedder: Callable[[], Embedder], settings: IndexSettings, progress: bool = False,
+    rebuild: bool = False, index: SearchIndex | None = None,
 ) -> SearchIndex:
-    """Bring the saved index (or ``index``, already open) in line with the store's chunks; save if anything changed."""
+    """Bring the saved index (or ``index``, already open) in line with the store's chunks; save if anything changed.
+
+    ``embedder`` is called only when chunks must be embedded, so an index already in step
+    with the store opens without loading the embedding model.
+    """
     if index is None and not rebuild:
-        index = SearchIndex.open(root, settings, embedder.name)
+        index = SearchIndex.open(root, settings)
     store_ids = store.chunk_ids()
     if index is None:
         previous = SearchIndex.read_meta(root) if rebuild else None
         generation = previous[2] if previous else 0
         records = store.chunks()
-        vectors = embedder.embed([r.text for r in records], settings.batch_size, progress)
+        model = embedder()
+        vectors = model.embed([r.text for r in records], settings.batch_size, progress)
         kind = choose_kind(settings.kind, len(records), settings.ivf_min_vectors)
         if kind in ("ivf", "ivfpq") and len(records) < 10_000:
             kind = "flat"  # IVF and PQ need enough vectors to train their centroids and codebooks
-        dense = DenseIndex.build(vectors.reshape(-1, embedder.dim), store_ids, kind, settings.nprobe, settings.pq_m)
+        dense = DenseIndex.build(vectors.reshape(-1, model.dim), store_ids, kind, settings.nprobe, settings.pq_m)
         sparse = SparseIndex.build([r.text for r in records], store_ids)
-        meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, kind, len(records))
+        meta = IndexMeta(FORMAT_VERSION, model.name, model.dim, kind, len(records))
         index = SearchIndex(root, meta, dense, sparse, generation)
         index.save()
         return index
@@ -147,9 +153,10 @@ def sync_index(
     if len(missing) == 0 and len(stale) == 0:
         return index
     index.dense.remove(stale)
-    records = store.chunks(missing.tolist())
-    vectors = embedder.embed([r.text for r in records], settings.batch_size, progress)
-    index.dense.add(vectors, np.array([r.chunk_id for r in records], dtype=np.int64))
+    if len(missing):
+        records = store.chunks(missing.tolist())
+        vectors = embedder().embed([r.text for r in records], settings.batch_size, progress)
+        index.dense.add(vectors, np.array([r.chunk_id for r in records], dtype=np.int64))
     all_records = store.chunks()
     index.sparse = SparseIndex.build([r.text for r in all_records], store_ids)
     index.save()
