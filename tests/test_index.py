@@ -267,3 +267,25 @@ def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
     assert all("Correction: this article was revised" in t for t in texts)
     assert ws.index.indexed_ids().tolist() == ws.store.chunk_ids().tolist()
     assert len(ws.index.sparse.ids) == ws.store.counts()[1]
+
+
+def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory, tmp_path):
+    settings = settings_factory()
+    Workspace(settings).ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    fresh = Workspace(settings)
+    assert fresh.search("tidal turbines", k=1, mode="bm25")[0].doc_id == "a"
+    assert not fresh._embedder.loaded  # the index opened and BM25 ranked without the embedding model
+    fresh.search("tidal turbines", k=1, mode="hybrid")
+    assert fresh._embedder.loaded
+
+
+def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
+    """The fast start path (transformers only) gives the vectors sentence-transformers gives."""
+    from briefkit.index.embedder import MeanPoolingEmbedder, SentenceTransformerEmbedder
+
+    assert isinstance(sample_ws.embedder, MeanPoolingEmbedder)
+    reference = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    texts = ["Alibaba released Qwen3.5 Small in four sizes.", "ok", "word " * 400]  # the last is truncated
+    assert np.abs(sample_ws.embedder.embed(texts) - reference.embed(texts)).max() < 1e-5
+    assert sample_ws.embedder.count_tokens(texts) == reference.count_tokens(texts)
+    assert sample_ws.embedder.name == reference.name and sample_ws.embedder.dim == reference.dim

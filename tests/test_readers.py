@@ -9,13 +9,29 @@ from briefkit.corpus.readers import decode_bytes, normalise_date, read_file, Rea
 MB = 1_000_000
 
 
-def test_mis_encoded_text_is_decoded(tmp_path):
-    path = tmp_path / "latin.txt"
-    text = "Café société à Zürich: la tête de l'équipe a démissionné après une réunion très tendue. " * 3
-    path.write_bytes(text.encode("cp1252"))
+WESTERN = "São Paulo: Hélène Müller paid 5 € at the café. "
+CENTRAL = "Zażółć gęślą jaźń: Łódź, Kraków. "
+CZECH = "Příliš žluťoučký kůň úpěl ďábelské ódy v Brně. "
+
+
+@pytest.mark.parametrize("text,encoding", [
+    (WESTERN.replace("€", "EUR"), "latin-1"),  # short: one sentence
+    (WESTERN, "cp1252"),
+    (WESTERN.replace("€", "EUR") * 40, "latin-1"),  # long: many lines' worth
+    (WESTERN * 40, "cp1252"),
+    (CENTRAL, "cp1250"),
+    (CENTRAL * 40, "cp1250"),
+    (CZECH * 30, "cp1250"),
+    (WESTERN, "utf-16"),  # Python writes a byte-order mark
+    (CENTRAL * 40, "utf-16"),
+    (WESTERN * 40, "utf-8-sig"),
+])
+def test_legacy_and_bom_encodings_decode_exactly(tmp_path, text, encoding):
+    path = tmp_path / "note.txt"
+    path.write_bytes(text.encode(encoding))
     outcome = read_file(path, MB)
     assert not outcome.failures
-    assert "Zürich" in outcome.articles[0].text
+    assert outcome.articles[0].text == text  # "São" stays São (not Săo), "Hélène" stays Hélène (not Hélčne)
 
 
 @pytest.mark.parametrize("name,data,needle", [
@@ -98,3 +114,62 @@ def test_normalise_date_spellings():
     assert normalise_date("4 March 2026") == "2026-03-04"
     assert normalise_date("2026-03-20T10:00:00") == "2026-03-20"
     assert normalise_date("soon") is None
+
+
+def test_markdown_front_matter_sets_title_date_source_and_is_not_body(tmp_path):
+    path = tmp_path / "posts" / "tidal.md"
+    path.parent.mkdir()
+    path.write_text("---\ntitle: \"Tidal pilot goes live\"\ndate: 2026-03-05\nsource: Harbour Herald\n"
+                    "url: https://example.org/tidal\ntags:\n  - energy\n---\n# A heading\n\n"
+                    "Three tidal turbines can power 1,200 homes, engineers said.\n", encoding="utf-8")
+    article = read_file(path, MB).articles[0]
+    assert (article.title, article.date, article.source, article.url) == \
+        ("Tidal pilot goes live", "2026-03-05", "Harbour Herald", "https://example.org/tidal")
+    assert "title:" not in article.text and "---" not in article.text and "energy" not in article.text
+    assert article.text.lstrip().startswith("A heading")
+
+
+@pytest.mark.parametrize("name,body,title", [
+    ("notes.md", "Intro words first.\n\n## The real heading\n\nBody text follows here.", "The real heading"),
+    ("plain.md", "Just a paragraph of body text without any heading at all.", "plain"),
+    ("report.txt", "Tidal pilot results\n\nThe turbines ran for a week without trouble.", "Tidal pilot results"),
+    ("one-line.txt", "Rovers won the league title on the final day with a win away.", "one-line"),
+])
+def test_title_is_front_matter_then_heading_then_file_name(tmp_path, name, body, title):
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    assert read_file(path, MB).articles[0].title == title
+
+
+def test_pdf_title_and_date_come_from_metadata(tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    from datetime import datetime
+
+    pdf = fpdf.FPDF()
+    pdf.set_title("Qwen3.5 Small briefing")
+    pdf.set_creation_date(datetime(2026, 3, 2, 9, 30))
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Qwen3.5 Small comes in four sizes. The smallest has about 0.8 billion parameters.")
+    path = tmp_path / "doc.pdf"
+    pdf.output(str(path))
+    article = read_file(path, MB).articles[0]
+    assert (article.title, article.date, article.warning) == ("Qwen3.5 Small briefing", "2026-03-02", None)
+
+
+def test_pdf_warnings_become_one_line_per_file(tmp_path, capsys):
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Qwen3.5 Small comes in four sizes. The smallest has about 0.8 billion parameters.")
+    data = bytes(pdf.output())
+    start = data.rindex(b"startxref")
+    broken = data[:start] + b"startxref\n999999\n%%EOF\n"  # a wrong xref offset: pypdf warns and recovers
+    path = tmp_path / "odd.pdf"
+    path.write_bytes(broken)
+    outcome = read_file(path, MB)
+    article = outcome.articles[0]
+    assert "0.8 billion" in article.text
+    assert article.warning.startswith("pypdf: ") and "\n" not in article.warning
+    assert capsys.readouterr().err == ""  # nothing leaked to the terminal

@@ -50,7 +50,7 @@ class RetrievalSettings(_Strict):
 
 class GenerationSettings(_Strict):
     model: str = "auto"
-    backend: str = "transformers"
+    backend: str = "auto"  # auto | transformers | llamacpp | openai
     device: str = "auto"
     dtype: str = "auto"
     threads: int | None = None
@@ -111,23 +111,45 @@ class Settings(_Strict):
         return _validate(data, "command-line options")
 
 
-def _validate(data: dict[str, Any], origin: str) -> Settings:
+def _validate(data: dict[str, Any], origin: str, text: str | None = None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{origin}: {where}: {first['msg']}") from None
+        line = _line_of(text, [str(p) for p in first["loc"]]) if text is not None else None
+        at = f", line {line}" if line else ""
+        if first["type"] == "extra_forbidden":
+            raise BadInput(f"{origin}{at}: unknown key {where}; configs/default.toml lists every key") from None
+        raise BadInput(f"{origin}{at}: {where}: {first['msg']}") from None
+
+
+def _line_of(text: str, loc: list[str]) -> int | None:
+    """The 1-based line of TOML ``text`` that sets the key at ``loc`` (``[section]`` then ``key = ...``)."""
+    section, key = (loc[0], loc[1]) if len(loc) > 1 else (None, loc[0])
+    current = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = line.strip("[] ").strip()
+            if section is not None and current == key and len(loc) == 1:
+                return number
+            continue
+        name = line.split("=", 1)[0].strip().strip('"') if "=" in line and not line.startswith("#") else None
+        if name == key and current == section:
+            return number
+    return None
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Load a TOML profile (or the built-in defaults when ``path`` is None)."""
+    """Load a TOML profile (or the built-in defaults when ``path`` is None); errors name the file and line."""
     if path is None:
         return Settings()
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (FileNotFoundError, IsADirectoryError):
         raise BadInput(f"config file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"config file {path} is not valid TOML: {exc}") from None
-    return _validate(data, f"config {path}")
+    return _validate(data, f"config {path}", text)

@@ -1,4 +1,10 @@
-"""The `briefkit` command: global options, command registration and error handling."""
+"""The `briefkit` command: global options, command registration and error handling.
+
+Global options (``--json``, ``--debug``, ``--home DIR``, ``--config FILE``) are accepted
+before or after the command: :func:`hoist_globals` moves them in front before typer parses.
+Usage errors print one line plus the usage hint and exit 2; :class:`BadInput` exits 2,
+other failures exit 1, each as one line (a traceback only with ``--debug``).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +14,32 @@ from typing import Optional
 
 import typer
 
-from .common import State, err
+from .common import GLOBALS_EPILOG, State, err, readable_help
+
+readable_help()
 
 app = typer.Typer(
     name="briefkit",
-    help="Cited topic summaries, Q&A and evaluation over your own articles, with small local models.",
+    help="Cited topic summaries, Q&A and evaluation over your own articles, with small local models.\n\n"
+    "Example: briefkit ingest notes/ && briefkit summarise \"tidal energy\"",
+    epilog=GLOBALS_EPILOG,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
+
+_FLAGS = ("--json", "--debug")
+_VALUED = ("--home", "--config")
 
 
 @app.callback()
 def _globals(
     ctx: typer.Context,
-    home: Optional[Path] = typer.Option(None, "--home", help="Store and index folder [$BRIEFKIT_HOME or ./.briefkit]."),
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML profile (default: built in)."),
-    json_out: bool = typer.Option(False, "--json", help="Machine output (JSON) on stdout."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR",
+                                        help="Store and index folder [default: $BRIEFKIT_HOME, else ./.briefkit]."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="TOML profile [default: built in]."),
+    json_out: bool = typer.Option(False, "--json", help="Machine output (JSON) on stdout; progress on stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     ctx.obj = State(home=home, config=config, json=json_out, debug=debug)
@@ -33,34 +48,80 @@ def _globals(
 def _register() -> None:
     from . import corpus_cmds, eval_cmds, generate_cmds
 
-    app.command("ingest")(corpus_cmds.ingest)
-    app.command("search")(corpus_cmds.search)
-    app.add_typer(corpus_cmds.index_app, name="index")
+    corpus_cmds.register(app)
     generate_cmds.register(app)
     app.add_typer(eval_cmds.eval_app, name="eval")
+    _document_globals(app)
+
+
+def _document_globals(group: typer.Typer) -> None:
+    """Every command's help ends with the global options (they work on both sides of the command)."""
+    for info in group.registered_commands:
+        info.epilog = info.epilog or GLOBALS_EPILOG
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _document_globals(sub.typer_instance)
 
 
 _register()
 
 
+def hoist_globals(args: list[str]) -> list[str]:
+    """Move global options found anywhere (up to a ``--``) in front of the command."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in _FLAGS:
+            front.append(arg)
+        elif name in _VALUED and "=" in arg:
+            front.append(arg)
+        elif arg in _VALUED and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _usage_error(exc: Exception) -> int:
+    """One plain line saying what is wrong, then where the usage is; exit 2."""
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    err.print(f"error: {message}", markup=False)
+    if ctx is not None:
+        err.print(f"usage: {ctx.get_usage().removeprefix('Usage: ').strip()}  (see `{ctx.command_path} --help`)",
+                  markup=False)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors become one line on stderr and an exit code (0, 1 or 2)."""
-    import click
-
     from ..errors import BriefkitError
 
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_globals(sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in args
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="briefkit", standalone_mode=False)
-        return result if isinstance(result, int) else 0  # click returns typer.Exit's code here
-    except click.exceptions.Exit as exc:
+        return result if isinstance(result, int) else 0  # the code of a typer.Exit
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
+    except typer.TyperException as exc:  # click's usage errors: a missing argument, a bad value, no such option
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            print(exc.ctx.get_help())
+            return 0
+        if getattr(exc, "exit_code", 1) == 2:
+            return _usage_error(exc)
+        err.print(f"error: {exc.format_message()}", markup=False)
+        return 1
+    except typer.Abort:
         err.print("aborted")
         return 1
     except BriefkitError as exc:
@@ -74,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract: one line, no traceback
         if debug:
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        err.print(f"error: {type(exc).__name__}: {first} (run with --debug for details)", style="red", markup=False)
+        first = str(exc).splitlines()[0] if str(exc) else "unexpected failure"
+        err.print(f"error: {first} (run with --debug for details)", style="red", markup=False)
         return 1
 
 

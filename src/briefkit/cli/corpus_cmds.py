@@ -1,4 +1,4 @@
-"""`briefkit ingest`, `briefkit search` and `briefkit index ...`."""
+"""`briefkit ingest`, `briefkit search`, `briefkit docs ...` and `briefkit index ...`."""
 
 from __future__ import annotations
 
@@ -10,20 +10,31 @@ from rich.table import Table
 
 from ..errors import BadInput
 from ..resources import sample_corpus_path
-from .common import emit, err, out, state
+from .common import GLOBALS_EPILOG, check_dates, check_k, emit, err, out, state
 
-index_app = typer.Typer(help="Inspect or rebuild the search index.", no_args_is_help=True)
+index_app = typer.Typer(help="Inspect or rebuild the search index.\n\nExample: briefkit index stats",
+                        no_args_is_help=True, epilog=GLOBALS_EPILOG)
+docs_app = typer.Typer(help="List, show or delete stored documents.\n\nExample: briefkit docs list",
+                       no_args_is_help=True, epilog=GLOBALS_EPILOG)
 
 
 def ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(None, help="Files or folders (recursive): txt, md, html, jsonl, pdf."),
+    paths: list[Path] = typer.Argument(None, metavar="PATH...", help="Files or folders (recursive): txt, md, html, jsonl, pdf."),
     sample: bool = typer.Option(False, "--sample", help="Ingest the built-in sample corpus."),
-    embedder: Optional[str] = typer.Option(None, help="Embedding model name or folder."),
-    embedder_backend: Optional[str] = typer.Option(None, help="torch | onnx | onnx-int8 (faster on CPU)."),
-    max_file_mb: Optional[float] = typer.Option(None, help="Refuse files larger than this."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
+                                      help="Skip files matching this glob (name or path below the folder); repeatable."),
+    embedder: Optional[str] = typer.Option(None, metavar="MODEL", help="Embedding model name or folder."),
+    embedder_backend: Optional[str] = typer.Option(None, metavar="BACKEND", help="torch | onnx | onnx-int8 (faster on CPU)."),
+    max_file_mb: Optional[float] = typer.Option(None, metavar="MB", help="Refuse files larger than this."),
 ) -> None:
-    """Add articles to the store and the index. Re-ingesting the same content adds nothing."""
+    """Add articles to the store and the index.
+
+    Re-ingesting the same content adds nothing; an edited file (same path, URL or id) replaces
+    its old version.
+
+    Example: briefkit ingest notes/ --exclude 'drafts/*'
+    """
     st = state(ctx)
     targets = list(paths or [])
     if sample:
@@ -32,12 +43,14 @@ def ingest(
         raise BadInput("give at least one file or folder to ingest (or --sample)")
     ws = st.workspace(index={"embedder": embedder, "embedder_backend": embedder_backend},
                       corpus={"max_file_mb": max_file_mb})
-    report = ws.ingest(targets)
+    report = ws.ingest(targets, exclude=exclude)
     data = report.to_json()
 
     def render(d: dict) -> None:
         for f in d["failed"]:
             err.print(f"[yellow]skipped[/] {f['path']}: {f['error']}")
+        for w in d["warnings"]:
+            err.print(f"[yellow]warning[/] {w['path']}: {w['warning']}")
         out.print(
             f"added {d['added']} document(s), replaced {d['replaced']}, skipped {d['skipped_duplicates']} duplicate(s),"
             f" {len(d['failed'])} failed; the store holds {d['documents']} documents in {d['chunks']} chunks ({ws.home})"
@@ -50,18 +63,24 @@ def ingest(
 
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help="What to look for."),
-    k: int = typer.Option(8, "-k", help="Number of results."),
-    mode: str = typer.Option("hybrid", help="hybrid | dense | bm25"),
-    mmr: bool = typer.Option(False, "--mmr", help="Diversify results (maximal marginal relevance)."),
-    since: Optional[str] = typer.Option(None, help="Only documents dated on or after YYYY-MM-DD."),
-    until: Optional[str] = typer.Option(None, help="Only documents dated on or before YYYY-MM-DD."),
-    source: Optional[str] = typer.Option(None, help="Only documents from this source."),
-    embedder: Optional[str] = typer.Option(None, help="Embedding model the index was built with."),
+    query: str = typer.Argument(..., metavar="QUERY", help="What to look for."),
+    k: Optional[int] = typer.Option(None, "-k", metavar="N", help="Number of results [default: retrieval.k, 8]."),
+    mode: Optional[str] = typer.Option(None, metavar="MODE", help="hybrid | dense | bm25 [default: retrieval.mode, hybrid]."),
+    mmr: Optional[bool] = typer.Option(None, "--mmr/--no-mmr", help="Diversify results (maximal marginal relevance)."),
+    since: Optional[str] = typer.Option(None, metavar="DATE", help="Only documents dated on or after YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, metavar="DATE", help="Only documents dated on or before YYYY-MM-DD."),
+    source: Optional[str] = typer.Option(None, metavar="SOURCE", help="Only documents from this source."),
+    embedder: Optional[str] = typer.Option(None, metavar="MODEL", help="Embedding model the index was built with."),
 ) -> None:
-    """Search the corpus; prints ranked passages."""
+    """Search the corpus; prints ranked passages.
+
+    Example: briefkit search "tidal turbines" -k 3 --mode bm25
+    """
     st = state(ctx)
-    _check_dates(since, until)
+    check_k(k)
+    since, until = check_dates(since, until)
+    if mode is not None and mode not in ("hybrid", "dense", "bm25"):
+        raise BadInput(f"--mode must be hybrid, dense or bm25, got {mode!r}")
     ws = st.workspace(index={"embedder": embedder})
     results = ws.search(query, k=k, mode=mode, mmr=mmr, since=since, until=until, source=source)
     data = {"query": query, "results": [_public(p.to_json()) for p in results]}
@@ -82,17 +101,12 @@ def _public(p: dict) -> dict:
     return {key: p[key] for key in ("doc_id", "chunk_id", "title", "source", "date", "score", "text")}
 
 
-def _check_dates(*values: str | None) -> None:
-    from ..corpus.readers import normalise_date
-
-    for v in values:
-        if v is not None and normalise_date(v) != v:
-            raise BadInput(f"dates must be YYYY-MM-DD, got {v!r}")
-
-
-@index_app.command("stats")
+@index_app.command("stats", epilog=GLOBALS_EPILOG)
 def index_stats(ctx: typer.Context) -> None:
-    """Show the index's size, type and embedding model."""
+    """Show the index's size, type and embedding model.
+
+    Example: briefkit index stats --json
+    """
     st = state(ctx)
     ws = st.workspace()
     docs, chunks = ws.store.counts()
@@ -119,13 +133,16 @@ def index_stats(ctx: typer.Context) -> None:
     emit(st, data, render)
 
 
-@index_app.command("rebuild")
+@index_app.command("rebuild", epilog=GLOBALS_EPILOG)
 def index_rebuild(
     ctx: typer.Context,
-    embedder: Optional[str] = typer.Option(None, help="Embedding model to rebuild with."),
-    kind: Optional[str] = typer.Option(None, help="auto | flat | ivf | ivfpq"),
+    embedder: Optional[str] = typer.Option(None, metavar="MODEL", help="Embedding model to rebuild with."),
+    kind: Optional[str] = typer.Option(None, metavar="KIND", help="auto | flat | ivf | ivfpq"),
 ) -> None:
-    """Re-embed every chunk and write a fresh index (e.g. after changing the embedding model)."""
+    """Re-embed every chunk and write a fresh index (e.g. after changing the embedding model).
+
+    Example: briefkit index rebuild --kind ivfpq
+    """
     st = state(ctx)
     ws = st.workspace(index={"embedder": embedder, "kind": kind})
     index = ws.rebuild()
@@ -133,11 +150,66 @@ def index_rebuild(
         f"rebuilt a {d['kind']} index of {d['chunks']} chunks with {d['embedder']}"))
 
 
-@index_app.command("delete")
-def index_delete(ctx: typer.Context, doc_id: str = typer.Argument(..., help="Document id to remove.")) -> None:
-    """Remove a document and its chunks from the store and the index."""
+@docs_app.command("list", epilog=GLOBALS_EPILOG)
+def docs_list(ctx: typer.Context) -> None:
+    """List stored documents: id, date, source, title, chunks.
+
+    Example: briefkit docs list --json
+    """
+    st = state(ctx)
+    rows = st.workspace().store.list_documents()
+
+    def render(d: dict) -> None:
+        if not d["documents"]:
+            out.print("no documents yet; add some with `briefkit ingest PATH`")
+            return
+        t = Table("id", "date", "source", "title", "chunks")
+        for r in d["documents"]:
+            t.add_row(r["doc_id"], r["date"] or "-", r["source"] or "-", r["title"] or "-", str(r["chunks"]))
+        out.print(t)
+
+    emit(st, {"documents": rows}, render)
+
+
+@docs_app.command("show", epilog=GLOBALS_EPILOG)
+def docs_show(ctx: typer.Context, doc_id: str = typer.Argument(..., metavar="ID", help="Document id.")) -> None:
+    """Show one document's metadata and stored (cleaned) text.
+
+    Example: briefkit docs show adopt-01
+    """
+    st = state(ctx)
+    doc = st.workspace().store.get_document(doc_id)
+    if doc is None:
+        raise BadInput(f"no document with id {doc_id!r}; `briefkit docs list` shows the ids")
+    data = {k: getattr(doc, k) for k in ("doc_id", "title", "source", "url", "date", "path", "text")}
+
+    def render(d: dict) -> None:
+        out.print(f"[bold]{d['title'] or d['doc_id']}[/]", markup=True)
+        for key in ("doc_id", "source", "url", "date", "path"):
+            if d[key]:
+                out.print(f"{key}: {d[key]}", markup=False)
+        out.print()
+        out.print(d["text"], markup=False)
+
+    emit(st, data, render)
+
+
+@docs_app.command("delete", epilog=GLOBALS_EPILOG)
+def docs_delete(ctx: typer.Context, doc_id: str = typer.Argument(..., metavar="ID", help="Document id to remove.")) -> None:
+    """Remove a document and its chunks from the store and the index.
+
+    Example: briefkit docs delete doc-3f2a9c1e77b0
+    """
     st = state(ctx)
     ws = st.workspace()
     if not ws.delete(doc_id):
-        raise BadInput(f"no document with id {doc_id!r}")
+        raise BadInput(f"no document with id {doc_id!r}; `briefkit docs list` shows the ids")
     emit(st, {"deleted": doc_id}, lambda d: out.print(f"deleted {doc_id}"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest", epilog=GLOBALS_EPILOG)(ingest)
+    app.command("search", epilog=GLOBALS_EPILOG)(search)
+    app.add_typer(docs_app, name="docs")
+    app.add_typer(index_app, name="index")
+    index_app.command("delete", hidden=True)(docs_delete)  # the old spelling of `docs delete`

@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from ..errors import BadInput
-from .common import emit, err, out, state
-from .corpus_cmds import _check_dates
+from .common import GLOBALS_EPILOG, check_dates, check_generation, check_k, emit, err, out, state
 
-models_app = typer.Typer(help="List or download generation models.", no_args_is_help=True)
+models_app = typer.Typer(help="List or download generation models.\n\nExample: briefkit models list",
+                         no_args_is_help=True, epilog=GLOBALS_EPILOG)
 
 
 def _stream_to_terminal(json_mode: bool):
@@ -44,11 +44,16 @@ def summarise_cmd(
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
 ) -> None:
-    """Write a cited summary of TOPIC from the corpus."""
+    """Write a cited summary of TOPIC from the corpus.
+
+    Example: briefkit summarise "Qwen team leadership changes" -k 6 --since 2026-01-01
+    """
     from ..summarise import summarise
 
     st = state(ctx)
-    _check_dates(since, until)
+    check_k(k)
+    since, until = check_dates(since, until)
+    check_generation(st.settings, backend, base_url, model)
     ws = st.workspace(generation={"cache": False if no_cache else None, "backend": backend, "base_url": base_url})
     result = summarise(ws, topic, k=k, model=model, strategy=strategy, since=since, until=until, source=source,
                        max_bullets=max_bullets, on_text=_stream_to_terminal(st.json))
@@ -84,10 +89,17 @@ def ask_cmd(
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
 ) -> None:
-    """Answer QUESTION from the corpus with citations, or say the corpus does not contain it."""
+    """Answer QUESTION from the corpus with citations, or say the corpus does not contain it.
+
+    Leave QUESTION out for an interactive session (Ctrl-D or `exit` leaves).
+
+    Example: briefkit ask "How many homes can the tidal turbines power?"
+    """
     from ..qa import ask
 
     st = state(ctx)
+    check_k(k)
+    check_generation(st.settings, backend, base_url, model)
     ws = st.workspace(generation={"cache": False if no_cache else None, "backend": backend, "base_url": base_url})
 
     def answer_one(q: str) -> None:
@@ -127,7 +139,10 @@ def ask_cmd(
 
 @models_app.command("list")
 def models_list(ctx: typer.Context) -> None:
-    """Show model aliases and whether each is available on this machine."""
+    """Show model aliases and whether each is available on this machine.
+
+    Example: briefkit models list
+    """
     from ..llm.models import available_models
 
     st = state(ctx)
@@ -145,7 +160,10 @@ def models_list(ctx: typer.Context) -> None:
 
 @models_app.command("pull")
 def models_pull(ctx: typer.Context, name: str = typer.Argument(..., help="Alias or Hugging Face id.")) -> None:
-    """Download a model from the Hugging Face Hub (needs network access to the Hub)."""
+    """Download a model from the Hugging Face Hub (needs network access to the Hub).
+
+    Example: briefkit models pull qwen3.5-0.8b
+    """
     from ..llm.models import pull
 
     st = state(ctx)
@@ -154,7 +172,7 @@ def models_pull(ctx: typer.Context, name: str = typer.Argument(..., help="Alias 
 
 
 def register(app: typer.Typer) -> None:
-    app.command("summarise")(summarise_cmd)
+    app.command("summarise", epilog=GLOBALS_EPILOG)(summarise_cmd)
     app.command("summarize", hidden=True)(summarise_cmd)
-    app.command("ask")(ask_cmd)
+    app.command("ask", epilog=GLOBALS_EPILOG)(ask_cmd)
     app.add_typer(models_app, name="models")

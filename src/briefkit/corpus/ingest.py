@@ -26,6 +26,7 @@ class IngestReport:
     skipped_duplicates: int = 0
     duplicates: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # readable files with a problem worth a line
     read: int = 0
     documents: int = 0
     chunks: int = 0
@@ -37,6 +38,7 @@ class IngestReport:
             "skipped_duplicates": self.skipped_duplicates,
             "duplicates": self.duplicates,
             "failed": self.failed,
+            "warnings": self.warnings,
             "documents": self.documents,
             "chunks": self.chunks,
         }
@@ -70,6 +72,8 @@ def ingest_articles(
             outcome = read_file(path, max_bytes)
             report.failed.extend({"path": p, "error": e} for p, e in outcome.failures)
             for article in outcome.articles:
+                if article.warning:
+                    report.warnings.append({"path": article.path, "warning": article.warning})
                 _ingest_one(store, article, settings, count_tokens, near, report, run_id)
             bar.update(1)
         status = "done"

@@ -33,6 +33,7 @@ class RawArticle:
     date: str | None = None
     extra: dict = field(default_factory=dict)
     origin: str | None = None  # where it came from (resolved file path, or URL for a JSONL line)
+    warning: str | None = None  # one line about a readable but odd file (e.g. pypdf's complaints)
 
 
 @dataclass
@@ -93,20 +94,70 @@ def read_file(path: Path, max_bytes: int) -> ReadOutcome:
         return ReadOutcome([], [(label, f"cannot read file: {exc.strerror or exc}")])
 
 
+_BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
+_LONG = 20  # high bytes from which a charset detector's language statistics are trusted
+_CE_MARKERS = set("ěřůőűňťďĺľŕĚŘŮŐŰŇŤĎĹĽŔ")  # Central European letters whose cp1252 twins are rare in the West
+
+
 def decode_bytes(data: bytes) -> str:
-    """Decode text whatever its encoding; binary data raises :class:`ReadError`."""
+    """Decode text whatever its encoding; binary data raises :class:`ReadError`.
+
+    Order: a byte-order mark (UTF-8/16/32), then UTF-8, then the legacy Latin encodings with a
+    bias to Western European (cp1252, which also reads Latin-1 text): Central European (cp1250)
+    only when the text shows it (letters that cp1252 would turn into symbols, or, in a long
+    text, the detector's language statistics). Other scripts go to charset-normalizer.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _check_text(data.decode(encoding))
+            except UnicodeDecodeError:
+                raise ReadError(f"file starts with a {encoding} byte-order mark but does not decode as {encoding}") from None
     if b"\x00" in data[:8192]:
         raise ReadError("file looks binary (NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    latin = _legacy_latin(data)
+    if latin is not None:
+        return _check_text(latin)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise ReadError("cannot detect the text encoding (binary or corrupt file?)")
-    text = str(best)
+    return _check_text(str(best))
+
+
+def _legacy_latin(data: bytes) -> str | None:
+    """``data`` read as cp1252 (or Latin-1) or cp1250, or None when it does not look like Latin-script text."""
+    high = [b for b in data if b >= 0x80]
+    western = data.decode("cp1252", errors="replace")
+    central = data.decode("cp1250", errors="replace")
+    as_1252 = [ch for ch in western if ord(ch) >= 0x80]
+    letters_1252 = sum(ch.isalpha() for ch in as_1252)
+    letters_1250 = sum(ch.isalpha() for ch in central if ord(ch) >= 0x80)
+    if max(letters_1252, letters_1250) < 0.8 * len(high):
+        return None  # mostly symbols either way: another script or binary
+    # Strong evidence for cp1250: bytes that are letters there but symbols or holes in cp1252 (ł ą ż Ł ť ...).
+    strong = sum(1 for b in set(high) if bytes([b]).decode("cp1250", "replace").isalpha()
+                 and not bytes([b]).decode("cp1252", "replace").isalpha())
+    if strong:
+        return central
+    if len(high) >= _LONG and len(_CE_MARKERS & set(central)) >= 2:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data, cp_isolation=["cp1252", "cp1250"]).best()
+        if best is not None and best.encoding == "cp1250":
+            return central
+    if "\ufffd" in western:
+        return data.decode("latin-1")
+    return western
+
+
+def _check_text(text: str) -> str:
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(10, len(text) // 100):
         raise ReadError("file looks binary (control characters), not text")
@@ -138,23 +189,61 @@ def normalise_date(value: object) -> str | None:
     return None
 
 
-def _guess_title_and_date(text: str) -> tuple[str | None, str | None]:
-    lines = [ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()]
-    title = lines[0][:200] if lines and len(lines[0].split()) <= 25 else None
-    found = None
-    for line in lines[:8]:
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """A leading ``---`` YAML block's flat ``key: value`` pairs (keys lower-cased, quotes removed) and the
+    body after it. Nested values and lists are ignored; without a block, ``({}, text)``."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not line[:1].isspace() and not key.strip().startswith("#"):
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            if value:
+                fields[key.strip().lower()] = value
+    return fields, text[match.end():]
+
+
+def _first_line_title(text: str) -> str | None:
+    """A plain-text first line that reads as a heading: short, no closing full stop, more text after it."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return None
+    first = lines[0]
+    if len(first.split()) <= 15 and len(first) <= 200 and not first.endswith((".", "!", "?", ",", ";", ":")):
+        return first
+    return None
+
+
+def _date_in_first_lines(text: str) -> str | None:
+    for line in [ln for ln in text.splitlines() if ln.strip()][:8]:
         found = normalise_date(line)
         if found:
-            break
-    return title, found
+            return found
+    return None
 
 
 def _read_text(path: Path, data: bytes, markdown: bool) -> RawArticle:
-    text = decode_bytes(data)
+    """Plain text or Markdown. Title: front matter, else the first heading (Markdown) or a short first
+    line (text), else the file name; date and source likewise from front matter first."""
+    fields, text = split_front_matter(decode_bytes(data)) if markdown else ({}, decode_bytes(data))
+    heading = None
     if markdown:
-        text = re.sub(r"^(\s*)#{1,6}\s+", r"\1", text, flags=re.MULTILINE)
-    title, found_date = _guess_title_and_date(text)
-    return RawArticle(text=text, path=str(path), title=title, date=found_date, source=path.parent.name or None)
+        match = _HEADING.search(text)
+        heading = match.group(1).strip() if match else None
+        text = _HEADING.sub(lambda m: m.group(1), text)
+    title = fields.get("title") or heading or (None if markdown else _first_line_title(text)) or path.stem
+    date_value = normalise_date(fields["date"]) if "date" in fields else None
+    source = fields.get("source") or fields.get("publisher") or fields.get("site") or path.parent.name or None
+    return RawArticle(text=text, path=str(path), title=title[:200], date=date_value or _date_in_first_lines(text),
+                      source=source, url=fields.get("url") or fields.get("link"))
 
 
 def _read_html(path: Path, data: bytes) -> RawArticle:
@@ -179,26 +268,63 @@ def _read_html(path: Path, data: bytes) -> RawArticle:
 
 
 def _read_pdf(path: Path, data: bytes) -> RawArticle:
+    """Text of every page; title and date from the PDF's metadata (else the first lines, else the
+    file name). pypdf's warnings about odd files are gathered into one line on the article."""
     import io
+    import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    caught: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            caught.append(record.getMessage().splitlines()[0] if record.getMessage() else record.levelname)
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = _Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        import warnings
+
+        with warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("always")
+            reader = PdfReader(io.BytesIO(data))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            meta_title, meta_date = _pdf_metadata(reader)
+        caught.extend(str(w.message).splitlines()[0] for w in raised if str(w.message))
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ReadError(f"cannot read PDF: {exc}") from None
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
     text = "\n\n".join(pages)
     if not text.strip():
         raise ReadError("PDF has no extractable text (scanned image?)")
-    info_title = None
+    title = meta_title or _first_line_title(text) or path.stem
+    article = RawArticle(text=text, path=str(path), title=title[:200], date=meta_date or _date_in_first_lines(text),
+                         source=path.parent.name or None)
+    if caught:
+        more = f" (and {len(caught) - 1} more)" if len(caught) > 1 else ""
+        article.warning = f"pypdf: {caught[0]}{more}"
+    return article
+
+
+def _pdf_metadata(reader) -> tuple[str | None, str | None]:
+    """Title and creation date (ISO) from a PDF's document information, when present and sane."""
     try:
-        info_title = reader.metadata.title if reader.metadata else None
-    except Exception:  # pypdf raises assorted errors on odd metadata
-        info_title = None
-    title, found_date = _guess_title_and_date(text)
-    return RawArticle(text=text, path=str(path), title=info_title or title, date=found_date, source=path.parent.name or None)
+        meta = reader.metadata
+        if not meta:
+            return None, None
+        title = (meta.title or "").strip() or None
+        created = meta.creation_date
+    except Exception:  # noqa: BLE001 - pypdf raises assorted errors on odd metadata
+        return None, None
+    if title and title.lower() in {"untitled", "microsoft word - document1"}:
+        title = None
+    return title, normalise_date(created) if created else None
 
 
 _JSONL_FIELDS = ("id", "title", "source", "url", "date")
