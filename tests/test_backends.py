@@ -27,17 +27,19 @@ def free_port() -> int:
 
 
 class Server:
-    """llama-cpp-python's OpenAI-compatible server with the bundled GGUF, on loopback."""
+    """llama-cpp-python's OpenAI-compatible server with a GGUF (the bundled SmolLM2 by default), on loopback."""
 
-    def __init__(self) -> None:
+    def __init__(self, model=None, alias: str = "smollm2-135m") -> None:
+        self.model = model or smollm2_gguf()
+        self.alias = alias
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc = None
 
     def start(self) -> "Server":
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", "4096", "--model_alias", "smollm2-135m"],
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--host", "127.0.0.1",
+             "--port", str(self.port), "--n_ctx", "4096", "--model_alias", self.alias],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 90
         while time.time() < deadline:

@@ -48,3 +48,103 @@ def build_tiny_qwen(folder: Path) -> Path:
     model = Qwen3_5ForConditionalGeneration(config)
     model.save_pretrained(folder)
     return folder
+
+
+def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32") -> Path:
+    """Write the text model of a ``qwen3_5`` checkpoint folder as a llama.cpp ``qwen35`` GGUF.
+
+    A minimal writer for tests and benchmarks (llama.cpp's converter is not installed): tensor
+    names from the ``gguf`` package's name map, the renames and value changes llama.cpp expects
+    (A_log -> ssm_a = -exp(A_log), dt_bias -> ssm_dt.bias, conv1d squeezed, the (1 + w) RMSNorm
+    weights stored as 1 + w), the tokenizer as a GPT-2 style BPE vocabulary padded to the
+    embedding rows. It does not reorder linear-attention value heads (the converter does when
+    key and value head counts differ), so outputs match transformers only in shape, not values.
+    ``float_type``: ``f32`` or ``f16`` for the 2-D weights (1-D ones stay f32).
+    """
+    import json
+
+    import gguf
+    import numpy as np
+    from safetensors import safe_open
+
+    config = json.loads((folder / "config.json").read_text())
+    text = config.get("text_config", config)
+    tok = json.loads((folder / "tokenizer.json").read_text())
+    tok_config = json.loads((folder / "tokenizer_config.json").read_text())
+    n_layers, vocab = text["num_hidden_layers"], text["vocab_size"]
+    head_dim = text.get("head_dim") or text["hidden_size"] // text["num_attention_heads"]
+    rope = text.get("rope_parameters") or {}
+    n_rot = int(head_dim * rope.get("partial_rotary_factor", 1.0))
+    sections = list(rope.get("mrope_section") or [n_rot // 4, n_rot // 4, n_rot // 2 - 2 * (n_rot // 4)])
+
+    w = gguf.GGUFWriter(str(out), "qwen35")
+    w.add_context_length(text["max_position_embeddings"])
+    w.add_embedding_length(text["hidden_size"])
+    w.add_block_count(n_layers)
+    w.add_feed_forward_length(text["intermediate_size"])
+    w.add_head_count(text["num_attention_heads"])
+    w.add_head_count_kv(text["num_key_value_heads"])
+    w.add_key_length(head_dim)
+    w.add_value_length(head_dim)
+    w.add_layer_norm_rms_eps(text["rms_norm_eps"])
+    w.add_rope_freq_base(rope.get("rope_theta", 10000.0))
+    w.add_rope_dimension_count(n_rot)
+    w.add_rope_dimension_sections((sections + [0, 0, 0, 0])[:4])
+    w.add_ssm_conv_kernel(text["linear_conv_kernel_dim"])
+    w.add_ssm_state_size(text["linear_key_head_dim"])
+    w.add_ssm_group_count(text["linear_num_key_heads"])
+    w.add_ssm_time_step_rank(text["linear_num_value_heads"])
+    w.add_ssm_inner_size(text["linear_value_head_dim"] * text["linear_num_value_heads"])
+    interval = next((i + 1 for i, t in enumerate(text["layer_types"]) if t == "full_attention"), 4)
+    w.add_full_attention_interval(interval)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if float_type == "f16" else gguf.LlamaFileType.ALL_F32)
+
+    ids = {t: i for t, i in tok["model"]["vocab"].items()}
+    specials = {a["content"]: a["id"] for a in tok.get("added_tokens", [])}
+    ids.update(specials)
+    tokens = [f"[PAD{i}]" for i in range(vocab)]
+    types = [gguf.TokenType.UNUSED] * vocab
+    for t, i in ids.items():
+        if i < vocab:
+            tokens[i] = t
+            types[i] = gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL
+    merges = [" ".join(m) if isinstance(m, list) else m for m in tok["model"]["merges"]]
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("qwen35")
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    w.add_eos_token_id(ids[tok_config.get("eos_token", "<|im_end|>")])
+    w.add_pad_token_id(ids[tok_config.get("pad_token", "<|endoftext|>")])
+    w.add_add_bos_token(False)
+    w.add_chat_template(tok_config.get("chat_template") or CHAT_TEMPLATE)
+
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN35, n_layers)
+    for file in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(file), "pt") as f:
+            for key in f.keys():
+                if "visual" in key or "mtp" in key:
+                    continue
+                data = f.get_tensor(key).float().numpy()
+                hf = key.replace("model.language_model.", "model.")
+                if hf.endswith("linear_attn.A_log"):
+                    name, data = names.get_name(hf), -np.exp(data)
+                elif hf.endswith("linear_attn.dt_bias"):
+                    name = names.get_name(hf.replace("dt_bias", "dt_proj"), try_suffixes=(".weight",))
+                    name = name.removesuffix(".weight") + ".bias"
+                else:
+                    name = names.get_name(hf, try_suffixes=(".weight", ".bias"))
+                if name is None:
+                    raise ValueError(f"no GGUF name for {key}")
+                if hf.endswith("conv1d.weight"):
+                    data = data.squeeze(1)
+                if hf.endswith("norm.weight") and not hf.endswith("linear_attn.norm.weight"):
+                    data = data + 1.0
+                if data.ndim >= 2 and float_type == "f16":
+                    data = data.astype(np.float16)
+                w.add_tensor(name, np.ascontiguousarray(data.astype(np.float32) if data.dtype == np.float64 else data))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return out

@@ -17,7 +17,7 @@ import urllib.request
 from typing import Callable
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, strip_thinking
+from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
 
 
 class OpenAIBackend:
@@ -34,6 +34,9 @@ class OpenAIBackend:
         self.max_concurrency = concurrency
         self.model_id = model if model != "auto" else self._first_model()
         self.model_name = f"{self.model_id} @ {self.base_url}"
+        self.qwen = "qwen" in self.model_id.lower()
+        self.description = f"OpenAI-compatible server {self.base_url}"
+        self.reason = "requested"
 
     def cache_identity(self) -> dict:
         return {"kind": "openai", "base_url": self.base_url, "model": self.model_id}
@@ -82,6 +85,14 @@ class OpenAIBackend:
                    "temperature": params.temperature, "seed": params.seed}
         if params.stop:
             payload["stop"] = params.stop
+        if self.qwen:
+            # vLLM and SGLang pass this to the chat template; Qwen3.5 then answers without a <think> block
+            payload["chat_template_kwargs"] = {"enable_thinking": False}
+        if params.temperature > 0:
+            f = sampling_filters(params, self.qwen)
+            payload.update(top_p=f["top_p"], presence_penalty=f["presence_penalty"])
+            if f["top_k"]:
+                payload["top_k"] = f["top_k"]  # vLLM and llama.cpp extension
         if params.repetition_penalty != 1.0:
             payload["repeat_penalty"] = params.repetition_penalty  # llama.cpp and vLLM extension
         start = time.perf_counter()

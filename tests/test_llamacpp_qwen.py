@@ -1,0 +1,61 @@
+"""Qwen3.5 through llama.cpp: a tiny random-weight qwen35 GGUF written from the tiny transformers
+model, generated through the llamacpp backend and through llama-cpp-python's OpenAI-compatible
+server with the openai backend. Random weights write noise; the checks are the code paths."""
+
+import subprocess
+import sys
+
+import pytest
+
+from briefkit.errors import ModelUnavailable
+from briefkit.llm.base import GenerationParams, create_backend
+
+from test_backends import Server
+from tiny_qwen import build_tiny_qwen, write_qwen35_gguf
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
+
+
+@pytest.fixture(scope="module")
+def tiny_qwen_gguf(tmp_path_factory):
+    folder = build_tiny_qwen(tmp_path_factory.mktemp("tiny-qwen3_5"))
+    return write_qwen35_gguf(folder, folder / "tiny-qwen35.gguf")
+
+
+def test_tiny_qwen35_gguf_generates_through_the_llamacpp_backend(tiny_qwen_gguf):
+    backend = create_backend("llamacpp", model=str(tiny_qwen_gguf), context_tokens=512)
+    assert backend.architecture == "qwen35" and backend.qwen
+    messages = [{"role": "user", "content": "Who stepped down?"}]
+    prompt = backend.render(messages)
+    assert prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")  # thinking switched off
+    result = backend.generate(messages, GenerationParams(max_tokens=8))
+    assert result.prompt_tokens == backend.count_tokens(prompt)
+    assert 1 <= result.completion_tokens <= 8 and "<think>" not in result.text
+    sampled = backend.generate(messages, GenerationParams(max_tokens=8, temperature=0.7, seed=3))
+    assert 1 <= sampled.completion_tokens <= 8  # the card's top_p/top_k/presence penalty apply
+    batch = backend.generate_batch([messages, [{"role": "user", "content": "Name the release."}]],
+                                   GenerationParams(max_tokens=6))
+    assert [r.text for r in batch][0] == backend.generate(messages, GenerationParams(max_tokens=6)).text
+
+
+def test_auto_picks_llama_cpp_for_a_qwen35_gguf(tiny_qwen_gguf):
+    backend = create_backend("auto", model=str(tiny_qwen_gguf), context_tokens=512)
+    assert type(backend).__name__ == "LlamaCppBackend" and backend.model_name == str(tiny_qwen_gguf)
+
+
+def test_tiny_qwen35_through_the_server_and_the_openai_backend(tiny_qwen_gguf):
+    srv = Server(model=tiny_qwen_gguf, alias="tiny-qwen3.5").start()
+    try:
+        backend = create_backend("openai", model="auto", base_url=srv.url, retries=0, timeout_s=60)
+        assert backend.model_id == "tiny-qwen3.5" and backend.qwen
+        result = backend.generate([{"role": "user", "content": "Who stepped down?"}], GenerationParams(max_tokens=8))
+        assert result.completion_tokens >= 1 and result.prompt_tokens > 5 and "<think>" not in result.text
+    finally:
+        srv.stop()
+
+
+def test_a_truncated_qwen35_gguf_is_refused_before_llama_cpp_opens_it(tiny_qwen_gguf, tmp_path):
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(tiny_qwen_gguf.read_bytes()[:-1000])
+    with pytest.raises(ModelUnavailable, match="truncated"):
+        create_backend("llamacpp", model=str(cut))
