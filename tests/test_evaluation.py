@@ -47,13 +47,48 @@ def test_summhay_labels_and_shipped_scores():
 
 def test_score_existing_reports_agreement(sample_ws):
     from briefkit.evaluation.agreement import score_existing
-    from briefkit.evaluation.coverage import CoverageScorer
+    from briefkit.evaluation.support import load_support_scorer
 
-    result = score_existing([SUMMHAY / "topic_news2.json"], CoverageScorer(sample_ws.embedder), limit=60)
-    assert result["labels"] > 300
+    result = score_existing([SUMMHAY / "topic_news2.json"], load_support_scorer("cosine", sample_ws.embedder),
+                            limit=60, n_boot=200)
+    assert result["labels"] > 300 and result["scorer"] == "cosine"
     assert 0.0 <= result["accuracy"] <= 1.0
     assert result["kappa"] > 0.2  # clearly better than chance on held-out labels
+    assert result["kappa_ci"][0] < result["kappa"] < result["kappa_ci"][1]
     assert set(result["systems"][0]) == {"system", "labels", "coverage_labels", "coverage_ours"}
+
+
+def test_training_on_a_slice_gives_a_loadable_scorer(tmp_path):
+    from briefkit.evaluation.checker import load_checker
+    from briefkit.evaluation.checker_train import train
+
+    meta = train([SUMMHAY / "topic_news1.json"], tmp_path / "w", epochs=3, max_pairs=200, calibrate_summaries=8,
+                 log=lambda m: None)
+    assert meta["train_pairs"] == 200 and len(meta["label_bias"]) == 3
+    scorer = load_checker(tmp_path / "w")
+    probs = scorer.probabilities([("Sales rose 5% in 2024.", "Sales grew 5 percent in 2024."), ("", "x")])
+    assert probs.shape == (2, 3) and probs.sum(axis=1) == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert probs[1].tolist() == [1.0, 0.0, 0.0]  # an empty side is never covered
+    # same seed, same data: the same weights
+    train([SUMMHAY / "topic_news1.json"], tmp_path / "w2", epochs=3, max_pairs=200, calibrate_summaries=8,
+          log=lambda m: None)
+    assert (tmp_path / "w" / "support-checker.safetensors").read_bytes() == \
+        (tmp_path / "w2" / "support-checker.safetensors").read_bytes()
+
+
+def test_synthetic_hard_negatives():
+    import random
+
+    from briefkit.evaluation.checker_train import clause, negate, swap_number
+
+    rng = random.Random(0)
+    claim = "Revenue reached $4.5 billion in 2023, up 12% on the year."
+    swapped = swap_number(claim, claim, rng)
+    assert swapped != claim and "2023" not in swapped  # the year is changed first
+    assert negate("The plant was closed in May.") == "The plant was not closed in May."
+    assert clause("The firm hired 300 engineers in Berlin, and it opened a lab in Munich.") == \
+        "The firm hired 300 engineers in Berlin."
+    assert clause("Short claim.") is None
 
 
 def test_batch_run_resumes_and_writes_report(tmp_path, sample_ws):

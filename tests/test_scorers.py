@@ -98,3 +98,85 @@ def test_llm_judge_parses_replies_and_runs_on_a_real_model(smollm2):
     assert judge.parse("I think so", 3).label == "NONE"
     matches = judge.score(["Qwen passed 1 billion downloads."], ["Qwen passed 1 billion downloads on Hugging Face."])
     assert len(matches) == 1 and matches[0].label in {"FULL", "PARTIAL", "NONE"}
+
+
+def test_more_agreement_statistics_golden():
+    from briefkit.evaluation.metrics import balanced_accuracy, pearson, per_label_accuracy
+
+    gold = ["FULL", "FULL", "PARTIAL", "NONE"]
+    pred = ["FULL", "PARTIAL", "PARTIAL", "NONE"]
+    # recall per gold label: FULL 1/2, PARTIAL 1/1, NONE 1/1 -> balanced (0.5 + 1 + 1) / 3
+    assert balanced_accuracy(gold, pred) == pytest.approx(2.5 / 3)
+    assert per_label_accuracy(gold, pred) == {"FULL": 0.5, "PARTIAL": 1.0, "NONE": 1.0}
+    assert per_label_accuracy(["FULL"], ["NONE"])["PARTIAL"] is None
+    # deviations from the mean 2: x -1, 0, 1; y -1, 1, 0; sum of products 1, sums of squares 2 -> r = 1 / 2
+    assert pearson([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)
+    assert pearson([1, 1, 1], [1, 2, 3]) == 0.0  # a constant side has no correlation
+    assert kendall_tau([1, 1, 1], [1, 2, 3]) == 0.0
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
+    from briefkit.evaluation.metrics import bootstrap_ci
+
+    gold = ["FULL"] * 30 + ["NONE"] * 30
+    pred = ["FULL"] * 25 + ["NONE"] * 5 + ["NONE"] * 27 + ["FULL"] * 3
+    k = cohen_kappa(gold, pred)  # observed 52/60, chance 0.5 -> (52/60 - 0.5) / 0.5
+    assert k == pytest.approx((52 / 60 - 0.5) / 0.5)
+    lo, hi = bootstrap_ci(cohen_kappa, gold, pred, n=300, seed=1)
+    assert lo < k < hi and hi - lo < 0.5
+    assert bootstrap_ci(cohen_kappa, gold, pred, n=300, seed=1) == (lo, hi)
+    assert bootstrap_ci(cohen_kappa, gold, gold, n=50) == (1.0, 1.0)
+
+
+def test_agreement_by_label_and_by_system_golden():
+    from briefkit.evaluation.agreement import agreement
+
+    gold = ["FULL", "NONE", "FULL", "PARTIAL", "NONE", "NONE"]
+    pred = ["FULL", "NONE", "PARTIAL", "PARTIAL", "NONE", "FULL"]
+    systems = ["a", "a", "b", "b", "c", "c"]
+    got = agreement(gold, pred, systems, n_boot=50)
+    assert got["accuracy"] == pytest.approx(4 / 6)
+    # system coverage (gold / ours): a 50/50, b 75/50, c 0/50
+    assert [(s["coverage_labels"], s["coverage_ours"]) for s in got["systems"]] == [(50, 50), (75, 50), (0, 50)]
+    assert got["pearson"] == 0.0 and got["kendall_tau"] == 0.0  # ours is constant across systems
+    assert got["distribution"] == {"FULL": 2, "PARTIAL": 2, "NONE": 2}
+
+
+def test_cosine_support_probabilities_follow_its_labels(sample_ws):
+    from briefkit.evaluation.coverage import CoverageScorer
+    from briefkit.evaluation.support import LABELS, CosineSupportScorer, cover
+
+    cos = CosineSupportScorer(sample_ws.embedder)
+    fact = "T-Head had shipped 470,000 AI chips by February 2026."
+    bullets = ["Alibaba's chip unit T-Head shipped 470,000 AI chips by February 2026.",
+               "T-Head had shipped 520,000 AI chips by February 2026.",
+               "Rovers won the football league on the final day.", ""]
+    probs = cos.probabilities([(b, fact) for b in bullets])
+    assert probs.shape == (4, 3) and probs.sum(axis=1) == pytest.approx([1.0] * 4)
+    old = CoverageScorer(sample_ws.embedder)
+    for b, p in zip(bullets[:3], probs):
+        (m,) = old.score([fact], [b])
+        assert LABELS[int(p.argmax())] == m.label
+    assert probs[3].tolist() == [1.0, 0.0, 0.0]
+    (best,) = cover(cos, [fact], list(reversed(bullets)))
+    assert best.label == "FULL" and best.bullet == 3
+
+
+def test_load_support_scorer_falls_back_with_a_notice(tmp_path, monkeypatch, capsys, sample_ws):
+    from briefkit.errors import BadInput, ModelUnavailable
+    from briefkit.evaluation import checker
+    from briefkit.evaluation.support import load_support_scorer
+
+    with pytest.raises(BadInput):
+        load_support_scorer("bert")
+    (tmp_path / "support-checker.safetensors").write_bytes(b"\x00not a safetensors file")
+    (tmp_path / "support-checker.json").write_text("{}")
+    with pytest.raises(ModelUnavailable, match="cannot be loaded"):
+        checker.load_checker(tmp_path)
+    monkeypatch.setattr(checker, "WEIGHTS_DIR", tmp_path)
+    scorer = load_support_scorer("auto", sample_ws.embedder)
+    assert scorer.name == "cosine"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be loaded" in err and "cosine" in err
+    with pytest.raises(ModelUnavailable):
+        load_support_scorer("learned")

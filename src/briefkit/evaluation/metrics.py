@@ -1,5 +1,8 @@
 """Plain metrics with no model behind them: agreement statistics and SummHay's scores.
 
+Agreement statistics wrap scikit-learn and SciPy (kappa, balanced accuracy, Kendall tau-b,
+Pearson) and add a percentile bootstrap for confidence intervals.
+
 SummHay (Laban et al., 2024) scores one summary against a subtopic's insights: an insight
 counts 1 when fully covered, 0.5 when partly covered, 0 otherwise (coverage); for each
 covered insight, the documents cited by the covering bullet are compared with the
@@ -10,9 +13,7 @@ All three are reported on a 0-100 scale.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from itertools import combinations
 
 LABELS = ("FULL", "PARTIAL", "NONE")
 POINTS = {"FULL": 1.0, "PARTIAL": 0.5, "NONE": 0.0}
@@ -25,33 +26,64 @@ def accuracy(gold: list[str], pred: list[str]) -> float:
 
 
 def cohen_kappa(gold: list[str], pred: list[str]) -> float:
-    """Cohen's kappa: (observed agreement - chance agreement) / (1 - chance agreement)."""
-    n = len(gold)
-    observed = accuracy(gold, pred)
-    g, p = Counter(gold), Counter(pred)
-    chance = sum(g[c] * p[c] for c in set(g) | set(p)) / (n * n)
-    return 1.0 if chance == 1 else (observed - chance) / (1 - chance)
+    """Cohen's kappa (scikit-learn); 1.0 when both sides use one and the same label throughout."""
+    from sklearn.metrics import cohen_kappa_score
+
+    accuracy(gold, pred)  # same checks on the inputs
+    if len(set(gold) | set(pred)) == 1:
+        return 1.0
+    return float(cohen_kappa_score(gold, pred))
 
 
 def kendall_tau(x: list[float], y: list[float]) -> float:
-    """Kendall's tau-b between two score lists (ties handled as in tau-b)."""
+    """Kendall's tau-b between two score lists (SciPy); 0.0 when either side is constant."""
+    from scipy.stats import kendalltau
+
     if len(x) != len(y) or len(x) < 2:
         raise ValueError("need two lists of the same length, at least 2")
-    concordant = discordant = ties_x = ties_y = 0
-    for i, j in combinations(range(len(x)), 2):
-        dx, dy = x[i] - x[j], y[i] - y[j]
-        if dx == 0 and dy == 0:
-            continue
-        if dx == 0:
-            ties_x += 1
-        elif dy == 0:
-            ties_y += 1
-        elif (dx > 0) == (dy > 0):
-            concordant += 1
-        else:
-            discordant += 1
-    denom = ((concordant + discordant + ties_x) * (concordant + discordant + ties_y)) ** 0.5
-    return (concordant - discordant) / denom if denom else 0.0
+    tau = kendalltau(x, y).statistic
+    return 0.0 if tau != tau else float(tau)  # NaN: a constant side
+
+
+def pearson(x: list[float], y: list[float]) -> float:
+    """Pearson's r (SciPy); 0.0 when either side is constant."""
+    import numpy as np
+    from scipy.stats import pearsonr
+
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError("need two lists of the same length, at least 2")
+    if np.std(x) == 0 or np.std(y) == 0:
+        return 0.0
+    return float(pearsonr(x, y).statistic)
+
+
+def balanced_accuracy(gold: list[str], pred: list[str]) -> float:
+    """Mean over the gold labels present of the share predicted right (scikit-learn)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    accuracy(gold, pred)
+    return float(balanced_accuracy_score(gold, pred))
+
+
+def per_label_accuracy(gold: list[str], pred: list[str]) -> dict[str, float | None]:
+    """For each label, the share of items with that gold label that got it (None if absent)."""
+    return {lab: (sum(p == lab for g, p in zip(gold, pred) if g == lab) / n if (n := gold.count(lab)) else None)
+            for lab in LABELS}
+
+
+def bootstrap_ci(stat, *columns: list, n: int = 1000, seed: int = 0, alpha: float = 0.05) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``stat(*columns)``, resampling rows (items) with replacement."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    size = len(columns[0])
+    arrays = [np.asarray(c, dtype=object) for c in columns]
+    values = []
+    for _ in range(n):
+        idx = rng.integers(0, size, size)
+        values.append(stat(*[a[idx].tolist() for a in arrays]))
+    lo, hi = np.nanpercentile(np.asarray(values, dtype=float), [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    return float(lo), float(hi)
 
 
 def prf(cited: set[str], gold: set[str]) -> tuple[float, float, float]:

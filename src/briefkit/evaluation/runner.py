@@ -26,9 +26,9 @@ from ..errors import BadInput
 from ..resources import sample_corpus_path
 from ..summarise import summarise
 from ..workspace import Workspace
-from .coverage import CoverageScorer
 from .datasets import check_gold_docs, load_fact_set
 from .summary_eval import score_summary
+from .support import ScorerCoverage, load_support_scorer
 
 RUN_FORMAT = 1
 
@@ -109,7 +109,7 @@ def _prepare_dir(out: Path, spec: RunSpec) -> None:
 
 
 def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
-             on_row: Callable[[dict], None] | None = None) -> list[dict]:
+             on_row: Callable[[dict], None] | None = None, scorer_kind: str = "auto") -> list[dict]:
     """Run (or resume) every cell of the spec's matrix; returns all result rows."""
     spec = load_spec(spec_path)
     root = Path(spec_path).resolve().parent
@@ -119,7 +119,7 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
     corpus = [sample_corpus_path() if c == "sample" else root / c for c in spec.corpus]
     ws.ingest(corpus)
     check_gold_docs(items, {row["doc_id"] for row in ws.store.sources()}, root / spec.dataset)
-    scorer = CoverageScorer(ws.embedder)
+    scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
 
     results_path = out / "results.jsonl"
     rows = read_results(results_path)
@@ -141,10 +141,10 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
         scores = score_summary(summary, {f.id: f.text for f in item.facts},
                                {f.id: set(f.gold_docs) for f in item.facts}, scorer)
         return {"config_id": config_id(config), "config": config, "label": config_label(config),
-                "item_id": item.id, "model": summary.model, "strategy": summary.strategy, **scores,
+                "item_id": item.id, "model": summary.model, "scorer": scorer.name, "strategy": summary.strategy, **scores,
                 "latency_s": round(latency, 3), "tokens_per_s": summary.stats.to_json()["tokens_per_s"],
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                "summary": summary.text(show_unsupported=False)}
+                "summary": summary.text()}
 
     workers = spec.concurrency if base.generation.backend == "openai" else 1
     if cells:

@@ -1,24 +1,27 @@
 """Score one summary against reference facts: SummHay coverage/citation/joint, plus faithfulness.
 
-Only the bullets a user is shown (those their sources support) count for coverage and
-citation; faithfulness is the share of all generated bullets that their sources support.
+The bullets a user is shown count for coverage and citation. Faithfulness is the share of all
+bullets (shown, plus drafts the verifier replaced or hid) whose evidence sentences the scorer
+finds cover them, fully or partially: an independent check of the summariser's own verifier.
 """
 
 from __future__ import annotations
 
 from ..summarise import Summary
-from .coverage import CoverageScorer
 from .metrics import summhay_scores
 
 
-def score_summary(summary: Summary, facts: dict[str, str], gold: dict[str, set[str]], scorer: CoverageScorer) -> dict:
-    shown = [b for b in summary.bullets if b.supported]
+def score_summary(summary: Summary, facts: dict[str, str], gold: dict[str, set[str]], scorer) -> dict:
+    """``scorer``: anything with ``score(facts, bullets) -> list[Match]`` (a ScorerCoverage, an LLM judge)."""
+    shown = summary.bullets
     ids = list(facts)
     matches = scorer.score([facts[i] for i in ids], [b.text for b in shown])
     labels = {fid: (m.label, m.bullet) for fid, m in zip(ids, matches)}
     scores, per_fact = summhay_scores(labels, [set(b.citations) for b in shown], gold)
-    total = len(summary.bullets)
-    scores["faithfulness"] = 100 * sum(b.supported for b in summary.bullets) / total if total else 0.0
+    total = len(shown) + len(summary.rejected)
+    faithful = sum(scorer.score([b.text], [" ".join(e.text for e in b.evidence)])[0].label != "NONE"
+                   for b in shown if b.evidence)
+    scores["faithfulness"] = 100 * faithful / total if total else 0.0
     scores["facts"] = [{"fact_id": r.fact_id, "label": r.label, "bullet": r.bullet, "citation_f1": round(r.f1, 4)}
                        for r in per_fact]
     return scores

@@ -15,7 +15,8 @@ from pathlib import Path
 from ..config import Settings
 from ..summarise import summarise
 from ..workspace import Workspace
-from .coverage import CoverageScorer, LLMJudgeScorer
+from .coverage import LLMJudgeScorer
+from .support import ScorerCoverage, load_support_scorer
 from .summary_eval import score_summary
 from .summhay import load_topic, shipped_system_scores, write_documents_jsonl
 
@@ -24,17 +25,22 @@ REFERENCE_SYSTEMS = ("vector_gpt3.5", "vector_claude3-haiku", "vector_gpt-4o", "
 
 def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | None = None,
                 strategy: str | None = None, k: int | None = None, subtopics: int | None = None,
-                progress: bool = False, judge_model: str | None = None) -> dict:
+                progress: bool = False, judge_model: str | None = None, scorer_kind: str = "auto") -> dict:
     """Summarise each subtopic and score it; ``judge_model`` swaps the local scorer for an LLM judge."""
     per_subtopic = []
     model_name = None
+    support = None
     for path in paths:
         topic = load_topic(path)
         topic_home = home / Path(path).stem
         topic_home.mkdir(parents=True, exist_ok=True)
         ws = Workspace(settings.with_overrides(home=topic_home), progress=progress)
         ws.ingest([write_documents_jsonl(topic, topic_home / "documents.jsonl")])
-        scorer = LLMJudgeScorer(ws.generator(judge_model)) if judge_model else CoverageScorer(ws.embedder)
+        if judge_model:
+            scorer = LLMJudgeScorer(ws.generator(judge_model))
+        else:
+            support = support or load_support_scorer(scorer_kind, ws.embedder)
+            scorer = ScorerCoverage(support)
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         gold = {}
         for doc, included in topic.doc_insights.items():
@@ -61,5 +67,5 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
     return {"coverage": round(mean["coverage"], 2), "citation": round(mean["citation"], 2),
             "joint": round(mean["joint"], 2), "faithfulness": round(mean["faithfulness"], 2),
             "latency_mean_s": round(mean["latency_s"], 2), "model": model_name,
-            "scorer": f"llm judge {judge_model}" if judge_model else "local", "subtopics": per_subtopic,
+            "scorer": f"llm judge {judge_model}" if judge_model else (support.name if support else scorer_kind), "subtopics": per_subtopic,
             "reference_systems": reference}

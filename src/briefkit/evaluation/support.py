@@ -10,6 +10,7 @@ fallback). :func:`cover` turns pair probabilities into one coverage verdict per 
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Protocol, runtime_checkable
 
@@ -58,6 +59,7 @@ class CosineSupportScorer:
         """Combined cosine score and conflict flag of each pair (the old scorer's raw numbers)."""
         if not pairs:
             return np.zeros(0), np.zeros(0, dtype=bool)
+        pairs = [(t or "", c or "") for t, c in pairs]
         texts = [t or " " for t, _ in pairs]
         claims = [c or " " for _, c in pairs]
         a, b = self.coverage._vectors(texts), self.coverage._vectors(claims)
@@ -72,10 +74,15 @@ class CosineSupportScorer:
         return out, conflicts
 
     def probabilities(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        if not pairs:
+            return np.zeros((0, 3))
+        pairs = [(t or "", c or "") for t, c in pairs]
         score, conflict = self.scores(pairs)
         p_any = _sigmoid((score - self.coverage.t_partial) / self.spread)
         p_full = np.minimum(_sigmoid((score - self.coverage.t_full) / self.spread), p_any)
         p_full = np.where(conflict, np.minimum(p_full, 0.1 * p_any), p_full)
+        blank = np.array([not t.strip() or not c.strip() for t, c in pairs], dtype=bool)
+        p_any, p_full = np.where(blank, 0.0, p_any), np.where(blank, 0.0, p_full)  # nothing covers: certain NONE
         return np.stack([1.0 - p_any, p_any - p_full, p_full], axis=1)
 
 
@@ -84,23 +91,59 @@ def expected_points(probs: np.ndarray) -> np.ndarray:
     return probs[:, 2] + 0.5 * probs[:, 1] if len(probs) else np.zeros(0)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def shortlist(claim: str, texts: list[str], k: int | None) -> list[int]:
+    """Indices of the ``k`` texts sharing the most words with ``claim`` (all when ``k`` is None).
+
+    A cheap first stage for costly scorers: a text that shares fewer words with the claim
+    than k others is almost never its best cover.
+    """
+    if k is None or len(texts) <= k:
+        return list(range(len(texts)))
+    words = set(_WORD.findall(claim.lower()))
+    overlap = [len(words & set(_WORD.findall(t.lower()))) for t in texts]
+    return sorted(sorted(range(len(texts)), key=lambda j: -overlap[j])[:k])
+
+
+def candidate_pairs(scorer: SupportScorer, claims: list[str], texts: list[str]) -> list[list[int]]:
+    """Per claim, the texts the scorer will judge (its ``shortlist`` attribute, if any)."""
+    k = getattr(scorer, "shortlist", None)
+    return [shortlist(c, texts, k) for c in claims]
+
+
+def best_cover(probs: np.ndarray, candidates: list[int], bias: np.ndarray | None = None) -> Match:
+    """The verdict for one claim from its candidates' (n, 3) probabilities: the arg-max label of
+    the candidate with the highest expected points (``bias`` is added to the log-probabilities)."""
+    if not candidates:
+        return Match("NONE", None, 0.0)
+    if bias is not None:
+        z = np.log(np.clip(probs, 1e-9, None)) + bias
+        probs = np.exp(z - z.max(axis=1, keepdims=True))
+        probs = probs / probs.sum(axis=1, keepdims=True)
+    points = expected_points(probs)
+    j = int(np.argmax(points))
+    label = LABELS[int(np.argmax(probs[j]))]
+    return Match(label, candidates[j] if label != "NONE" else None, float(points[j]))
+
+
 def cover(scorer: SupportScorer, claims: list[str], texts: list[str]) -> list[Match]:
     """Coverage of each claim by a list of texts (bullets): the label of the best text.
 
-    Every (text, claim) pair is scored; the text with the highest expected points covers the
-    claim and its arg-max label is the verdict (``Match.score`` = its expected points).
+    The (text, claim) pairs are scored (a costly scorer sees only its shortlist); the text with
+    the highest expected points covers the claim, and its arg-max label is the verdict
+    (``Match.score`` = its expected points).
     """
-    texts = [t for t in texts]
     if not texts or not claims:
         return [Match("NONE", None, 0.0) for _ in claims]
-    pairs = [(t, c) for c in claims for t in texts]
-    probs = scorer.probabilities(pairs).reshape(len(claims), len(texts), 3)
-    out = []
-    for row in probs:
-        points = expected_points(row)
-        j = int(np.argmax(points))
-        label = LABELS[int(np.argmax(row[j]))]
-        out.append(Match(label, j if label != "NONE" else None, float(points[j])))
+    cands = candidate_pairs(scorer, claims, texts)
+    pairs = [(texts[j], c) for c, js in zip(claims, cands) for j in js]
+    probs = scorer.probabilities(pairs)
+    out, at = [], 0
+    for js in cands:
+        out.append(best_cover(probs[at:at + len(js)], js))
+        at += len(js)
     return out
 
 
