@@ -19,7 +19,7 @@ def test_ingest_and_search_json(tmp_path, capsys):
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"added", "skipped_duplicates", "failed", "documents", "chunks"}
-    assert data["added"] == 17 and data["skipped_duplicates"] == 1  # the syndicated copy
+    assert data["added"] == 20 and data["skipped_duplicates"] == 1  # the syndicated copy
     code, out, _ = run(capsys, "--home", home, "--json", "ingest", "--sample")
     assert code == 0 and json.loads(out)["added"] == 0
     code, out, _ = run(capsys, "--home", home, "--json", "search", "Qwen downloads on Hugging Face", "-k", "3")
@@ -66,11 +66,11 @@ def test_errors_are_one_line_with_exit_codes(tmp_path, capsys):
 def test_global_options_work_after_the_command(tmp_path, capsys):
     home = tmp_path / "home"
     code, out, _ = run(capsys, "ingest", "--sample", "--json", "--home", str(home))
-    assert code == 0 and json.loads(out)["added"] == 17 and (home / "store.sqlite").exists()
+    assert code == 0 and json.loads(out)["added"] == 20 and (home / "store.sqlite").exists()
     code, out, _ = run(capsys, "search", "tidal energy", f"--home={home}", "-k", "1", "--json", "--mode", "bm25")
     assert code == 0 and len(json.loads(out)["results"]) == 1
     code, out, _ = run(capsys, "docs", "list", "--home", str(home), "--json")
-    assert code == 0 and len(json.loads(out)["documents"]) == 17
+    assert code == 0 and len(json.loads(out)["documents"]) == 20
 
 
 @pytest.mark.parametrize("args, says", [

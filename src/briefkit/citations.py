@@ -25,8 +25,14 @@ _COMMON = {"The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At
            "As", "With", "From", "Source", "Sources", "According", "After", "Before", "He", "She", "They", "We", "His", "Her"}
 
 
+def _plain(text: str) -> str:
+    """Curly apostrophes made straight and possessive 's removed, so "Lin’s" and "Lin's" both read "Lin"."""
+    return re.sub(r"(?<=\w)'s\b", "", text.replace("’", "'"))
+
+
 def key_terms(text: str) -> set[str]:
     """Numbers and capitalised names in ``text`` (lower-cased), the facts a summary must not invent."""
+    text = _plain(text)
     numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
     names = {m.group(0).lower() for m in _NAME.finditer(text) if m.group(0) not in _COMMON}
     return numbers | names
@@ -35,16 +41,14 @@ def key_terms(text: str) -> set[str]:
 def missing_terms(claim: str, evidence: str) -> set[str]:
     """Key terms of ``claim`` that do not occur in ``evidence`` as whole numbers or words.
 
-    "8" is not found in "0.8", nor "Lin" in "Linux"; "2026" is found in "March 3, 2026".
+    "8" is not found in "0.8", nor "Lin" in "Linux"; "2026" is found in "March 3, 2026";
+    "Lin's" is found in "Lin".
     """
+    evidence = _plain(evidence)
     numbers = {n.replace(",", "") for n in _NUMBER.findall(evidence)}
     words = set(re.findall(r"[a-z]+(?:[-'][a-z]+)*", evidence.lower()))
-    missing = set()
-    for term in key_terms(claim):
-        found = term in numbers if term[0].isdigit() else (term in words or term in evidence.lower())
-        if not found:
-            missing.add(term)
-    return missing
+    words |= {part for w in words for part in re.split(r"[-']", w)}
+    return {t for t in key_terms(claim) if t not in (numbers if t[0].isdigit() else words)}
 
 
 REATTACH_SUPPORT = 0.7  # an uncited claim needs closer evidence than a cited one to be kept
@@ -55,13 +59,16 @@ _BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 @dataclass
 class Bullet:
     text: str
-    citations: list[str]  # doc ids
+    citations: list[str]  # doc ids, best-supporting first
     supported: bool = True
     support: float = 1.0
     notes: list[str] = field(default_factory=list)
+    evidence: list = field(default_factory=list)  # briefkit.attribution.evidence.Evidence: the sentences it rests on
+    origin: str = "model"  # "model": the model's wording, verified; "quoted": a source sentence
 
     def to_json(self) -> dict:
-        return {"text": self.text, "citations": self.citations, "supported": self.supported,
+        return {"text": self.text, "citations": self.citations, "origin": self.origin,
+                "evidence": [e.to_json() for e in self.evidence], "supported": self.supported,
                 "support": round(self.support, 4), "notes": self.notes}
 
 

@@ -71,16 +71,20 @@ class SummariseSettings(_Strict):
     strategy: Literal["auto", "stuff", "map-reduce", "extractive"] = "auto"
     k: int = Field(8, ge=1, le=100)
     context_tokens: int = Field(1536, ge=256, description="Prompt budget for passages in one call.")
-    min_support: float = Field(0.55, ge=0, le=1, description="Cosine below which a bullet is unsupported.")
+    min_support: float = Field(0.5, ge=0, le=1, description="Support score below which a sentence is not shown.")
     min_relevance: float = Field(0.2, ge=-1, le=1, description="Dense score below which a passage is off-topic.")
     max_bullets: int = Field(6, ge=1)
-    sentences_per_passage: int = Field(3, ge=0, description="Topic sentences kept per passage (0: whole).")
+    max_citations: int = Field(5, ge=1, description="Most documents a bullet cites (its best-matching ones).")
+    group_threshold: float = Field(0.7, gt=0, le=1, description="Cosine at which sentences state the same fact.")
+    scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
+    sentences_per_passage: int = Field(3, ge=0, description="stuff/map-reduce: topic sentences kept per passage (0: whole).")
     prompts_dir: str | None = Field(None, description="Folder of prompt files overriding the shipped ones.")
 
 
 class AskSettings(_Strict):
-    k: int = Field(5, ge=1, le=50)
-    min_relevance: float = Field(0.3, ge=-1, le=1)
+    k: int = Field(8, ge=1, le=50)
+    min_relevance: float = Field(0.5, ge=-1, le=1, description="Answer score (0.6 dense + 0.4 lexical) an evidence"
+                                 " sentence needs, else abstain (calibrated on eval/sample_questions.jsonl).")
     max_question_chars: int = Field(1000, ge=10)
 
 

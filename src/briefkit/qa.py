@@ -1,9 +1,13 @@
-"""Retrieval Q&A: a short answer grounded in retrieved passages, with citations, or an abstention.
+"""Retrieval Q&A, evidence first: a short answer resting on source sentences, or an abstention.
 
-The answer abstains when retrieval finds nothing relevant enough, when the model says the
-sources do not hold the answer, or when a number, date or name in the answer is absent
-from every given passage. When the most similar sentences of different sources give
-different dates or figures, the answer says so and cites both.
+The stages are those of summaries (:mod:`briefkit.attribution`): the sentences of the
+retrieved passages are scored for the question; a sentence is a candidate when it clears
+the relevance floor (``[ask] min_relevance``, calibrated on the sample question set) and
+holds what the question asks for (a figure for "how many", a date for "when", a name for
+"who"). No candidate: abstain. Otherwise the model phrases a short answer from the best
+candidate; the answer is verified against it and, when it fails, the candidate sentence
+itself is the answer, quoted. Candidates from other documents that state the same thing
+with other figures or dates are shown side by side, each with its source.
 """
 
 from __future__ import annotations
@@ -12,17 +16,32 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from .citations import CitationChecker, Sources, missing_terms, parse_bullets
-from .errors import BadInput
+from .attribution.evidence import Evidence, gather
+from .attribution.plan import conflict, figures
+from .attribution.realise import answer_request, realise
+from .attribution.select import Scored, score
+from .attribution.verify import Verifier
+from .citations import Sources, key_terms
+from .errors import BadInput, ModelUnavailable
+from .llm.base import GenerationParams
 from .retrieval import Passage
-from .prompts import load_prompt
-from .summarise import Stats, condense
+from .summarise import Stats
 from .workspace import Workspace
 
-ABSTAIN_MARK = "NOT IN SOURCES"
 ABSTENTION = "The corpus does not contain an answer to this question."
-_MONTH_DAY = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December) (\d{1,2})\b")
+ANSWER_MAX_TOKENS = 48
+W_RELEVANCE, W_LEXICAL = 0.6, 0.4
+SAME_CLAIM = 0.45  # cosine at which another source's sentence, naming the same entity, speaks to the same point
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_WANTS = [  # what a question asks for, and how a sentence shows it holds it
+    (re.compile(r"^\s*how (?:old|young)\b|\bage of\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+", re.I)),
+    (re.compile(r"^\s*(?:how (?:many|much|long|far|big|large)|what (?:percentage|share|number|amount|price)|"
+                r"what is the (?:price|cost|number|population|revenue)|what was the (?:price|cost|number|revenue))\b|"
+                r"\b(?:price|cost|revenue|population)\b", re.I), re.compile(r"\d")),
+    (re.compile(r"^\s*(?:when|what (?:date|day|year|month)|in which (?:year|month))\b", re.I),
+     re.compile(rf"\b{_MONTH}\b|\b(?:19|20)\d\d\b")),
+    (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+")),
+]
 
 
 @dataclass
@@ -34,8 +53,11 @@ class Answer:
     sources: list[dict]
     model: str
     stats: Stats
-    conflict: str | None = None
-    rejected: str | None = None  # a draft answer replaced by an abstention, and why
+    evidence: list[Evidence] = field(default_factory=list)
+    origin: str = "model"  # "model": the model's phrasing, verified; "quoted": the evidence sentence
+    conflict: list[dict] | None = None  # other sources' differing statements: {doc_id, text}
+    notice: str | None = None
+    rejected: str | None = None  # the model's phrasing when it failed verification, and why
     passages: list[Passage] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -44,119 +66,113 @@ class Answer:
             "answer": self.answer,
             "citations": self.citations,
             "abstained": self.abstained,
+            "origin": self.origin,
+            "evidence": [e.to_json() for e in self.evidence],
+            "conflict": self.conflict,
             "sources": self.sources,
             "model": self.model,
-            "conflict": self.conflict,
+            "notice": self.notice,
             "rejected": self.rejected,
             "stats": self.stats.to_json(),
         }
 
 
+def holds_answer(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` holds the kind of thing ``question`` asks for (any sentence does for other questions)."""
+    for wants, shows in _WANTS:
+        if wants.search(question):
+            return bool(shows.search(sentence))
+    return True
+
+
+def answer_score(s: Scored) -> float:
+    return W_RELEVANCE * s.relevance + W_LEXICAL * s.lexical
+
+
+def candidates(question: str, scored: list[Scored], floor: float) -> list[Scored]:
+    """Sentences that clear the floor and hold what the question asks for, best first."""
+    found = [s for s in scored if answer_score(s) >= floor and holds_answer(question, s.evidence.text)]
+    return sorted(found, key=lambda s: -answer_score(s))
+
+
 def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = None) -> Answer:
-    """Answer ``question`` from the corpus, citing documents, or abstain."""
+    """Answer ``question`` from the corpus with the sentences it rests on, or abstain."""
     cfg = ws.settings.ask
     question = " ".join(question.split())
     if not question:
         raise BadInput("the question is empty")
     if len(question) > cfg.max_question_chars:
         raise BadInput(f"the question is {len(question)} characters long; the limit is {cfg.max_question_chars}")
+    if k is not None and k < 1:
+        raise BadInput("-k must be at least 1")
     stats = Stats()
     start = time.perf_counter()
     r = ws.settings.retrieval
     passages = ws.retriever.search(question, k=k or cfg.k, mode="hybrid", candidates=r.candidates, rrf_k=r.rrf_k)
-    passages = [p for p in passages if p.relevance >= cfg.min_relevance]
     stats.retrieve_s = time.perf_counter() - start
-    backend = ws.generator(model)
 
-    def abstain(reason: str | None = None, draft: str | None = None) -> Answer:
-        return Answer(question, ABSTENTION, [], True, [], backend.model_name, stats,
-                      rejected=f"{draft} ({reason})" if draft else None, passages=passages)
+    backend, notice = None, None
+    try:
+        backend = ws.generator(model)
+    except ModelUnavailable as exc:
+        if model not in (None, "auto"):
+            raise
+        notice = f"no generation model could be loaded ({exc}); answering with the evidence sentence"
+    model_name = backend.model_name if backend else "none (evidence only)"
 
-    if not passages:
-        return abstain()
-    passages = condense(ws, question, passages, ws.settings.summarise.sentences_per_passage)
-    sources = Sources.from_passages(passages)
-    messages = load_prompt("answer").render(sources=sources.render(), question=question)
-    params = ws.generation_params()
-    params.max_tokens = min(params.max_tokens, 96)
-    result = backend.generate(messages, params)
-    stats.add(result)
-    draft = result.text.strip()
-    if not draft or ABSTAIN_MARK.lower() in draft.lower() or _says_unknown(draft):
-        return abstain()
+    start = time.perf_counter()
+    evidence, stats.filtered = gather(passages)
+    scored = score(question, evidence, ws.embedder)
+    found = candidates(question, scored, cfg.min_relevance)
+    stats.sentences = len(scored)
+    stats.evidence_s = time.perf_counter() - start
+    if not found:
+        return Answer(question, ABSTENTION, [], True, [], model_name, stats, notice=notice, passages=passages)
 
-    checker = CitationChecker(ws.embedder, sources, ws.settings.summarise.min_support)
-    verdict = verify_answer(draft, checker, ws)
-    if verdict.reason:
-        return abstain(verdict.reason, draft)
-    return Answer(question, verdict.text, verdict.citations, False, sources.rows(verdict.citations),
-                  backend.model_name, stats, conflict=verdict.conflict, passages=passages)
-
-
-@dataclass
-class Verdict:
-    text: str
-    citations: list[str]
-    reason: str | None = None  # why the draft must be replaced by an abstention
-    conflict: str | None = None
-
-
-def verify_answer(draft: str, checker: CitationChecker, ws: Workspace) -> Verdict:
-    """Check a drafted answer against the passages it was given.
-
-    Citations to sources not given are dropped; an uncited answer is attached to its best
-    source. The answer is rejected when a number, date or name in it appears in no passage,
-    or when the passages holding its figures do not support it. Citations move to the
-    passages that hold the figures; a date that other sources give differently is reported.
-    """
-    sources = checker.sources
-    items = parse_bullets(draft)
-    text = " ".join(t for t, _ in items) or " ".join(draft.split())
-    checked = checker.check([(text, [c for _, cites in items for c in cites])])
-    if not checked:
-        return Verdict(text, [], "no given passage supports it")
-    absent = missing_terms(text, checker.evidence(sources.doc_ids))
-    if absent:
-        return Verdict(text, [], "not in any passage: " + ", ".join(sorted(absent)))
-    citations = checked[0].citations
-    if missing_terms(text, checker.evidence(citations)):  # the figures are in other passages: cite those
-        holding = [d for d in sources.doc_ids if not missing_terms(text, checker.evidence([d]))]
-        citations = holding[:2] or citations
-    if checker.support(text, citations) < checker.min_support:
-        return Verdict(text, [], "the cited passages do not support it")
-    conflict, others = _find_conflict(ws, sources, text, citations)
-    if conflict:
-        citations = list(dict.fromkeys(citations + others))
-        text = f"{text} Sources disagree: {conflict}"
-    return Verdict(text, citations, None, conflict)
+    best = found[0]
+    agreeing, differing = _other_sources(question, best, scored)
+    support = [best.evidence] + [s.evidence for s in agreeing]
+    text, origin, rejected = " ".join(best.evidence.text.split()), "quoted", None
+    if backend is not None:
+        params = GenerationParams(max_tokens=ANSWER_MAX_TOKENS, temperature=0.0, seed=ws.settings.generation.seed,
+                                  repetition_penalty=ws.settings.generation.repetition_penalty)
+        phrased, results = realise(backend, [answer_request(question, [best.evidence.text])], params)
+        stats.add(results[0])
+        start = time.perf_counter()
+        check = Verifier(ws.support_scorer, ws.settings.summarise.min_support).check(phrased, [[best.evidence.text]])[0]
+        stats.verify_s = time.perf_counter() - start
+        if check.ok:
+            text, origin = phrased[0], "model"
+        else:
+            rejected = f"{phrased[0]} ({'; '.join(check.reasons)})"
+    stats.model_bullets, stats.quoted_bullets = int(origin == "model"), int(origin == "quoted")
+    shown_conflict = None
+    if differing:
+        shown_conflict = [{"doc_id": s.evidence.doc_id, "text": " ".join(s.evidence.text.split())} for s in differing]
+        text += " Other sources differ: " + "; ".join(f"“{c['text']}”" for c in shown_conflict)
+        support += [s.evidence for s in differing]
+    citations = list(dict.fromkeys(e.doc_id for e in support))
+    rows = {row["doc_id"]: row for row in Sources.from_passages(passages).rows()}
+    return Answer(question, text, citations, False, [rows[d] for d in citations], model_name, stats,
+                  evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
+                  passages=passages)
 
 
-def _says_unknown(text: str) -> bool:
-    lowered = text.lower()
-    return any(p in lowered for p in ("do not contain", "does not contain", "don't contain", "no information",
-                                      "not mentioned", "cannot answer", "can't answer", "not provided"))
-
-
-def _find_conflict(ws: Workspace, sources: Sources, answer: str, cited: list[str]) -> tuple[str | None, list[str]]:
-    """Different month-day dates for the answer's claim in the most similar sentences of other sources."""
-    answer_dates = {f"{m} {d}" for m, d in _MONTH_DAY.findall(answer)}
-    if not answer_dates:
-        return None, []
-    pairs = [(d, s) for d, s in sources.sentences() if _MONTH_DAY.search(s)]
-    if not pairs:
-        return None, []
-    sims = ws.embedder.embed([s for _, s in pairs]) @ ws.embedder.embed([answer])[0]
-    claims: dict[str, str] = {}
-    for (doc, sentence), sim in sorted(zip(pairs, sims), key=lambda x: -x[1]):
-        if sim < 0.5:
-            break
-        dates = {f"{m} {d}" for m, d in _MONTH_DAY.findall(sentence)}
-        if dates and doc not in claims:
-            claims[doc] = sorted(dates)[0]
-    differing = {d: v for d, v in claims.items() if v not in answer_dates}
-    if not differing:
-        return None, []
-    agreeing = [d for d, v in claims.items() if v in answer_dates] or cited
-    parts = [f"{next(iter(sorted(answer_dates)))} in {', '.join(agreeing)}"]
-    parts += [f"{v} in {d}" for d, v in differing.items()]
-    return "; ".join(parts) + ".", list(differing)
+def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:
+    """Sentences of other documents on the same point as ``best`` (close, naming a common name, holding what the
+    question asks for): those that give the same figures and those that give other ones, two of each at most."""
+    names = {t for t in key_terms(best.evidence.text) if not t[0].isdigit()}
+    agreeing, differing, seen = [], [], {best.evidence.doc_id}
+    for s in sorted(scored, key=lambda x: -answer_score(x)):
+        text = s.evidence.text
+        if (s.evidence.doc_id in seen or float(s.vector @ best.vector) < SAME_CLAIM
+                or not names & key_terms(text) or not holds_answer(question, text)):
+            continue
+        if conflict(best.evidence.text, text):
+            differing.append(s)
+        elif figures(best.evidence.text) & figures(text) or not figures(best.evidence.text):
+            agreeing.append(s)
+        else:
+            continue
+        seen.add(s.evidence.doc_id)
+    return agreeing[:2], differing[:2]

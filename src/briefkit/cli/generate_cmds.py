@@ -38,8 +38,8 @@ def summarise_cmd(
     since: Optional[str] = typer.Option(None, help="Only documents dated on or after YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, help="Only documents dated on or before YYYY-MM-DD."),
     source: Optional[str] = typer.Option(None, help="Only documents from this source."),
-    max_bullets: Optional[int] = typer.Option(None, help="Most bullets to write."),
-    show_unsupported: bool = typer.Option(False, "--show-unsupported", help="Also show bullets the sources do not support."),
+    max_bullets: Optional[int] = typer.Option(None, help="Most bullets to show."),
+    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences under each bullet."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
@@ -64,17 +64,16 @@ def summarise_cmd(
         out.print(f"[bold]{topic}[/]  [dim]model: {d['model']} · strategy: {d['strategy']}[/]")
         if d["notice"]:
             out.print(f"[yellow]{d['notice']}[/]")
-        text = result.text(show_unsupported=show_unsupported)
-        out.print(text or "(no supported bullets)", markup=False)
-        hidden = sum(not b["supported"] for b in d["bullets"])
-        if hidden and not show_unsupported:
-            out.print(f"[dim]{hidden} bullet(s) not supported by their sources hidden; --show-unsupported shows them[/]")
-        shown_sources = result.cited_sources(show_unsupported)
-        if shown_sources:
+        out.print(result.text(evidence=evidence) or "(nothing to show)", markup=False)
+        v = d["stats"]["verification"]
+        if d["strategy"] != "extractive" and d["bullets"]:
+            out.print(f"[dim]{v['model']} bullet(s) in the model's words, verified; {v['quoted']} quoted from the sources"
+                      + (f"; {v['hidden']} drafted bullet(s) hidden" if v["hidden"] else "") + "[/]")
+        if d["sources"]:
             out.print("\nSources:")
-            _render_sources(shown_sources)
+            _render_sources(d["sources"])
         s = d["stats"]
-        out.print(f"[dim]retrieve {s['retrieve_s']:.2f}s · generate {s['generate_s']:.2f}s · "
+        out.print(f"[dim]retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · generate {s['generate_s']:.2f}s · "
                   f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens · {s['tokens_per_s']} tok/s[/]")
 
     emit(st, result.to_json(), render)
@@ -85,6 +84,7 @@ def ask_cmd(
     question: Optional[str] = typer.Argument(None, help="The question; leave out for an interactive session."),
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
     model: Optional[str] = typer.Option(None, help="auto, qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
+    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences the answer rests on."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
@@ -106,11 +106,17 @@ def ask_cmd(
         result = ask(ws, q, k=k, model=model)
 
         def render(d: dict) -> None:
+            if d["notice"]:
+                out.print(f"[yellow]{d['notice']}[/]")
             if d["abstained"]:
                 out.print("abstained: ", style="yellow", end="")
-            out.print(d["answer"], markup=False)
-            if d.get("conflict"):
-                out.print(f"[yellow]{d['conflict']}[/]")
+            numbers = {row["doc_id"]: i for i, row in enumerate(d["sources"], 1)}
+            marks = "".join(f"[{numbers[c]}]" for c in d["citations"] if c in numbers)
+            out.print((f"“{d['answer']}”" if d["origin"] == "quoted" and not d["abstained"] else d["answer"])
+                      + (f" {marks}" if marks else ""), markup=False)
+            if evidence:
+                for e in d["evidence"]:
+                    out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}", markup=False)
             if d["sources"]:
                 _render_sources(d["sources"])
             out.print(f"[dim]model: {d['model']} · {d['stats']['generate_s']:.2f}s[/]")

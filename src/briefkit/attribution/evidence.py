@@ -1,0 +1,153 @@
+"""Evidence units: the sentences of retrieved passages, located in their documents, and a
+quality filter that keeps page furniture (headings, datelines, link lists, questions,
+captions, newsletter text) out of summaries and answers.
+
+A sentence is a span of its document: ``text == document.text[start:end]``. Tidying (a
+leading bullet, emoji or ``Label:`` prefix, a trailing ``(Source)`` tag) narrows the span
+rather than rewriting the text, so the span stays exact. This module does not score
+relevance; see :mod:`briefkit.attribution.select`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..corpus.chunk import split_sentences
+from ..retrieval import Passage
+
+
+@dataclass(frozen=True)
+class Evidence:
+    doc_id: str
+    chunk_id: int
+    start: int  # character offsets into the document's stored text
+    end: int
+    text: str
+    title: str | None = None
+    source: str | None = None
+    date: str | None = None
+    passage_relevance: float = 0.0  # dense relevance of the passage it came from (context for selection)
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "chunk_id": self.chunk_id, "start": self.start, "end": self.end,
+                "text": self.text}
+
+
+_URL = re.compile(r"https?://|www\.\w|🔗|\.(?:com|org|net|html?)/", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^(?:(?:published|posted|updated|last updated|dated?|written by|reported by|sources?|image|photo|picture|"
+    r"credits?|caption|video|tags?|category|filed under)\s*[:|]|(?:posted|published|updated) (?:on|at)\b|"
+    r"by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|]|$)|week of\b)",
+    re.IGNORECASE,
+)
+_DATE_PREFIX = re.compile(
+    r"^(?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{4}-\d{2}-\d{2}|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4})"
+    r"\s*[-—–|:,]?\s+(?=[A-Z\"“‘])",
+    re.IGNORECASE,
+)
+_TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
+_SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
+_FURNITURE = re.compile(
+    r"\b(?:subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookie|all rights reserved|"
+    r"terms of (?:use|service)|privacy policy|advertisement|sponsored)\b|©",
+    re.IGNORECASE,
+)
+_LEAD_MARKS = re.compile(r"^(?:[^\w\"“‘'(\[$€£]+|\d{1,2}[.)]\s+)+")
+_LABEL = re.compile(r"^([A-Z][^:.!?]{0,60}?):\s+(?=[\"“‘]?[A-Z0-9$€£])")
+_TRAILING_TAG = re.compile(r"\s*\((?:[A-Z][\w.&' -]{0,40})\)\s*$")
+_END = re.compile(r"[.!]['\"”’)]*$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+MIN_WORDS = 6
+MAX_WORDS = 70
+
+
+def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow ``text[start:end]`` past leading bullets, emoji, list numbers and a short ``Label:``
+    prefix, and before a trailing ``(Source)`` tag after the sentence end."""
+    seg = text[start:end]
+    for _ in range(3):
+        lead = _LEAD_MARKS.match(seg)
+        if lead:
+            seg, start = seg[lead.end():], start + lead.end()
+        date = _DATE_PREFIX.match(seg)
+        if date:
+            seg, start = seg[date.end():], start + date.end()
+        label = _LABEL.match(seg)
+        if label and len(label.group(1).split()) <= 6:
+            seg, start = seg[label.end():], start + label.end()
+        if not lead and not label and not date:
+            break
+    tag = _TRAILING_TAG.search(seg)
+    if tag and _END.search(seg[: tag.start()]):
+        seg, end = seg[: tag.start()], start + tag.start()
+    stripped = seg.rstrip()
+    return start, start + len(stripped)
+
+
+def sentence_problem(sentence: str) -> str | None:
+    """Why ``sentence`` is not a usable statement of fact, or None when it is.
+
+    Reasons: ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
+    source lists), ``furniture`` (navigation, newsletter, ads), ``question``, ``heading``
+    (a short or title-cased line without a sentence end), ``too short``, ``too long``,
+    ``not prose`` (mostly digits or symbols).
+    """
+    s = sentence.strip()
+    words = _WORD.findall(s)
+    if _URL.search(s) or _SOURCE_TAG.search(s) or _TAGGED_HEADLINE.search(s):
+        return "link"
+    if _DATELINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):
+        return "dateline"
+    if _FURNITURE.search(s):
+        return "furniture"
+    if s.endswith("?") or s.endswith("?”") or s.endswith('?"'):
+        return "question"
+    if s.endswith(":"):
+        return "heading"  # a lead-in to a list
+    if len(words) < MIN_WORDS:
+        return "too short"
+    if len(words) > MAX_WORDS:
+        return "too long"
+    letters = sum(ch.isalpha() for ch in s)
+    if letters < 0.6 * len(s.replace(" ", "")):
+        return "not prose"
+    if not re.search(r"[.!;:'\"”’)]$", s):
+        long_words = [w for w in words if len(w) > 3]
+        capitalised = sum(w[0].isupper() for w in long_words)
+        if len(words) < 10 or (long_words and capitalised / len(long_words) >= 0.6):
+            return "heading"
+    return None
+
+
+def passage_sentences(passage: Passage) -> list[Evidence]:
+    """Every tidied sentence of ``passage`` as evidence (unfiltered), with document offsets."""
+    out = []
+    for s, e in split_sentences(passage.text):
+        s, e = tidy_span(passage.text, s, e)
+        if e > s:
+            out.append(Evidence(passage.doc_id, passage.chunk_id, passage.start + s, passage.start + e,
+                                passage.text[s:e], passage.title, passage.source, passage.date,
+                                passage.relevance))
+    return out
+
+
+def gather(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
+    """Usable sentences of the passages, once each (chunks overlap), in retrieval order,
+    and how many sentences each filter reason removed."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[Evidence] = []
+    dropped: dict[str, int] = {}
+    for passage in passages:
+        for ev in passage_sentences(passage):
+            key = (ev.doc_id, " ".join(ev.text.casefold().split()))  # chunks overlap; scrapes repeat
+            if key in seen:
+                continue
+            seen.add(key)
+            problem = sentence_problem(ev.text)
+            if problem:
+                dropped[problem] = dropped.get(problem, 0) + 1
+            else:
+                kept.append(ev)
+    return kept, dropped

@@ -1,0 +1,113 @@
+"""Planning: group sentences that state the same fact across documents; one bullet a group.
+
+Grouping is greedy in order of salience: a sentence joins the group whose lead sentence it
+paraphrases (embedding cosine at or above ``threshold``) unless the two state different
+figures; a document contributes at most one sentence to a group, and a second sentence of
+a document already in its best group is dropped as redundant. A group's citations are its
+documents, ranked by how closely their sentence matches the lead, capped at
+``max_citations``. Groups are ranked by salience plus support (how many documents agree);
+the chosen ones are shown in date order when most of them state a date (events), else by rank.
+Before ranking, each member is confirmed by the verifier against the lead (:func:`confirm`),
+so support counts only documents whose sentence really states the lead's fact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .select import Scored
+
+SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+                   r"\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
+_MONTH = {m: i for i, m in enumerate(("January", "February", "March", "April", "May", "June", "July", "August",
+                                      "September", "October", "November", "December"), 1)}
+
+
+@dataclass
+class Group:
+    members: list[Scored] = field(default_factory=list)  # the lead first, then by closeness to it
+    closeness: list[float] = field(default_factory=list)  # cosine of each member to the lead
+
+    @property
+    def lead(self) -> Scored:
+        return self.members[0]
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [m.evidence.doc_id for m in self.members]
+
+    @property
+    def score(self) -> float:
+        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members))
+
+
+def figures(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _FIGURE.findall(text)}
+
+
+def conflict(a: str, b: str) -> bool:
+    """Both sentences give figures and share none of them."""
+    fa, fb = figures(a), figures(b)
+    return bool(fa and fb and not fa & fb)
+
+
+def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
+    """Greedy paraphrase groups over ``scored`` (see the module docstring)."""
+    groups: list[Group] = []
+    for s in sorted(scored, key=lambda x: -x.salience):
+        best, best_sim = None, -1.0
+        for g in groups:
+            sim = float(s.vector @ g.lead.vector)
+            if sim >= threshold and sim > best_sim and not conflict(s.evidence.text, g.lead.evidence.text):
+                best, best_sim = g, sim
+        if best is not None:
+            if s.evidence.doc_id not in best.doc_ids:
+                best.members.append(s)
+                best.closeness.append(best_sim)
+            continue  # joined, or a same-document restatement: redundant either way
+        groups.append(Group([s], [1.0]))
+    for g in groups:
+        order = sorted(range(len(g.members)), key=lambda i: (i != 0, -g.closeness[i]))
+        g.members = [g.members[i] for i in order]
+        g.closeness = [g.closeness[i] for i in order]
+    return groups
+
+
+def confirm(groups: list[Group], verifier, keep: int) -> list[Group]:
+    """The ``keep`` most salient groups, each member confirmed by the support scorer: its sentence
+    must support the lead sentence at least in part, else it leaves the group (its document is not cited)."""
+    top = sorted(groups, key=lambda g: -g.lead.salience)[:keep]
+    pairs = [(g, i) for g in top for i in range(1, len(g.members))]
+    scores = verifier.support([g.lead.evidence.text for g, _ in pairs], [g.members[i].evidence.text for g, i in pairs])
+    failed = {(id(g), i) for (g, i), value in zip(pairs, scores) if value < verifier.min_support}
+    for g in top:
+        kept = [i for i in range(len(g.members)) if (id(g), i) not in failed]
+        g.members, g.closeness = [g.members[i] for i in kept], [g.closeness[i] for i in kept]
+    return top
+
+
+def event_date(group: Group) -> tuple[int, int, int] | None:
+    """(year, month, day) of the first month-day date the group's lead states, if any."""
+    found = _DATE.search(group.lead.evidence.text)
+    if not found:
+        return None
+    month, day, year = found.groups()
+    fallback_year = int((group.lead.evidence.date or "0")[:4] or 0) if (group.lead.evidence.date or "")[:4].isdigit() else 0
+    return int(year) if year else fallback_year, _MONTH[month], int(day)
+
+
+def plan(groups: list[Group], max_bullets: int, max_citations: int) -> list[Group]:
+    """The ``max_bullets`` best groups, each capped at ``max_citations`` members, in reading order."""
+    chosen = sorted(groups, key=lambda g: -g.score)[:max_bullets]
+    for g in chosen:
+        g.members, g.closeness = g.members[:max_citations], g.closeness[:max_citations]
+    dated = [event_date(g) for g in chosen]
+    if len(chosen) >= 3 and sum(d is not None for d in dated) * 2 > len(chosen):
+        # Mostly events: tell them in order; undated groups keep their rank after the dated ones.
+        order = sorted(range(len(chosen)), key=lambda i: (dated[i] is None, dated[i] or (0, 0, 0), i))
+        chosen = [chosen[i] for i in order]
+    return chosen
