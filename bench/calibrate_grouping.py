@@ -58,7 +58,7 @@ def main(paths: list[str]) -> None:
             continue  # other subtopic, or the same document
         same = a[1] == b[1]
         pairs.append((float(a[4] @ b[4]), conflict(a[3], b[3]), same))
-    print(f"{len(rows)} statements, {len(pairs)} cross-document pairs, {sum(p[3] for p in pairs)} of the same insight")
+    print(f"{len(rows)} statements, {len(pairs)} cross-document pairs, {sum(p[2] for p in pairs)} of the same insight")
     print("cosine >=  precision  recall   F0.5")
     for threshold in np.round(np.arange(0.50, 0.91, 0.02), 2):
         pred = [sim >= threshold and not clash for sim, clash, _ in pairs]

@@ -24,7 +24,7 @@ def test_ingest_and_search_json(tmp_path, capsys):
     assert code == 0 and json.loads(out)["added"] == 0
     code, out, _ = run(capsys, "--home", home, "--json", "search", "Qwen downloads on Hugging Face", "-k", "3")
     results = json.loads(out)["results"]
-    assert code == 0 and results[0]["doc_id"] == "adopt-01"
+    assert code == 0 and results[0]["doc_id"] in {"adopt-01", "adopt-04"}  # two outlets report the figure
     assert set(results[0]) == {"doc_id", "chunk_id", "title", "source", "date", "score", "text"}
     code, out, _ = run(capsys, "--home", home, "search", "tidal energy", "--source", "Harbour Herald", "-k", "1")
     assert code == 0 and "Harbour town switches on tidal energy pilot" in out
