@@ -5,9 +5,8 @@ its size against free memory; before the first decode in a process, a child proc
 two tokens (``probe.py``) so a build that crashes on this CPU becomes one error instead of
 killing the process. The prompt is rendered with the GGUF's own chat template (thinking
 switched off for Qwen) and tokenized once; generation is streamed to time prefill (first
-token) apart from decoding. ``generate_batch`` runs requests one after another in one
-context, reusing the KV cache of their shared prefix (llama-cpp-python has no multi-sequence
-sampling API). Install: ``scripts/setup --dev`` (portable build; see README).
+token) apart from decoding. ``generate_batch`` decodes greedy requests together, one
+sequence each in a second context (``llamacpp_batch.py``). Install: ``scripts/setup --dev`` (portable build; see README).
 """
 
 from __future__ import annotations
@@ -137,6 +136,61 @@ class LlamaCppBackend:
         return GenerationResult(strip_thinking("".join(pieces)), n_prompt, completion,
                                 (first - start) if first else total, total, self.model_name)
 
-    def generate_batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
-        """Requests in order in one context; a shared prompt prefix (system turn) is prefilled once."""
-        return [self.generate(messages, params) for messages in requests]
+    def generate_batch(self, requests: list[list[Message]], params: GenerationParams,
+                       max_seqs: int = 8) -> list[GenerationResult]:
+        """Greedy requests decoded together, up to ``max_seqs`` sequences per llama.cpp batch (one weight
+        read per step for all); sampled requests one after another. Each result gets its share of the
+        batch's time (prefill by prompt tokens, decoding by generated tokens)."""
+        if params.temperature > 0 or len(requests) < 2:
+            return [self.generate(messages, params) for messages in requests]
+        results: list[GenerationResult] = []
+        for i in range(0, len(requests), max_seqs):
+            results.extend(self._batch(requests[i:i + max_seqs], params))
+        return results
+
+    def _decoder(self, n_seq: int, n_ctx: int):
+        from .llamacpp_batch import MultiSequenceDecoder
+
+        current = getattr(self, "_multi", None)
+        if current is None or current.n_seq < n_seq or current.n_ctx_per_seq < n_ctx:
+            if current is not None:
+                current.close()
+            n_ctx = max(n_ctx, getattr(current, "n_ctx_per_seq", 0))
+            self._multi = MultiSequenceDecoder(self.llm, max(n_seq, getattr(current, "n_seq", 0)), n_ctx)
+            self._multi.n_ctx_per_seq = n_ctx
+        return self._multi
+
+    def _batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+        import llama_cpp
+
+        prompts = [self._tokens(self.render(m)) for m in requests]
+        longest = max(len(p) for p in prompts)
+        if longest >= self.context_tokens:
+            raise ValueError(f"prompt of {longest} tokens does not fit the {self.context_tokens}-token context")
+        budget = [min(params.max_tokens, self.context_tokens - len(p)) for p in prompts]
+        need = min(self.context_tokens, -(-(longest + max(budget)) // 256) * 256)
+        decoder = self._decoder(len(prompts), need)
+        vocab = decoder.vocab
+
+        def text_of(ids: list[int]) -> str:
+            if ids and llama_cpp.llama_vocab_is_eog(vocab, ids[-1]):
+                ids = ids[:-1]
+            return self.llm.detokenize(ids).decode("utf-8", errors="ignore")
+
+        def hit_stop(_: int, ids: list[int]) -> bool:
+            return bool(params.stop) and any(s in text_of(ids) for s in params.stop)
+
+        outs, prefill, total = decoder.generate(prompts, budget, params.repetition_penalty, hit_stop)
+        counts = [len(o) - (1 if o and llama_cpp.llama_vocab_is_eog(vocab, o[-1]) else 0) for o in outs]
+        decode = total - prefill
+        results = []
+        for prompt, out, n_new in zip(prompts, outs, counts):
+            text = text_of(out)
+            for stop in params.stop:
+                if stop in text:
+                    text = text[: text.index(stop)]
+            p_s = prefill * len(prompt) / sum(len(p) for p in prompts)
+            d_s = decode * n_new / max(1, sum(counts))
+            results.append(GenerationResult(strip_thinking(text), len(prompt), n_new, p_s, p_s + d_s,
+                                            self.model_name))
+        return results
