@@ -4,8 +4,8 @@ Usage: python bench/backends.py [--skip-qwen] [--threads N]
 Models: the bundled SmolLM2-135M and a Qwen3.5-0.8B-shaped model with random weights (vocab
 248,320, hidden 1,024, 24 layers of which 18 linear-attention, tied embeddings), built in a
 temporary folder. Backends: transformers fp32 and bf16; llama.cpp with Q8_0 and Q4_0 GGUFs
-(quantised here with llama.cpp's own quantiser). For each: prefill tok/s (a ~300-token
-prompt), decode tok/s at batch 1, and aggregate tok/s for a batch of 8 short chats (~150
+(quantised here with llama.cpp's own quantiser). For each: prefill tok/s (a ~400-token
+prompt), decode tok/s at batch 1, and aggregate tok/s for a batch of 8 short chats (~180
 prompt tokens, 40 new tokens) through ``generate_all``. The bound is the memory copy
 bandwidth, measured in the same run, divided by the bytes of weights read per token.
 """
