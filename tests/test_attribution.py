@@ -220,3 +220,32 @@ def test_no_model_falls_back_to_quoted_evidence_with_a_notice(sample_ws, monkeyp
     result = summarise(ws, "Qwen team leadership changes")
     assert result.bullets and all(b.origin == "quoted" for b in result.bullets)
     assert "no weights here" in result.notice and result.strategy == "extractive"
+
+
+def test_expand_adds_documents_that_state_the_lead_and_only_those(sample_ws):
+    """More documents for a group: a paraphrase joins; a sentence with another figure, an unrelated one,
+    and anything in a passage far from the lead (never read) do not."""
+    from briefkit.attribution.plan import expand
+    from briefkit.attribution.verify import Verifier
+    from briefkit.retrieval import Passage
+
+    lead_text = "Qwen models passed 1 billion downloads on Hugging Face by the end of January."
+    texts = {
+        "para": "By the end of January, Qwen models had been downloaded more than 1 billion times on Hugging Face.",
+        "figure": "By the end of January, Qwen models had been downloaded more than 2 billion times on Hugging Face.",
+        "other": "The bakery raised the price of bread by eight percent this month.",
+        "far": "Qwen models were downloaded over 1 billion times on Hugging Face, the company said.",
+    }
+    passages = [Passage(d, 1, None, None, None, 1.0, t, 0.2 if d == "far" else 0.8) for d, t in texts.items()]
+    vec = sample_ws.embedder.embed([lead_text])[0]
+    group = Group([Scored(Evidence("lead", 1, 0, len(lead_text), lead_text), vec, 0.6, 0.0, 0.0)], [1.0])
+    queries = []
+    expand([group], lambda q: queries.append(q) or passages, sample_ws.embedder, 0.7,
+           Verifier(sample_ws.support_scorer, 0.5), max_members=5)
+    assert queries == [lead_text]
+    assert group.doc_ids == ["lead", "para"]
+    assert group.closeness[1] >= 0.7
+
+
+def test_a_sentence_starting_with_by_is_not_a_byline():
+    assert sentence_problem("By the end of January, the models had been downloaded a billion times.") is None

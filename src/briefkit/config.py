@@ -76,6 +76,7 @@ class SummariseSettings(_Strict):
     max_bullets: int = Field(6, ge=1)
     max_citations: int = Field(5, ge=1, description="Most documents a bullet cites (its best-matching ones).")
     group_threshold: float = Field(0.7, gt=0, le=1, description="Cosine at which sentences state the same fact.")
+    support_k: int = Field(10, ge=0, description="Passages searched per bullet for more documents stating it (0: off).")
     scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
     sentences_per_passage: int = Field(3, ge=0, description="stuff/map-reduce: topic sentences kept per passage (0: whole).")
     prompts_dir: str | None = Field(None, description="Folder of prompt files overriding the shipped ones.")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .attribution.evidence import Evidence, gather
-from .attribution.plan import Group, confirm, group_sentences, plan
+from .attribution.plan import Group, confirm, expand, group_sentences, plan
 from .attribution.realise import fuse_request, realise
 from .attribution.select import Scored, relevant, score
 from .attribution.verify import Verifier
@@ -206,6 +206,11 @@ def summarise(
 
     groups = confirm(group_sentences(scored, cfg.group_threshold), verifier, keep=3 * max_bullets)
     groups = plan(groups, max_bullets, cfg.max_citations)
+    if cfg.support_k:
+        def search(text: str) -> list[Passage]:
+            return ws.retriever.search(text, k=cfg.support_k, mode="dense", since=since, until=until, source=source)
+
+        expand(groups, search, ws.embedder, cfg.group_threshold, verifier, cfg.max_citations, known=scored)
     stats.evidence_s = time.perf_counter() - start
     if backend is None:
         bullets = [_quote(g, []) for g in groups]

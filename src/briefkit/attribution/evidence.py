@@ -37,10 +37,11 @@ class Evidence:
 _URL = re.compile(r"https?://|www\.\w|🔗|\.(?:com|org|net|html?)/", re.IGNORECASE)
 _DATELINE = re.compile(
     r"^(?:(?:published|posted|updated|last updated|dated?|written by|reported by|sources?|image|photo|picture|"
-    r"credits?|caption|video|tags?|category|filed under)\s*[:|]|(?:posted|published|updated) (?:on|at)\b|"
-    r"by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|]|$)|week of\b)",
+    r"credits?|caption|video|tags?|category|filed under)\s*[:|]|(?:posted|published|updated) (?:on|at)\b|week of\b)",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r"^By (?!(?:January|February|March|April|May|June|July|August|September|October|November|"
+                     r"December)\b)[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}\s*(?:[,|]|$)")
 _DATE_PREFIX = re.compile(
     r"^(?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{4}-\d{2}-\d{2}|"
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4})"
@@ -98,7 +99,7 @@ def sentence_problem(sentence: str) -> str | None:
     words = _WORD.findall(s)
     if _URL.search(s) or _SOURCE_TAG.search(s) or _TAGGED_HEADLINE.search(s):
         return "link"
-    if _DATELINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):
+    if _DATELINE.match(s) or _BYLINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):
         return "dateline"
     if _FURNITURE.search(s):
         return "furniture"

@@ -16,7 +16,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
+from ..index.embedder import Embedder
+from ..retrieval import Passage
+from .evidence import gather
 from .select import Scored
 
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
@@ -88,6 +92,43 @@ def confirm(groups: list[Group], verifier, keep: int) -> list[Group]:
         kept = [i for i in range(len(g.members)) if (id(g), i) not in failed]
         g.members, g.closeness = [g.members[i] for i in kept], [g.closeness[i] for i in kept]
     return top
+
+
+def expand(groups: list[Group], search: Callable[[str], list[Passage]], embedder: Embedder, threshold: float,
+           verifier, max_members: int, known: list[Scored] = (), min_passage: float = 0.5) -> None:
+    """Find more documents stating each group's fact: search the corpus with the lead sentence and add, per
+    document not yet in the group, its closest sentence when it paraphrases the lead (the grouping rule)
+    and the support scorer confirms it. Members stay ranked by closeness and capped at ``max_members``.
+
+    Only passages at ``min_passage`` cosine or more to the lead are read; sentences already scored
+    (``known``) keep their vectors, and a sentence found for several groups is embedded once."""
+    vectors = {(s.evidence.doc_id, s.evidence.start): s.vector for s in known}
+    found: list[tuple[Group, list]] = []
+    for g in groups:
+        if len(g.members) < max_members:
+            passages = [p for p in search(g.lead.evidence.text) if p.relevance >= min_passage]
+            found.append((g, [e for e in gather(passages)[0] if e.doc_id not in g.doc_ids]))
+    new = list({(e.doc_id, e.start): e for _, evs in found for e in evs if (e.doc_id, e.start) not in vectors}.values())
+    if new:
+        vectors.update(zip([(e.doc_id, e.start) for e in new], embedder.embed([e.text for e in new])))
+    candidates: list[tuple[Group, Scored, float]] = []
+    for g, evs in found:
+        best: dict[str, tuple[Scored, float]] = {}
+        for e in evs:
+            vec = vectors[(e.doc_id, e.start)]
+            sim = float(vec @ g.lead.vector)
+            if sim >= threshold and not conflict(e.text, g.lead.evidence.text) and sim > best.get(e.doc_id, (None, -1))[1]:
+                best[e.doc_id] = (Scored(e, vec, 0.0, 0.0, 0.0), sim)
+        candidates += [(g, m, sim) for m, sim in best.values()]
+    scores = verifier.support([g.lead.evidence.text for g, _, _ in candidates], [m.evidence.text for _, m, _ in candidates])
+    for (g, member, sim), value in zip(candidates, scores):
+        if value >= verifier.min_support:
+            g.members.append(member)
+            g.closeness.append(sim)
+    for g, _ in found:
+        order = [0] + sorted(range(1, len(g.members)), key=lambda i: -g.closeness[i])
+        g.members = [g.members[i] for i in order][:max_members]
+        g.closeness = [g.closeness[i] for i in order][:max_members]
 
 
 def event_date(group: Group) -> tuple[int, int, int] | None:

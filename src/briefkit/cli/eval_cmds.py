@@ -95,9 +95,10 @@ def summhay_cmd(
         out.print(f"model: {d['model']}")
         out.print(t)
         if d["reference_systems"]:
-            r = Table("shipped system (same subtopics, shipped labels)", "coverage", "citation", "joint")
+            r = Table("shipped system, same subtopics, scored like ours (from its shipped labels)", "coverage",
+                      "citation", "joint")
             for name, s in d["reference_systems"].items():
-                r.add_row(name, f"{s['coverage']:.1f}", f"{s['citation']:.1f}", f"{s['joint']:.1f}")
+                r.add_row(name, *(f"{s[m]:.1f} ({s['shipped_labels'][m]:.1f})" for m in ("coverage", "citation", "joint")))
             out.print(r)
 
     emit(st, data, render)

@@ -113,8 +113,10 @@ def labelled_summaries(path: Path) -> list[LabelledSummary]:
     return out
 
 
-def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str]) -> dict | None:
-    """SummHay scores of a shipped system from its shipped labels, on the given subtopics."""
+def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str], scorer=None) -> dict | None:
+    """SummHay scores of a shipped system on the given subtopics: from its shipped (GPT-4o) labels, or,
+    with ``scorer`` (anything with ``score(facts, bullets)``), from that scorer's verdicts on its bullets,
+    so that it can be compared with briefkit's own summaries scored the same way."""
     from .metrics import summhay_scores
 
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -134,7 +136,12 @@ def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str]) -> d
         lines = sub["summaries"][key]
         cites = [{n_ for g in re.findall(r"\[([\d,\s]+)\]", ln) for n_ in re.split(r"[,\s]+", g) if n_} for ln in lines]
         labels = {i["insight_id"]: ("NONE", None) for i in sub["insights"]}
-        for e in sub["eval_summaries"][key]:
+        if scorer is not None:
+            ids = list(labels)
+            texts = {i["insight_id"]: i["insight"] for i in sub["insights"]}
+            matches = scorer.score([texts[i] for i in ids], [strip_citations(ln) for ln in lines])
+            labels = {i: (m.label, m.bullet) for i, m in zip(ids, matches)}
+        for e in ([] if scorer is not None else sub["eval_summaries"][key]):
             if e["insight_id"] in labels and e["coverage"] in ("FULL_COVERAGE", "PARTIAL_COVERAGE"):
                 try:
                     idx = int(e["bullet_id"]) - 1

@@ -20,7 +20,8 @@ from .support import ScorerCoverage, load_support_scorer
 from .summary_eval import score_summary
 from .summhay import load_topic, shipped_system_scores, write_documents_jsonl
 
-REFERENCE_SYSTEMS = ("vector_gpt3.5", "vector_claude3-haiku", "vector_gpt-4o", "oracle_gpt-4o", "random_gpt-4o")
+SUMMHAY_BULLETS = 10  # the benchmark asks each system for about ten insights a subtopic
+REFERENCE_SYSTEMS = ("vector_gpt3.5", "vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro")
 
 
 def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | None = None,
@@ -48,7 +49,7 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
                 gold.setdefault(ins, set()).add(doc)
         for sub in chosen:
             start = time.perf_counter()
-            summary = summarise(ws, sub.query, k=k, model=model, strategy=strategy)
+            summary = summarise(ws, sub.query, k=k, model=model, strategy=strategy, max_bullets=SUMMHAY_BULLETS)
             latency = time.perf_counter() - start
             model_name = summary.model
             scores = score_summary(summary, sub.insights, gold, scorer)
@@ -56,12 +57,14 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
                                  "coverage": scores["coverage"], "citation": scores["citation"],
                                  "joint": scores["joint"], "faithfulness": scores["faithfulness"],
                                  "latency_s": round(latency, 2), "strategy": summary.strategy,
-                                 "bullets": len([b for b in summary.bullets if b.supported])})
+                                 "bullets": len(summary.bullets)})
         reference = {}
-        for system in REFERENCE_SYSTEMS:
-            got = shipped_system_scores(path, system, [s.subtopic_id for s in chosen])
-            if got is not None:
-                reference[system] = {k_: round(v, 2) for k_, v in got.items()}
+        ids = [s.subtopic_id for s in chosen]
+        for system in REFERENCE_SYSTEMS:  # their bullets scored by our scorer (comparable to ours) and by their labels
+            ours, labels = shipped_system_scores(path, system, ids, scorer), shipped_system_scores(path, system, ids)
+            if ours is not None and labels is not None:
+                reference[system] = {**{k_: round(v, 2) for k_, v in ours.items()},
+                                     "shipped_labels": {k_: round(v, 2) for k_, v in labels.items()}}
     n = len(per_subtopic) or 1
     mean = {m: sum(s[m] for s in per_subtopic) / n for m in ("coverage", "citation", "joint", "faithfulness", "latency_s")}
     return {"coverage": round(mean["coverage"], 2), "citation": round(mean["citation"], 2),

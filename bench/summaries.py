@@ -1,0 +1,190 @@
+"""Summary quality and latency: SummHay news topics, the seed articles and the Q&A sample set.
+
+SummHay: every subtopic of each topic file is summarised by each briefkit system and scored
+with one local scorer (coverage, citation, joint, faithfulness, latency); the shipped systems'
+summaries are re-scored with the same scorer, beside their scores from the shipped GPT-4o labels.
+Seeds: eval/seed_facts.jsonl over ../shared/seeds (facts stated, wrong facts, latency).
+Q&A: eval/sample_questions.jsonl over the sample corpus.
+
+    .venv/bin/python bench/summaries.py [--part summhay seeds qa] [--systems no-llm auto-transformers ...]
+
+Corpora are ingested once into bench/out/ and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine  # noqa: E402
+
+from briefkit.config import Settings  # noqa: E402
+from briefkit.evaluation.summary_eval import score_summary  # noqa: E402
+from briefkit.evaluation.summhay import load_topic, shipped_system_scores, write_documents_jsonl  # noqa: E402
+from briefkit.evaluation.summhay_run import SUMMHAY_BULLETS  # noqa: E402
+from briefkit.evaluation.support import ScorerCoverage, load_support_scorer  # noqa: E402
+from briefkit.summarise import summarise  # noqa: E402
+from briefkit.workspace import Workspace  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+OUT = ROOT / "bench" / "out"
+# name -> (strategy, generation backend); the model is SmolLM2-135M for every system that uses one
+SYSTEMS = {
+    "no-llm": ("extractive", "transformers"),
+    "auto-transformers": ("auto", "transformers"),
+    "auto-llamacpp": ("auto", "llamacpp"),
+    "stuff-transformers": ("stuff", "transformers"),
+}
+SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")
+
+
+def workspace(home: Path, corpus: list[Path]) -> Workspace:
+    ws = Workspace(Settings().with_overrides(home=home), progress=True)
+    if not (home / "store.sqlite").exists():
+        ws.ingest(corpus)
+    return ws
+
+
+def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5):
+    strategy, backend = SYSTEMS[name]
+    derived = ws.derive(generation={"backend": backend, "cache": False}, summarise={"max_citations": max_citations})
+    start = time.perf_counter()
+    summary = summarise(derived, query, k=k, model=None if strategy == "extractive" else "smollm2-135m",
+                        strategy=strategy, max_bullets=max_bullets)
+    return summary, time.perf_counter() - start
+
+
+def mean(rows: list[dict], key: str) -> float:
+    return round(statistics.fmean(r[key] for r in rows), 1) if rows else 0.0
+
+
+def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int) -> None:
+    print(f"\n## SummHay ({', '.join(p.stem for p in paths)}; scorer: {scorer_kind}; k={k}, "
+          f"{SUMMHAY_BULLETS} bullets, at most {max_citations} citations a bullet)")
+    rows: dict[str, list[dict]] = {s: [] for s in systems}
+    shipped: dict[str, list[dict]] = {}
+    for path in paths:
+        topic = load_topic(path)
+        home = OUT / f"summhay-{path.stem}"
+        home.mkdir(parents=True, exist_ok=True)
+        ws = workspace(home, [write_documents_jsonl(topic, home / "documents.jsonl")])
+        scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
+        gold: dict[str, set[str]] = {}
+        for doc, included in topic.doc_insights.items():
+            for ins in included:
+                gold.setdefault(ins, set()).add(doc)
+        for name in systems:
+            for sub in topic.subtopics:
+                summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations)
+                scores = score_summary(summary, sub.insights, gold, scorer)
+                st = summary.stats.to_json()
+                rows[name].append({**{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness")},
+                                   "latency": latency, "bullets": len(summary.bullets),
+                                   "cites": statistics.fmean(len(b.citations) for b in summary.bullets)
+                                   if summary.bullets else 0.0,
+                                   "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
+                print(f"  {path.stem} {sub.subtopic_id} {name}: cov {scores['coverage']:.0f} cit {scores['citation']:.0f}"
+                      f" joint {scores['joint']:.0f} {latency:.1f}s", file=sys.stderr)
+        ids = [s.subtopic_id for s in topic.subtopics]
+        for system in SHIPPED:
+            ours = shipped_system_scores(path, system, ids, scorer)
+            labels = shipped_system_scores(path, system, ids)
+            if ours and labels:
+                shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids)})
+    print("\n| system | coverage | citation | joint | faithfulness | bullets | citations a bullet | model wording | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in systems:
+        r = rows[name]
+        print(f"| briefkit {name} (SmolLM2-135M) | {mean(r, 'coverage')} | {mean(r, 'citation')} | {mean(r, 'joint')} |"
+              f" {mean(r, 'faithfulness')} | {mean(r, 'bullets')} | {statistics.fmean(x['cites'] for x in r):.2f} |"
+              f" {100 * statistics.fmean(x['model_share'] for x in r):.0f}% | {statistics.fmean(x['latency'] for x in r):.1f} |")
+    print("\nShipped systems, re-scored with the same local scorer (and, in brackets, from SummHay's GPT-4o labels):\n")
+    print("| system | coverage | citation | joint |")
+    print("|---|---:|---:|---:|")
+    for system, parts in shipped.items():
+        n = sum(p["n"] for p in parts)
+
+        def avg(which: str, metric: str) -> float:
+            return round(sum(p[which][metric] * p["n"] for p in parts) / n, 1)
+
+        print(f"| {system} | {avg('ours', 'coverage')} ({avg('labels', 'coverage')}) |"
+              f" {avg('ours', 'citation')} ({avg('labels', 'citation')}) | {avg('ours', 'joint')} ({avg('labels', 'joint')}) |")
+
+
+def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
+    from briefkit.evaluation.datasets import load_fact_set
+
+    items = load_fact_set(ROOT / "eval" / "seed_facts.jsonl")
+    ws = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
+    scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
+    print(f"\n## Seed articles (eval/seed_facts.jsonl: {sum(len(i.facts) for i in items)} facts, {len(items)} topics;"
+          f" scorer: {scorer_kind}; k={k})")
+    print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in systems:
+        full = partial = wrong = bullets = 0
+        cit, joint, lat = [], [], []
+        for item in items:
+            facts = {f.id: f.text for f in item.facts}
+            gold = {f.id: set(f.gold_docs) for f in item.facts}
+            summary, latency = run_system(ws, name, item.query, k, 6)
+            scores = score_summary(summary, facts, gold, scorer)
+            full += sum(f["label"] == "FULL" for f in scores["facts"])
+            partial += sum(f["label"] == "PARTIAL" for f in scores["facts"])
+            shown = len(summary.bullets)
+            wrong += round(shown - scores["faithfulness"] * (shown + len(summary.rejected)) / 100)
+            bullets += shown
+            cit.append(scores["citation"])
+            joint.append(scores["joint"])
+            lat.append(latency)
+        total = sum(len(i.facts) for i in items)
+        print(f"| {name} | {full}/{total} | {partial} | {statistics.fmean(cit):.1f} | {statistics.fmean(joint):.1f} |"
+              f" {wrong} | {bullets} | {statistics.fmean(lat):.1f} |")
+
+
+def qa() -> None:
+    from briefkit.evaluation.datasets import load_question_set
+    from briefkit.evaluation.qa_eval import evaluate_questions
+    from briefkit.resources import sample_corpus_path
+
+    ws = workspace(OUT / "sample", [sample_corpus_path()])
+    questions = load_question_set(ROOT / "eval" / "sample_questions.jsonl")
+    print("\n## Q&A (eval/sample_questions.jsonl, sample corpus, SmolLM2-135M)")
+    print("\n| backend | accuracy | answerable accuracy | citation correctness | abstention P | abstention R | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for backend in ("transformers", "llamacpp"):
+        r = evaluate_questions(ws.derive(generation={"backend": backend, "cache": False}), questions, "smollm2-135m")
+        print(f"| {backend} | {r['accuracy']:.2f} | {r['answer_accuracy']:.2f} | {r['citation_correctness']:.2f} |"
+              f" {r['abstention_precision']:.2f} | {r['abstention_recall']:.2f} | {r['latency_mean_s']:.1f} |")
+        for item in r["items"]:
+            if not item["correct"]:
+                print(f"  wrong: {item['question']} -> {item['answer'][:100]}", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", nargs="+", default=["summhay", "seeds", "qa"], choices=["summhay", "seeds", "qa"])
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--topics", nargs="+", type=Path,
+                        default=[SHARED / "data" / "summhay" / f"topic_news{i}.json" for i in (1, 2)])
+    parser.add_argument("--scorer", default="auto", choices=["auto", "learned", "cosine"])
+    parser.add_argument("-k", type=int, default=16)
+    parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"# bench/summaries.py on {machine()}")
+    if "summhay" in args.part:
+        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations)
+    if "seeds" in args.part:
+        seeds(args.systems, args.scorer, 8)
+    if "qa" in args.part:
+        qa()
+
+
+if __name__ == "__main__":
+    main()
