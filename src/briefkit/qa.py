@@ -25,7 +25,7 @@ from .citations import Sources, key_terms
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
 from .retrieval import Passage
-from .summarise import Stats
+from .summarise import Stats, describe
 from .workspace import Workspace
 
 ABSTENTION = "The corpus does not contain an answer to this question."
@@ -58,6 +58,7 @@ class Answer:
     conflict: list[dict] | None = None  # other sources' differing statements: {doc_id, text}
     notice: str | None = None
     rejected: str | None = None  # the model's phrasing when it failed verification, and why
+    backend: str | None = None  # how the model ran and why that backend was chosen
     passages: list[Passage] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -71,6 +72,7 @@ class Answer:
             "conflict": self.conflict,
             "sources": self.sources,
             "model": self.model,
+            "backend": self.backend,
             "notice": self.notice,
             "rejected": self.rejected,
             "stats": self.stats.to_json(),
@@ -127,7 +129,8 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     stats.sentences = len(scored)
     stats.evidence_s = time.perf_counter() - start
     if not found:
-        return Answer(question, ABSTENTION, [], True, [], model_name, stats, notice=notice, passages=passages)
+        return Answer(question, ABSTENTION, [], True, [], model_name, stats, notice=notice, passages=passages,
+                      backend=describe(backend))
 
     best = found[0]
     agreeing, differing = _other_sources(question, best, scored)
@@ -155,7 +158,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     rows = {row["doc_id"]: row for row in Sources.from_passages(passages).rows()}
     return Answer(question, text, citations, False, [rows[d] for d in citations], model_name, stats,
                   evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
-                  passages=passages)
+                  passages=passages, backend=describe(backend))
 
 
 def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:

@@ -94,6 +94,7 @@ class Summary:
     notice: str | None = None
     passages: list[Passage] = field(default_factory=list)
     rejected: list[Bullet] = field(default_factory=list)  # drafted bullets the verifier hid or replaced
+    backend: str | None = None  # how the model ran and why that backend was chosen
 
     def text(self, evidence: bool = False) -> str:
         """The bullets with [n] source numbers; quoted bullets in quotation marks; ``evidence`` adds their sentences."""
@@ -113,11 +114,20 @@ class Summary:
             "bullets": [b.to_json() for b in self.bullets],
             "sources": self.sources,
             "model": self.model,
+            "backend": self.backend,
             "strategy": self.strategy,
             "notice": self.notice,
             "rejected": [b.to_json() for b in self.rejected],
             "stats": self.stats.to_json(),
         }
+
+
+def describe(backend) -> str | None:
+    """The backend's own description and the reason it was chosen, when it gives them."""
+    if backend is None:
+        return None
+    parts = [getattr(backend, "description", None), getattr(backend, "reason", None)]
+    return " — ".join(p for p in parts if p) or None
 
 
 def retrieve_for_topic(ws: Workspace, topic: str, k: int, since: str | None, until: str | None,
@@ -176,7 +186,7 @@ def summarise(
         order = list(dict.fromkeys(d for b in bullets for d in b.citations))
         rows = {r["doc_id"]: r for r in Sources.from_passages(passages).rows()} if passages else {}
         return Summary(topic, bullets, [rows[d] for d in order if d in rows], model_name, used, stats, note,
-                       passages, rejected or [])
+                       passages, rejected or [], describe(backend))
 
     if not passages:
         return result([], strategy, f"nothing in the corpus is relevant to {topic!r}; nothing to summarise")

@@ -61,7 +61,10 @@ def summarise_cmd(
     def render(d: dict) -> None:
         if _stream_to_terminal(st.json):
             err.print()
-        out.print(f"[bold]{topic}[/]  [dim]model: {d['model']} · strategy: {d['strategy']}[/]")
+        cached = " (cached)" if d["stats"]["llm_calls"] and d["stats"]["cached_calls"] == d["stats"]["llm_calls"] else ""
+        out.print(f"[bold]{topic}[/]  [dim]model: {d['model']}{cached} · strategy: {d['strategy']}[/]", highlight=False)
+        if d["backend"]:
+            out.print(f"[dim]backend: {d['backend']}[/]", markup=True, highlight=False)
         if d["notice"]:
             out.print(f"[yellow]{d['notice']}[/]")
         out.print(result.text(evidence=evidence) or "(nothing to show)", markup=False)
@@ -119,7 +122,8 @@ def ask_cmd(
                     out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}", markup=False)
             if d["sources"]:
                 _render_sources(d["sources"])
-            out.print(f"[dim]model: {d['model']} · {d['stats']['generate_s']:.2f}s[/]")
+            out.print(f"[dim]model: {d['model']}" + (f" · {d['backend']}" if d["backend"] else "")
+                      + f" · {d['stats']['generate_s']:.2f}s[/]", highlight=False)
 
         emit(st, result.to_json(), render)
 

@@ -1,6 +1,7 @@
 """Cleaning of article text: site boilerplate out, repeated paragraphs once, whitespace tidy.
 
-Works on paragraphs (non-empty lines). It removes lines that match known boilerplate
+Works on paragraphs (non-empty lines); a dateline run into the first sentence ("date
+2026-03-04 The team ...") is split off onto a line of its own. It removes lines that match known boilerplate
 phrases (newsletter forms, "Read more", tool ads), drops everything after a teaser
 section heading such as "Similar Blogs", removes runs of short menu-like lines and
 the blurbs they frame, and keeps only the first copy of any repeated paragraph, which
@@ -23,6 +24,12 @@ _BOILERPLATE_LINE = re.compile(
 )
 _TEASER_HEADING = re.compile(
     r"^(?:similar blogs|related (?:posts|articles|stories|coverage)|you may also like|more from .*|recommended( for you)?)$",
+    re.IGNORECASE,
+)
+_GLUED_DATELINE = re.compile(  # "date 2026-03-04 Alibaba's team..." : a dateline run into the first sentence
+    r"^((?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{4}-\d{2}-\d{2}|(?:January|February|March|April|"
+    r"May|June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4}))\s*[-—–|:,]?\s+"
+    r"(?=[A-Z\"“‘][^.!?]{20,})",
     re.IGNORECASE,
 )
 _KEY_VALUE = re.compile(r"^[A-Z][\w ]{1,20}: \S")
@@ -48,7 +55,7 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
+    lines = [part for ln in lines for part in _split_dateline(ln) if part]
 
     kept: list[str] = []
     for line in lines:
@@ -70,6 +77,12 @@ def clean_text(text: str) -> str:
         seen.add(key)
         out.append(line)
     return "\n\n".join(out)
+
+
+def _split_dateline(line: str) -> list[str]:
+    """A dateline run into the sentence after it becomes a line of its own (metadata, then prose)."""
+    glued = _GLUED_DATELINE.match(line)
+    return [glued.group(1), line[glued.end():]] if glued else [line]
 
 
 def _drop_menu_runs(lines: list[str]) -> list[str]:
