@@ -21,11 +21,11 @@ from .attribution.plan import conflict, figures
 from .attribution.realise import answer_request, realise
 from .attribution.select import Scored, score
 from .attribution.verify import Verifier
-from .citations import Sources, key_terms
+from .citations import key_terms
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
 from .retrieval import Passage
-from .summarise import Stats, describe
+from .summarise import Stats, describe, source_rows
 from .workspace import Workspace
 
 ABSTENTION = "The corpus does not contain an answer to this question."
@@ -155,8 +155,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         text += " Other sources differ: " + "; ".join(f"“{c['text']}”" for c in shown_conflict)
         support += [s.evidence for s in differing]
     citations = list(dict.fromkeys(e.doc_id for e in support))
-    rows = {row["doc_id"]: row for row in Sources.from_passages(passages).rows()}
-    return Answer(question, text, citations, False, [rows[d] for d in citations], model_name, stats,
+    return Answer(question, text, citations, False, source_rows(citations, support), model_name, stats,
                   evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
                   passages=passages, backend=describe(backend))
 

@@ -34,6 +34,7 @@ from .workspace import Workspace
 
 STRATEGIES = ("auto", "stuff", "map-reduce", "extractive")
 FUSE_MAX_TOKENS = 64  # one sentence
+FUSE_SENTENCES = 3  # a small model fuses a few sentences well; the rest of the group is cited, not rewritten
 QUOTE_MIN_SIMILARITY = 0.6  # a drafted bullet's best evidence sentence must be this close to stand in for it
 
 
@@ -122,6 +123,15 @@ class Summary:
         }
 
 
+def source_rows(citations: list[str], evidence: list[Evidence]) -> list[dict]:
+    """One row per cited document, in order of first citation, with the metadata its evidence carries
+    (a cited document may come from the support search rather than the first retrieval)."""
+    rows: dict[str, dict] = {}
+    for e in evidence:
+        rows.setdefault(e.doc_id, {"doc_id": e.doc_id, "title": e.title, "source": e.source, "date": e.date})
+    return [rows[d] for d in dict.fromkeys(citations) if d in rows]
+
+
 def describe(backend) -> str | None:
     """The backend's own description and the reason it was chosen, when it gives them."""
     if backend is None:
@@ -183,17 +193,17 @@ def summarise(
     model_name = backend.model_name if backend else "none (extractive)"
 
     def result(bullets: list[Bullet], used: str, note: str | None, rejected: list[Bullet] | None = None) -> Summary:
-        order = list(dict.fromkeys(d for b in bullets for d in b.citations))
-        rows = {r["doc_id"]: r for r in Sources.from_passages(passages).rows()} if passages else {}
-        return Summary(topic, bullets, [rows[d] for d in order if d in rows], model_name, used, stats, note,
-                       passages, rejected or [], describe(backend))
+        rows = source_rows([d for b in bullets for d in b.citations], [e for b in bullets for e in b.evidence])
+        return Summary(topic, bullets, rows, model_name, used, stats, note, passages,
+                       rejected or [], describe(backend))
 
     if not passages:
         return result([], strategy, f"nothing in the corpus is relevant to {topic!r}; nothing to summarise")
 
     start = time.perf_counter()
     evidence, stats.filtered = gather(passages)
-    scored = relevant(score(topic, evidence, ws.embedder), cfg.min_relevance)
+    all_scored = score(topic, evidence, ws.embedder)
+    scored = relevant(all_scored, cfg.min_relevance)
     stats.sentences = len(scored)
     verifier = Verifier(ws.support_scorer, cfg.min_support)
     params = ws.generation_params()
@@ -207,7 +217,7 @@ def summarise(
                                             ws.settings.generation.max_new_tokens, params, stats.add,
                                             cfg.prompts_dir, on_text)
         start = time.perf_counter()
-        shown, rejected = _verify_drafts(drafted, score(topic, evidence, ws.embedder), verifier, ws, stats)
+        shown, rejected = _verify_drafts(drafted, all_scored, verifier, ws, stats)
         stats.verify_s = time.perf_counter() - start
         notes = [n for n in (notice, draft_notice) if n]
         if rejected:
@@ -228,8 +238,7 @@ def summarise(
     else:
         fuse = GenerationParams(max_tokens=FUSE_MAX_TOKENS, temperature=params.temperature, seed=params.seed,
                                 repetition_penalty=params.repetition_penalty)
-        sentences, results = realise(backend, [fuse_request([m.evidence.text for m in g.members], cfg.prompts_dir)
-                                               for g in groups], fuse)
+        sentences, results = realise(backend, [fuse_request(_fused(g), cfg.prompts_dir) for g in groups], fuse)
         for r in results:
             stats.add(r)
         start = time.perf_counter()
@@ -243,6 +252,11 @@ def summarise(
     return result(bullets, used, notice)
 
 
+def _fused(group: Group) -> list[str]:
+    """The sentences the model rewrites: the group's lead and its closest paraphrases."""
+    return [m.evidence.text for m in group.members[:FUSE_SENTENCES]]
+
+
 def _quote(group: Group, notes: list[str]) -> Bullet:
     lead = group.lead.evidence
     return Bullet(" ".join(lead.text.split()), group.doc_ids, support=1.0, notes=notes,
@@ -251,7 +265,7 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
 
 def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier) -> list[Bullet]:
     """The model's sentence where it passes verification against its group, else the group's lead, quoted."""
-    checks = verifier.check(sentences, [[m.evidence.text for m in g.members] for g in groups])
+    checks = verifier.check(sentences, [_fused(g) for g in groups])
     bullets = []
     for group, sentence, check in zip(groups, sentences, checks):
         if check.ok:

@@ -51,6 +51,7 @@ _DATE_PREFIX = re.compile(
 _TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
 _SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
 _FURNITURE = re.compile(
+    r"^(?:this|the following|in this|the present) (?:article|report|piece|post|story|newsletter|overview)\b|"
     r"\b(?:subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookie|all rights reserved|"
     r"terms of (?:use|service)|privacy policy|advertisement|sponsored)\b|©",
     re.IGNORECASE,
@@ -91,7 +92,7 @@ def sentence_problem(sentence: str) -> str | None:
     """Why ``sentence`` is not a usable statement of fact, or None when it is.
 
     Reasons: ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
-    source lists), ``furniture`` (navigation, newsletter, ads), ``question``, ``heading``
+    source lists), ``furniture`` (navigation, newsletter, ads, "This article ..."), ``question``, ``heading``
     (a short or title-cased line without a sentence end), ``too short``, ``too long``,
     ``not prose`` (mostly digits or symbols).
     """

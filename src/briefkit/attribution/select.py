@@ -26,7 +26,7 @@ its of on or over than that the their them there these they this to was were wha
 with would about after all also any before between both during each few more most other some such through under up
 very new latest""".split())
 
-W_DENSE, W_LEXICAL, W_INFO = 0.6, 0.25, 0.15
+W_DENSE, W_LEXICAL, W_INFO = 0.55, 0.2, 0.25
 
 
 @dataclass
