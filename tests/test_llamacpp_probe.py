@@ -73,12 +73,12 @@ def test_auto_picks_llama_cpp_when_it_works():
     assert "test decode passed" in backend.reason and "llama.cpp" in backend.description
 
 
-def test_same_prompt_through_another_backend_is_not_served_from_cache(tmp_path, smollm2):
+def test_same_prompt_through_another_backend_is_not_served_from_cache(tmp_path):
     cache = GenerationCache(tmp_path / "cache.sqlite")
     messages = [{"role": "user", "content": "Name a colour."}]
     params = GenerationParams(max_tokens=6)
     llama = CachedBackend(create_backend("llamacpp", model="smollm2-135m", context_tokens=2048), cache)
-    torch_backend = CachedBackend(smollm2.inner, cache)
+    torch_backend = CachedBackend(create_backend("transformers", model="smollm2-135m"), cache)
     assert llama.model_name == torch_backend.model_name == "smollm2-135m"
     assert not llama.generate(messages, params).cached
     assert llama.generate(messages, params).cached
