@@ -24,8 +24,9 @@ def main() -> None:
                     help="hold this topic out: train on the other, report on it (default news2)")
     ap.add_argument("--out", type=Path, help="weights folder (default: the package's shipped weights, or "
                                              "eval/scorer-holdout-TOPIC with --holdout)")
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--no-human", action="store_true", help="skip the report on the human judgements")
     args = ap.parse_args()
     topics = {"news1": DATA / "topic_news1.json", "news2": DATA / "topic_news2.json"}
     if args.holdout:
@@ -35,7 +36,8 @@ def main() -> None:
     else:
         train_files, eval_files, out = list(topics.values()), None, args.out or WEIGHTS_DIR
     meta = train(train_files, out, eval_files=eval_files, epochs=args.epochs, seed=args.seed,
-                 human_file=DATA / "human_coverage_judgements.json", progress=True)
+                 human_file=None if args.no_human else DATA / "human_coverage_judgements.json", progress=True,
+                 log=lambda m: print(m, flush=True))
     print(f"wrote {out} in {meta['total_seconds']:.0f} s")
 
 

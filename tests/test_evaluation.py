@@ -62,16 +62,14 @@ def test_training_on_a_slice_gives_a_loadable_scorer(tmp_path):
     from briefkit.evaluation.checker import load_checker
     from briefkit.evaluation.checker_train import train
 
-    meta = train([SUMMHAY / "topic_news1.json"], tmp_path / "w", epochs=3, max_pairs=200, calibrate_summaries=8,
-                 log=lambda m: None)
+    meta = train([SUMMHAY / "topic_news1.json"], tmp_path / "w", epochs=3, max_pairs=200, log=lambda m: None)
     assert meta["train_pairs"] == 200 and len(meta["label_bias"]) == 3
     scorer = load_checker(tmp_path / "w")
     probs = scorer.probabilities([("Sales rose 5% in 2024.", "Sales grew 5 percent in 2024."), ("", "x")])
     assert probs.shape == (2, 3) and probs.sum(axis=1) == pytest.approx([1.0, 1.0], abs=1e-5)
     assert probs[1].tolist() == [1.0, 0.0, 0.0]  # an empty side is never covered
     # same seed, same data: the same weights
-    train([SUMMHAY / "topic_news1.json"], tmp_path / "w2", epochs=3, max_pairs=200, calibrate_summaries=8,
-          log=lambda m: None)
+    train([SUMMHAY / "topic_news1.json"], tmp_path / "w2", epochs=3, max_pairs=200, log=lambda m: None)
     assert (tmp_path / "w" / "support-checker.safetensors").read_bytes() == \
         (tmp_path / "w2" / "support-checker.safetensors").read_bytes()
 
@@ -159,6 +157,20 @@ def test_eval_summhay_cli_on_one_subtopic(tmp_path, capsys):
     assert set(data) >= {"coverage", "citation", "joint", "model", "subtopics"}
     assert len(data["subtopics"]) == 1 and data["coverage"] > 0
     assert "vector_gpt-4o" in data["reference_systems"]
+    assert data["scorer"] == "learned"  # the shipped scorer is the default
+
+
+def test_score_existing_cli_puts_learned_beside_cosine(capsys):
+    from briefkit.cli.app import main
+
+    code = main(["--json", "eval", "summhay", str(SUMMHAY / "human_coverage_judgements.json"), "--score-existing",
+                 "--limit", "12"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    names = [s["scorer"] for s in data["scorers"]]
+    assert names == ["learned", "cosine", "gpt-4o (SummHay judge)"]
+    assert all(len(s["kappa_ci"]) == 2 and s["labels"] == data["scorers"][0]["labels"] for s in data["scorers"])
+    assert main(["eval", "summhay", str(SUMMHAY / "topic_news1.json"), "--score-existing", "--scorer", "bert"]) == 2
 
 
 def test_eval_qa_cli(tmp_path, capsys, sample_ws):

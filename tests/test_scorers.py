@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from briefkit.evaluation.metrics import accuracy, cohen_kappa, kendall_tau, prf, summhay_scores
@@ -47,11 +48,14 @@ def test_agreement_statistics_golden():
 
 def test_qa_scores_golden():
     rows = [
-        {"expected": "March 3", "abstained": False, "correct": True, "citations": ["a"], "docs": ["a"], "latency_s": 1.0},
-        {"expected": "1 billion", "abstained": False, "correct": False, "citations": ["x"], "docs": ["b"], "latency_s": 2.0},
+        {"expected": "March 3", "abstained": False, "correct": True, "citations": ["a"], "docs": ["a"], "latency_s": 1.0,
+         "support": "FULL"},
+        {"expected": "1 billion", "abstained": False, "correct": False, "citations": ["x"], "docs": ["b"], "latency_s": 2.0,
+         "support": "NONE"},
         {"expected": "Zhou Hao", "abstained": True, "correct": False, "citations": [], "docs": ["c"], "latency_s": 3.0},
         {"expected": None, "abstained": True, "correct": True, "citations": [], "docs": [], "latency_s": 4.0},
-        {"expected": None, "abstained": False, "correct": False, "citations": ["a"], "docs": [], "latency_s": 5.0},
+        {"expected": None, "abstained": False, "correct": False, "citations": ["a"], "docs": [], "latency_s": 5.0,
+         "support": "PARTIAL"},
     ]
     s = score_answers(rows)
     assert s["accuracy"] == pytest.approx(2 / 5)
@@ -59,6 +63,7 @@ def test_qa_scores_golden():
     assert s["citation_correctness"] == pytest.approx(1 / 2)  # of the two answered, one cites an expected doc
     assert s["abstention_precision"] == pytest.approx(1 / 2)  # two abstentions, one on an unanswerable question
     assert s["abstention_recall"] == pytest.approx(1 / 2)  # two unanswerable, one abstained
+    assert s["answer_support"] == pytest.approx(1 / 3)  # three answers given, one fully supported
     assert s["latency_mean_s"] == pytest.approx(3.0)
     assert s["latency_p95_s"] == pytest.approx(4.8)
 
@@ -180,3 +185,40 @@ def test_load_support_scorer_falls_back_with_a_notice(tmp_path, monkeypatch, cap
     assert err.count("\n") == 1 and "cannot be loaded" in err and "cosine" in err
     with pytest.raises(ModelUnavailable):
         load_support_scorer("learned")
+
+
+@pytest.fixture(scope="module")
+def learned():
+    from briefkit.evaluation.checker import load_checker
+
+    return load_checker()  # the shipped weights; a missing or broken file fails here, loudly
+
+
+CLAIM = "T-Head had shipped 470,000 AI chips by February 2026."
+
+
+@pytest.mark.parametrize("text,claim,expected", [
+    ("By February 2026 Alibaba's chip unit T-Head had delivered 470,000 AI chips.", CLAIM, "FULL"),
+    ("T-Head had shipped 520,000 AI chips by February 2026.", CLAIM, "NONE"),  # another number
+    ("T-Head had shipped 470,000 AI chips by February 2023.", CLAIM, "NONE"),  # another year
+    ("T-Head had not shipped 470,000 AI chips by February 2026.", CLAIM, "NONE"),  # contradiction
+    ("Rovers won the football league on the final day of the season.", CLAIM, "NONE"),
+    ("The Demon 170 makes 1,025 hp on E85.",
+     "The Demon 170 makes 1,025 hp on E85 and runs the quarter mile in 8.91 seconds, a record for a production car.",
+     "PARTIAL"),
+])
+def test_shipped_learned_scorer_verdicts(learned, text, claim, expected):
+    from briefkit.evaluation.support import LABELS
+
+    probs = learned.probabilities([(text, claim)])
+    assert LABELS[int(probs[0].argmax())] == expected, probs.round(3).tolist()
+
+
+def test_learned_scorer_handles_odd_input(learned):
+    long_text = " ".join(["The committee met again and discussed the budget at length."] * 200) + " " + CLAIM
+    probs = learned.probabilities([("", CLAIM), (CLAIM, "   "), (long_text, CLAIM),
+                                   ("T-Head a livré 470 000 puces IA en février 2026.", CLAIM),
+                                   ("平头哥到2026年2月已出货47万颗AI芯片。", CLAIM)])
+    assert probs.shape == (5, 3) and np.isfinite(probs).all()
+    assert probs.sum(axis=1) == pytest.approx([1.0] * 5, abs=1e-5)
+    assert probs[0].tolist() == [1.0, 0.0, 0.0] and probs[1].tolist() == [1.0, 0.0, 0.0]

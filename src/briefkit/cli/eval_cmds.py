@@ -163,6 +163,7 @@ def qa_cmd(
     questions: Path = typer.Argument(..., help="Question set (JSONL)."),
     model: Optional[str] = typer.Option(None, help="Generation model."),
     sample: bool = typer.Option(False, "--sample", help="Ingest the built-in sample corpus first."),
+    scorer: str = typer.Option("auto", "--scorer", help=SCORER_HELP),
 ) -> None:
     """Score `ask` on a question set: accuracy, citations, abstention, latency."""
     from ..evaluation.datasets import load_question_set
@@ -174,7 +175,7 @@ def qa_cmd(
     ws = st.workspace()
     if sample:
         ws.ingest([sample_corpus_path()])
-    data = evaluate_questions(ws, items, model=model, progress=not st.json)
+    data = evaluate_questions(ws, items, model=model, progress=not st.json, scorer_kind=check_scorer(scorer))
 
     def render(d: dict) -> None:
         t = Table("question", "expected", "answer", "ok")
@@ -184,6 +185,7 @@ def qa_cmd(
         out.print(f"model {d['model']} · accuracy {d['accuracy']:.2f} (answerable {d['answer_accuracy']:.2f}) · "
                   f"citation correctness {d['citation_correctness']:.2f} · abstention precision "
                   f"{d['abstention_precision']:.2f} recall {d['abstention_recall']:.2f} · "
+                  f"answers supported by their evidence ({d['scorer']} scorer) {d['answer_support']:.2f} · "
                   f"latency mean {d['latency_mean_s']:.1f}s p95 {d['latency_p95_s']:.1f}s")
 
     emit(st, data, render)
@@ -197,7 +199,7 @@ def train_scorer_cmd(
     held_out: Optional[list[Path]] = typer.Option(None, "--eval", help="Topic files to report agreement on."),
     human: Optional[Path] = typer.Option(None, "--human", help="Human judgements file to report agreement on."),
     seed: int = typer.Option(13, help="Random seed."),
-    epochs: int = typer.Option(40, help="Epochs over the training pairs."),
+    epochs: int = typer.Option(20, help="Epochs over the training pairs."),
 ) -> None:
     """Train the learned coverage / support scorer on SummHay labels (a few minutes on 2 cores).
 

@@ -1,4 +1,8 @@
-"""Score `ask` on a question set: answer accuracy, citation correctness, abstention, latency."""
+"""Score `ask` on a question set: answer accuracy, citation correctness, abstention, support, latency.
+
+Support is the support scorer's verdict (learned by default, see :mod:`.support`) on each
+given answer against the evidence sentences it was built from: FULL, PARTIAL or NONE.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ def score_answers(rows: list[dict]) -> dict:
     unanswerable = [r for r in rows if r["expected"] is None]
     abstained = [r for r in rows if r["abstained"]]
     answered = [r for r in answerable if not r["abstained"]]
+    given = [r for r in rows if not r["abstained"]]  # every answer shown, right or wrong
     with_docs = [r for r in answered if r["docs"]]
     latencies = [r["latency_s"] for r in rows]
     true_abstentions = sum(1 for r in abstained if r["expected"] is None)
@@ -40,12 +45,17 @@ def score_answers(rows: list[dict]) -> dict:
                                  if with_docs else 0.0),
         "abstention_precision": true_abstentions / len(abstained) if abstained else 0.0,
         "abstention_recall": true_abstentions / len(unanswerable) if unanswerable else 0.0,
+        "answer_support": (sum(r.get("support") == "FULL" for r in given) / len(given) if given else 0.0),
         "latency_mean_s": float(np.mean(latencies)) if latencies else 0.0,
         "latency_p95_s": float(np.percentile(latencies, 95)) if latencies else 0.0,
     }
 
 
-def evaluate_questions(ws: Workspace, questions: list[Question], model: str | None = None, progress: bool = False) -> dict:
+def evaluate_questions(ws: Workspace, questions: list[Question], model: str | None = None, progress: bool = False,
+                       scorer_kind: str = "auto") -> dict:
+    from .support import cover, load_support_scorer
+
+    scorer = load_support_scorer(scorer_kind, ws.embedder)
     rows = []
     iterator = questions
     if progress:
@@ -64,5 +74,7 @@ def evaluate_questions(ws: Workspace, questions: list[Question], model: str | No
             correct = not result.abstained and answer_matches(result.answer, [q.answer, *q.alternatives])
         rows.append({"id": q.id, "question": q.question, "expected": q.answer, "answer": result.answer,
                      "abstained": result.abstained, "citations": result.citations, "docs": q.docs,
-                     "correct": correct, "latency_s": round(latency, 3)})
-    return {"model": model_name, **score_answers(rows), "items": rows}
+                     "correct": correct, "latency_s": round(latency, 3),
+                     "support": None if result.abstained else
+                     cover(scorer, [result.answer], [e.text for e in result.evidence])[0].label})
+    return {"model": model_name, "scorer": scorer.name, **score_answers(rows), "items": rows}
