@@ -14,6 +14,8 @@ Corpora are ingested once into bench/out/ and reused.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import time
@@ -147,6 +149,28 @@ def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
               f" {wrong} | {bullets} | {statistics.fmean(lat):.1f} |")
 
 
+def latency() -> None:
+    """`briefkit summarise` on the seed topics as a user runs it: a fresh process, default backend and settings."""
+    import subprocess
+
+    from briefkit.evaluation.datasets import load_fact_set
+
+    home = OUT / "seeds"
+    workspace(home, sorted((SHARED / "seeds").glob("*.txt")))
+    print("\n## `briefkit summarise` on the seed articles, end to end (fresh process, default settings)")
+    print("\n| topic | wall s | retrieve s | evidence s | generate s | verify s | completion tok/s | model | backend |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
+        start = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "briefkit"), "--home", str(home), "--json", "summarise",
+                               item.query, "--no-cache"], capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - start
+        data = json.loads(done.stdout)
+        st = data["stats"]
+        print(f"| {item.query} | {wall:.1f} | {st['retrieve_s']:.2f} | {st['evidence_s']:.2f} | {st['generate_s']:.2f} |"
+              f" {st['verify_s']:.2f} | {st['tokens_per_s']} | {data['model']} | {(data['backend'] or '').split(' — ')[0]} |")
+
+
 def qa() -> None:
     from briefkit.evaluation.datasets import load_question_set
     from briefkit.evaluation.qa_eval import evaluate_questions
@@ -168,7 +192,8 @@ def qa() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", default=["summhay", "seeds", "qa"], choices=["summhay", "seeds", "qa"])
+    parser.add_argument("--part", nargs="+", default=["summhay", "seeds", "qa", "latency"],
+                        choices=["summhay", "seeds", "qa", "latency"])
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--topics", nargs="+", type=Path,
                         default=[SHARED / "data" / "summhay" / f"topic_news{i}.json" for i in (1, 2)])
@@ -177,13 +202,15 @@ def main() -> None:
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"# bench/summaries.py on {machine()}")
+    print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")
     if "summhay" in args.part:
         summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations)
     if "seeds" in args.part:
         seeds(args.systems, args.scorer, 8)
     if "qa" in args.part:
         qa()
+    if "latency" in args.part:
+        latency()
 
 
 if __name__ == "__main__":

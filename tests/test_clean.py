@@ -54,3 +54,8 @@ def test_a_dateline_run_into_the_first_sentence_is_split_off():
     assert clean_text("March 30, 2026 — The company will keep releasing open models.").split("\n\n") == [
         "March 30, 2026", "The company will keep releasing open models."]
     assert clean_text("Posted on March 3, 2026 by the desk") == "Posted on March 3, 2026 by the desk"  # not prose after it
+
+
+def test_html_line_breaks_in_plain_text_end_paragraphs():
+    assert clean_text("The bank failed on Friday.<br><br>Regulators stepped in on Sunday.") == (
+        "The bank failed on Friday.\n\nRegulators stepped in on Sunday.")

@@ -54,6 +54,7 @@ def clean_text(text: str) -> str:
     """Return the cleaned article text (paragraphs separated by blank lines)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "")
+    text = re.sub(r"<br\s*/?>|</?p>", "\n", text, flags=re.IGNORECASE)  # line breaks left as HTML in plain text
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
     lines = [part for ln in lines for part in _split_dateline(ln) if part]
 
