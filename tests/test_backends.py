@@ -125,6 +125,63 @@ def test_server_answering_garbage_is_one_clear_error():
         httpd.shutdown()
 
 
+class StubOpenAI(http.server.BaseHTTPRequestHandler):
+    """Test double for an OpenAI-compatible server: HTTP/1.1 keep-alive, answers the queued status codes
+    first (then 200), and records each request's payload and client port (one port per TCP connection)."""
+
+    protocol_version = "HTTP/1.1"
+    statuses: list[int] = []
+    payloads: list[dict] = []
+    ports: set[int] = set()
+
+    def do_POST(self):
+        type(self).ports.add(self.client_address[1])
+        type(self).payloads.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        status = type(self).statuses.pop(0) if type(self).statuses else 200
+        body = json.dumps({"choices": [{"message": {"content": "red, green, blue"}}],
+                           "usage": {"prompt_tokens": 7, "completion_tokens": 5}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stub():
+    handler = type("Stub", (StubOpenAI,), {"statuses": [], "payloads": [], "ports": set()})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    handler.url = f"http://127.0.0.1:{httpd.server_port}/v1"
+    yield handler
+    httpd.shutdown()
+
+
+def test_openai_backend_reuses_one_connection(stub):
+    backend = create_backend("openai", model="m", base_url=stub.url, concurrency=1)
+    for _ in range(3):
+        result = backend.generate([{"role": "user", "content": "colours?"}], GenerationParams(max_tokens=4))
+    assert (result.text, result.prompt_tokens, result.completion_tokens) == ("red, green, blue", 7, 5)
+    assert len(stub.payloads) == 3 and len(stub.ports) == 1  # keep-alive: no new TCP connection per request
+
+
+def test_openai_backend_retries_429_and_5xx_and_reports_4xx_in_one_line(stub):
+    backend = create_backend("openai", model="Qwen3.5-0.8B", base_url=stub.url, retries=2)
+    stub.statuses[:] = [503, 429]
+    assert backend.generate([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4)).text
+    assert len(stub.payloads) == 3
+    assert stub.payloads[-1]["chat_template_kwargs"] == {"enable_thinking": False}  # Qwen answers without <think>
+    stub.statuses[:] = [503, 503, 503]
+    with pytest.raises(ModelUnavailable, match=r"not answering \(HTTP 503 Service Unavailable\) after 3 attempts"):
+        backend.generate([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4))
+    stub.statuses[:] = [400]
+    with pytest.raises(ModelUnavailable, match=r"refused the request: HTTP 400 Bad Request$"):
+        backend.generate([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4))
+
+
 def test_eval_run_survives_a_server_killed_mid_run(tmp_path):
     from briefkit.config import Settings
     from briefkit.evaluation.runner import read_results, run_spec

@@ -1,20 +1,19 @@
 """Generation through an OpenAI-compatible HTTP server (vLLM, SGLang, llama.cpp server, Ollama).
 
-Uses the standard library only. Timeouts, retries with exponential backoff on connection
-errors, 429 and 5xx; a server that is down or answers garbage is one clear error.
-Token counts come from the response's ``usage``; ``count_tokens`` is an estimate (about
-four characters a token) used only to plan prompt budgets. Text arrives in one piece
-(no streaming).
+One pooled ``httpx.Client`` per backend (keep-alive, up to ``max_concurrency`` connections, shared by
+the threads of ``generate_all``). Timeouts, retries with exponential backoff on transport errors, 429
+and 5xx; a server that is down or answers garbage is one clear error. Token counts come from the
+response's ``usage``; ``count_tokens`` is an estimate (about four characters a token) used only to
+plan prompt budgets. Text arrives in one piece (no streaming).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import urllib.error
-import urllib.request
 from typing import Callable
+
+import httpx
 
 from ..errors import ModelUnavailable
 from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
@@ -27,11 +26,14 @@ class OpenAIBackend:
         if not base_url:
             raise ModelUnavailable("the openai backend needs a server: pass --base-url http://HOST:PORT/v1")
         self.base_url = base_url.rstrip("/")
-        self.api_key = os.environ.get(api_key_env, "")
-        self.timeout_s = timeout_s
         self.retries = retries
         self.context_tokens = context_tokens
-        self.max_concurrency = concurrency
+        self.max_concurrency = max(1, concurrency)
+        api_key = os.environ.get(api_key_env, "")
+        self._client = httpx.Client(
+            base_url=self.base_url + "/", timeout=timeout_s,
+            headers={"Authorization": f"Bearer {api_key}"} if api_key else None,
+            limits=httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency))
         self.model_id = model if model != "auto" else self._first_model()
         self.model_name = f"{self.model_id} @ {self.base_url}"
         self.qwen = "qwen" in self.model_id.lower()
@@ -41,31 +43,32 @@ class OpenAIBackend:
     def cache_identity(self) -> dict:
         return {"kind": "openai", "base_url": self.base_url, "model": self.model_id}
 
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
     def _request(self, path: str, payload: dict | None = None) -> dict:
-        url = f"{self.base_url}{path}"
-        data = json.dumps(payload).encode() if payload is not None else None
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
         last = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
             try:
-                req = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
-                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                    body = resp.read()
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code} {exc.reason}"
-                if exc.code == 429 or exc.code >= 500:
-                    continue
-                raise ModelUnavailable(f"server {self.base_url} refused the request: {last}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-                last = str(getattr(exc, "reason", exc))
+                if payload is None:
+                    resp = self._client.get(path.lstrip("/"))
+                else:
+                    resp = self._client.post(path.lstrip("/"), json=payload)
+            except httpx.TransportError as exc:
+                last = str(exc) or type(exc).__name__
                 continue
+            if resp.status_code == 429 or resp.status_code >= 500:
+                last = f"HTTP {resp.status_code} {resp.reason_phrase}"
+                continue
+            if resp.status_code >= 400:
+                raise ModelUnavailable(f"server {self.base_url} refused the request: "
+                                       f"HTTP {resp.status_code} {resp.reason_phrase}")
             try:
-                return json.loads(body)
-            except json.JSONDecodeError:
+                return resp.json()
+            except ValueError:
                 raise ModelUnavailable(f"server {self.base_url} answered with something that is not JSON") from None
         raise ModelUnavailable(f"server {self.base_url} is not answering ({last}) after {self.retries + 1} attempts")
 
@@ -101,7 +104,7 @@ class OpenAIBackend:
         try:
             text = data["choices"][0]["message"]["content"] or ""
             usage = data.get("usage") or {}
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             raise ModelUnavailable(f"server {self.base_url} answered without choices[0].message.content") from None
         text = strip_thinking(text)
         if on_text:
