@@ -42,12 +42,6 @@ _DATELINE = re.compile(
 )
 _BYLINE = re.compile(r"^By (?!(?:January|February|March|April|May|June|July|August|September|October|November|"
                      r"December)\b)[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}\s*(?:[,|]|$)")
-_DATE_PREFIX = re.compile(
-    r"^(?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{4}-\d{2}-\d{2}|"
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4})"
-    r"\s*[-—–|:,]?\s+(?=[A-Z\"“‘])",
-    re.IGNORECASE,
-)
 _TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
 _SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
 _FURNITURE = re.compile(
@@ -73,13 +67,10 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
         lead = _LEAD_MARKS.match(seg)
         if lead:
             seg, start = seg[lead.end():], start + lead.end()
-        date = _DATE_PREFIX.match(seg)
-        if date:
-            seg, start = seg[date.end():], start + date.end()
         label = _LABEL.match(seg)
         if label and len(label.group(1).split()) <= 6:
             seg, start = seg[label.end():], start + label.end()
-        if not lead and not label and not date:
+        if not lead and not label:
             break
     tag = _TRAILING_TAG.search(seg)
     if tag and _END.search(seg[: tag.start()]):
