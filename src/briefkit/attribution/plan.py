@@ -8,7 +8,8 @@ documents, ranked by how closely their sentence matches the lead, capped at
 ``max_citations``. Groups are ranked by salience plus support (how many documents agree);
 the chosen ones are shown in date order when most of them state a date (events), else by rank.
 Before ranking, each member is confirmed by the verifier against the lead (:func:`confirm`),
-so support counts only documents whose sentence really states the lead's fact.
+so support counts only documents whose sentence really states the lead's fact. After
+choosing, :func:`expand` searches the corpus with each lead for more documents stating it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ class Group:
     def score(self) -> float:
         return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members))
 
+    def keep(self, indices: list[int]) -> None:
+        self.members = [self.members[i] for i in indices]
+        self.closeness = [self.closeness[i] for i in indices]
+
+    def rank(self, cap: int | None = None) -> None:
+        """The lead first, then the other members by closeness to it; at most ``cap`` of them in all."""
+        self.keep(([0] + sorted(range(1, len(self.members)), key=lambda i: -self.closeness[i]))[:cap])
+
 
 def figures(text: str) -> set[str]:
     return {n.replace(",", "") for n in _FIGURE.findall(text)}
@@ -75,9 +84,7 @@ def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
             continue  # joined, or a same-document restatement: redundant either way
         groups.append(Group([s], [1.0]))
     for g in groups:
-        order = sorted(range(len(g.members)), key=lambda i: (i != 0, -g.closeness[i]))
-        g.members = [g.members[i] for i in order]
-        g.closeness = [g.closeness[i] for i in order]
+        g.rank()
     return groups
 
 
@@ -89,8 +96,7 @@ def confirm(groups: list[Group], verifier, keep: int) -> list[Group]:
     scores = verifier.support([g.lead.evidence.text for g, _ in pairs], [g.members[i].evidence.text for g, i in pairs])
     failed = {(id(g), i) for (g, i), value in zip(pairs, scores) if value < verifier.min_support}
     for g in top:
-        kept = [i for i in range(len(g.members)) if (id(g), i) not in failed]
-        g.members, g.closeness = [g.members[i] for i in kept], [g.closeness[i] for i in kept]
+        g.keep([i for i in range(len(g.members)) if (id(g), i) not in failed])
     return top
 
 
@@ -126,9 +132,7 @@ def expand(groups: list[Group], search: Callable[[str], list[Passage]], embedder
             g.members.append(member)
             g.closeness.append(sim)
     for g, _ in found:
-        order = [0] + sorted(range(1, len(g.members)), key=lambda i: -g.closeness[i])
-        g.members = [g.members[i] for i in order][:max_members]
-        g.closeness = [g.closeness[i] for i in order][:max_members]
+        g.rank(max_members)
 
 
 def event_date(group: Group) -> tuple[int, int, int] | None:
@@ -145,7 +149,7 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int) -> list[Grou
     """The ``max_bullets`` best groups, each capped at ``max_citations`` members, in reading order."""
     chosen = sorted(groups, key=lambda g: -g.score)[:max_bullets]
     for g in chosen:
-        g.members, g.closeness = g.members[:max_citations], g.closeness[:max_citations]
+        g.rank(max_citations)
     dated = [event_date(g) for g in chosen]
     if len(chosen) >= 3 and sum(d is not None for d in dated) * 2 > len(chosen):
         # Mostly events: tell them in order; undated groups keep their rank after the dated ones.
