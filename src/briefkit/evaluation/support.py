@@ -158,6 +158,9 @@ class ScorerCoverage:
         return cover(self.scorer, facts, bullets)
 
 
+_LOADED: dict = {}
+
+
 def load_support_scorer(kind: str = "auto", embedder=None) -> SupportScorer:
     """'auto' = learned if its weights load, else cosine with a notice on stderr; 'learned'; 'cosine'."""
     from ..errors import BadInput, ModelUnavailable
@@ -167,9 +170,11 @@ def load_support_scorer(kind: str = "auto", embedder=None) -> SupportScorer:
     if kind == "cosine":
         return CosineSupportScorer(embedder)
     try:
-        from .checker import load_checker
+        from . import checker
 
-        return load_checker()
+        if checker.WEIGHTS_DIR not in _LOADED:  # load the encoder and head once per process
+            _LOADED[checker.WEIGHTS_DIR] = checker.load_checker(checker.WEIGHTS_DIR)
+        return _LOADED[checker.WEIGHTS_DIR]
     except ModelUnavailable as exc:
         if kind == "learned":
             raise
