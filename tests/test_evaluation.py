@@ -186,3 +186,12 @@ def test_eval_qa_cli(tmp_path, capsys, sample_ws):
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["model"] == "smollm2-135m"
     assert data["accuracy"] == 1.0 and data["abstention_recall"] == 1.0 and data["citation_correctness"] == 1.0
+
+
+def test_train_scorer_cli_rejects_bad_input(tmp_path, capsys):
+    from briefkit.cli.app import main
+
+    assert main(["eval", "train-scorer", str(tmp_path / "missing.json")]) == 2
+    assert main(["eval", "train-scorer", str(SUMMHAY / "topic_news1.json"), "--epochs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "file not found" in err and "--epochs" in err and "Traceback" not in err
