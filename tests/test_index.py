@@ -245,26 +245,31 @@ def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
     from conftest import SUMMHAY, make_settings
 
+    # 20 articles and 3 edits keep the test short (the recovery runs embed every chunk they index)
     docs = write_documents_jsonl(load_topic(SUMMHAY / "topic_news1.json"), tmp_path / "t.jsonl")
+    rows = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()][:20]
+    write_jsonl(docs, rows)
     home = tmp_path / "home"
     stored = _kill_ingest_when(home, docs, "SELECT count(*) FROM documents")
-    assert 0 < stored < 100
+    assert 0 < stored < 20
     ws = Workspace(make_settings(home))
     report = ws.ingest([docs])
-    assert report.documents == 100 and report.added + report.skipped_duplicates == 100
+    assert report.documents == 20 and report.added + report.skipped_duplicates == 20
     assert ws.index.dense.ntotal == ws.store.counts()[1] == len(ws.index.sparse.ids)
 
-    rows = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()]
+    edited = {row["id"] for row in rows[::7]}
     for row in rows:
-        row["text"] += " Correction: this article was revised after publication."
+        if row["id"] in edited:
+            row["text"] += " Correction: this article was revised after publication."
     write_jsonl(docs, rows)
     revised = _kill_ingest_when(home, docs, "SELECT count(*) FROM documents WHERE text LIKE '%Correction: this%'")
-    assert 0 < revised < 100
+    assert 0 < revised <= len(edited) == 3
     ws = Workspace(make_settings(home))
     report = ws.ingest([docs])
-    assert report.documents == 100 and report.replaced + report.skipped_duplicates == 100 and report.added == 0
-    texts = [ws.store.get_document(row["id"]).text for row in rows]
-    assert all("Correction: this article was revised" in t for t in texts)
+    assert report.documents == 20 and report.replaced + report.skipped_duplicates == 20 and report.added == 0
+    assert report.replaced <= len(edited) - revised
+    texts = {row["id"]: ws.store.get_document(row["id"]).text for row in rows}
+    assert all(("Correction: this article was revised" in t) == (i in edited) for i, t in texts.items())
     assert ws.index.indexed_ids().tolist() == ws.store.chunk_ids().tolist()
     assert len(ws.index.sparse.ids) == ws.store.counts()[1]
 
