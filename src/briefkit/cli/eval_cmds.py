@@ -11,7 +11,8 @@ from rich.table import Table
 
 from .common import emit, out, state
 
-eval_app = typer.Typer(help="Evaluate summaries and answers against reference facts.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate summaries and answers against reference facts.\n\n"
+                        "Example: briefkit eval qa eval/sample_questions.jsonl --sample", no_args_is_help=True)
 SCORER_HELP = "Coverage scorer: auto (learned if its weights load, else cosine), learned, cosine."
 
 
@@ -110,7 +111,10 @@ def export_summhay_cmd(
     file: Path = typer.Argument(..., help="A SummHay topic file."),
     out_file: Path = typer.Option(..., "--out", help="JSONL to write (id, title, source, text per document)."),
 ) -> None:
-    """Write a SummHay topic's documents as JSONL for `briefkit ingest`."""
+    """Write a SummHay topic's documents as JSONL for `briefkit ingest`.
+
+    Example: briefkit eval export-summhay ../shared/data/summhay/topic_news1.json --out news1.jsonl
+    """
     from ..evaluation.summhay import load_topic, write_documents_jsonl
 
     st = state(ctx)
@@ -125,7 +129,10 @@ def calibrate_cmd(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="SummHay topic files whose shipped labels to fit."),
 ) -> None:
-    """Find the coverage scorer's thresholds that maximise Cohen's kappa on SummHay labels."""
+    """Find the coverage scorer's thresholds that maximise Cohen's kappa on SummHay labels.
+
+    Example: briefkit eval calibrate ../shared/data/summhay/topic_news1.json ../shared/data/summhay/topic_news2.json
+    """
     from ..evaluation.agreement import calibrate_on
     from ..evaluation.coverage import CoverageScorer
     from ..index.embedder import load_embedder
@@ -143,7 +150,10 @@ def run_cmd(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run folder (default: runs/<name> beside the spec)."),
     scorer: str = typer.Option("auto", "--scorer", help=SCORER_HELP),
 ) -> None:
-    """Run (or resume) a batch evaluation matrix and write report.md with plots."""
+    """Run (or resume) a batch evaluation matrix and write report.md with plots.
+
+    Example: briefkit eval run eval/sample_run.toml --out runs/sample
+    """
     from ..evaluation.report import aggregate, write_report
     from ..evaluation.runner import load_spec, run_spec
 
@@ -165,7 +175,10 @@ def qa_cmd(
     sample: bool = typer.Option(False, "--sample", help="Ingest the built-in sample corpus first."),
     scorer: str = typer.Option("auto", "--scorer", help=SCORER_HELP),
 ) -> None:
-    """Score `ask` on a question set: accuracy, citations, abstention, latency."""
+    """Score `ask` on a question set: accuracy, citations, abstention, latency.
+
+    Example: briefkit eval qa eval/sample_questions.jsonl --sample
+    """
     from ..evaluation.datasets import load_question_set
     from ..evaluation.qa_eval import evaluate_questions
     from ..resources import sample_corpus_path
