@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..runtime import progress_bar
 from .metrics import (LABELS, POINTS, accuracy, balanced_accuracy, bootstrap_ci, cohen_kappa, kendall_tau,
                       pearson, per_label_accuracy)
 from .summhay import LabelledSummary, labelled_summaries, strip_citations
@@ -35,18 +36,12 @@ def pair_probabilities(scorer: SupportScorer, summaries: list[LabelledSummary], 
         cands = candidate_pairs(scorer, claims, bullets)
         layout.append(cands)
         pairs.extend((bullets[j], c) for c, js in zip(claims, cands) for j in js)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(pairs), desc=f"scoring pairs ({scorer.name})", unit="pair", leave=False)
+    bar = progress_bar(progress, len(pairs), f"scoring pairs ({scorer.name})", "pair")
     parts = []
     for start in range(0, len(pairs), chunk):
         parts.append(scorer.probabilities(pairs[start:start + chunk]))
-        if bar:
-            bar.update(min(chunk, len(pairs) - start))
-    if bar:
-        bar.close()
+        bar.update(min(chunk, len(pairs) - start))
+    bar.close()
     flat = np.concatenate(parts) if parts else np.zeros((0, 3))
     out, at = [], 0
     for cands in layout:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..runtime import atomic_write_text
 from .metrics import POINTS
 
 _MARK = {"FULL": "✔", "PARTIAL": "½", "NONE": "✘"}
@@ -103,7 +104,5 @@ def write_report(rows: list[dict], out: Path, title: str) -> Path:
             fact_table(rows, aggregates), "", "## Plots", ""]
     text += [f"![{p.stem}]({p.name})" for p in images]
     path = out / "report.md"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(text) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, "\n".join(text) + "\n")
     return path

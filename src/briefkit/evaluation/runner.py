@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..config import Settings
 from ..errors import BadInput
 from ..resources import sample_corpus_path
+from ..runtime import atomic_write_text, progress_bar
 from ..summarise import summarise
 from ..workspace import Workspace
 from .datasets import check_gold_docs, load_fact_set
@@ -103,9 +104,7 @@ def _prepare_dir(out: Path, spec: RunSpec) -> None:
                            " use another --out folder")
         if meta.get("spec", {}).get("dataset") != spec.dataset:
             raise BadInput(f"{out} holds a run over another dataset; use another --out folder")
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"format": RUN_FORMAT, "spec": spec.model_dump()}, indent=2), encoding="utf-8")
-    os.replace(tmp, meta_path)
+    atomic_write_text(meta_path, json.dumps({"format": RUN_FORMAT, "spec": spec.model_dump()}, indent=2))
 
 
 def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
@@ -125,11 +124,7 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
     rows = read_results(results_path)
     done = {(r["config_id"], r["item_id"]) for r in rows}
     cells = [(c, it) for c in configurations(spec.matrix) for it in items if (config_id(c), it.id) not in done]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(cells), desc="eval matrix", unit="cell")
+    bar = progress_bar(progress, len(cells), "eval matrix", "cell", leave=True)
 
     def run_cell(config: dict, item) -> dict:
         overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default" else str(root / config["prompts"])},
@@ -160,11 +155,9 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
                 rows.append(row)
                 if on_row:
                     on_row(row)
-                if bar:
-                    bar.update(1)
+                bar.update(1)
         finally:
             for f in futures:
                 f.cancel()
-            if bar:
-                bar.close()
+            bar.close()
     return rows
