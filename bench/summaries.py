@@ -65,9 +65,10 @@ def mean(rows: list[dict], key: str) -> float:
     return round(statistics.fmean(r[key] for r in rows), 1) if rows else 0.0
 
 
-def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int) -> None:
-    print(f"\n## SummHay ({', '.join(p.stem for p in paths)}; scorer: {scorer_kind}; k={k}, "
-          f"{SUMMHAY_BULLETS} bullets, at most {max_citations} citations a bullet)")
+def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int,
+            subtopics: int | None) -> None:
+    print(f"\n## SummHay ({', '.join(p.stem for p in paths)}, {f'first {subtopics}' if subtopics else 'all'} subtopics"
+          f" of each; scorer: {scorer_kind}; k={k}, {SUMMHAY_BULLETS} bullets, at most {max_citations} citations a bullet)")
     rows: dict[str, list[dict]] = {s: [] for s in systems}
     shipped: dict[str, list[dict]] = {}
     for path in paths:
@@ -80,8 +81,9 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
         for doc, included in topic.doc_insights.items():
             for ins in included:
                 gold.setdefault(ins, set()).add(doc)
+        chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         for name in systems:
-            for sub in topic.subtopics:
+            for sub in chosen:
                 summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations)
                 scores = score_summary(summary, sub.insights, gold, scorer)
                 st = summary.stats.to_json()
@@ -92,7 +94,7 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
                                    "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
                 print(f"  {path.stem} {sub.subtopic_id} {name}: cov {scores['coverage']:.0f} cit {scores['citation']:.0f}"
                       f" joint {scores['joint']:.0f} {latency:.1f}s", file=sys.stderr)
-        ids = [s.subtopic_id for s in topic.subtopics]
+        ids = [s.subtopic_id for s in chosen]
         for system in SHIPPED:
             ours = shipped_system_scores(path, system, ids, scorer)
             labels = shipped_system_scores(path, system, ids)
@@ -200,11 +202,12 @@ def main() -> None:
     parser.add_argument("--scorer", default="auto", choices=["auto", "learned", "cosine"])
     parser.add_argument("-k", type=int, default=16)
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
+    parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")
     if "summhay" in args.part:
-        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations)
+        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics)
     if "seeds" in args.part:
         seeds(args.systems, args.scorer, 8)
     if "qa" in args.part:
