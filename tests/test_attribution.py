@@ -246,3 +246,8 @@ def test_expand_adds_documents_that_state_the_lead_and_only_those(sample_ws):
 
 def test_a_sentence_starting_with_by_is_not_a_byline():
     assert sentence_problem("By the end of January, the models had been downloaded a billion times.") is None
+
+
+def test_meta_sentences_about_the_article_are_furniture_but_reports_of_facts_are_not():
+    assert sentence_problem("This article from example.co.uk delves into the history of the engine family.") == "furniture"
+    assert sentence_problem("This report dates the resignation to March 4, one day later than other coverage.") is None

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from .attribution.evidence import Evidence, gather
-from .attribution.plan import conflict, figures
+from .attribution.plan import conflict
 from .attribution.realise import answer_request, realise
 from .attribution.select import Scored, score
 from .attribution.verify import Verifier
@@ -170,11 +170,6 @@ def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[l
         if (s.evidence.doc_id in seen or float(s.vector @ best.vector) < SAME_CLAIM
                 or not names & key_terms(text) or not holds_answer(question, text)):
             continue
-        if conflict(best.evidence.text, text):
-            differing.append(s)
-        elif figures(best.evidence.text) & figures(text) or not figures(best.evidence.text):
-            agreeing.append(s)
-        else:
-            continue
+        (differing if conflict(best.evidence.text, text) else agreeing).append(s)
         seen.add(s.evidence.doc_id)
     return agreeing[:2], differing[:2]

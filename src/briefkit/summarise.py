@@ -297,8 +297,9 @@ def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifi
     shown, rejected = [], []
     seen: set[str] = set()
     for b, ev, sim, check in zip(drafted, closest, best_sim, checks):
-        if check.ok:
+        if check.ok:  # cite the documents whose sentences it rests on: every citation has evidence
             b.evidence, b.support, b.origin = ev, check.support, "model"
+            b.citations = list(dict.fromkeys(e.doc_id for e in ev))
             shown.append(b)
             continue
         rejected.append(Bullet(b.text, b.citations, supported=False, support=check.support, notes=check.reasons,

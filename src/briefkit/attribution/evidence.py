@@ -45,7 +45,8 @@ _BYLINE = re.compile(r"^By (?!(?:January|February|March|April|May|June|July|Augu
 _TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
 _SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
 _FURNITURE = re.compile(
-    r"^(?:this|the following|in this|the present) (?:article|report|piece|post|story|newsletter|overview)\b|"
+    r"^(?:this|the following|in this|the present) (?:article|report|piece|post|story|newsletter|overview)\b"
+    r".{0,60}?\b(?:delves|explores|examines|discusses|looks at|covers|provides|offers|highlights|we)\b|"
     r"\b(?:subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookie|all rights reserved|"
     r"terms of (?:use|service)|privacy policy|advertisement|sponsored)\b|©",
     re.IGNORECASE,

@@ -26,6 +26,7 @@ from .select import Scored
 
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
                    r"\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
 _MONTH = {m: i for i, m in enumerate(("January", "February", "March", "April", "May", "June", "July", "August",
@@ -63,8 +64,12 @@ def figures(text: str) -> set[str]:
 
 
 def conflict(a: str, b: str) -> bool:
-    """Both sentences give figures and share none of them."""
+    """Both sentences give figures and share none of them; a year they share does not make them agree
+    when they give other figures ("March 3, 2026" and "March 4, 2026" conflict)."""
     fa, fb = figures(a), figures(b)
+    ya, yb = {f for f in fa if _YEAR.fullmatch(f)}, {f for f in fb if _YEAR.fullmatch(f)}
+    if fa - ya and fb - yb:
+        fa, fb = fa - ya, fb - yb
     return bool(fa and fb and not fa & fb)
 
 
