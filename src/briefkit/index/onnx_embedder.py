@@ -56,7 +56,7 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     sample = tokenizer(["an example sentence", "a second, longer example sentence"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
-    torch.onnx.export(Encoder(model), tuple(sample[n] for n in names), str(tmp / "model.onnx"), input_names=names,
+    torch.onnx.export(Encoder(model).eval(), tuple(sample[n] for n in names), str(tmp / "model.onnx"), input_names=names,
                       output_names=["last_hidden_state"], dynamo=True, external_data=False,
                       dynamic_shapes={n: {0: batch, 1: seq} for n in names})
     if int8:
