@@ -30,10 +30,15 @@ def _plain(text: str) -> str:
     return re.sub(r"(?<=\w)'s\b", "", text.replace("’", "'"))
 
 
+def figures(text: str) -> set[str]:
+    """The numbers in ``text``, thousands separators dropped ("470,000" -> "470000")."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
 def key_terms(text: str) -> set[str]:
     """Numbers and capitalised names in ``text`` (lower-cased), the facts a summary must not invent."""
     text = _plain(text)
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    numbers = figures(text)
     names = {m.group(0).lower() for m in _NAME.finditer(text) if m.group(0) not in _COMMON}
     return numbers | names
 
@@ -45,7 +50,7 @@ def missing_terms(claim: str, evidence: str) -> set[str]:
     "Lin's" is found in "Lin".
     """
     evidence = _plain(evidence)
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(evidence)}
+    numbers = figures(evidence)
     words = set(re.findall(r"[a-z]+(?:[-'][a-z]+)*", evidence.lower()))
     words |= {part for w in words for part in re.split(r"[-']", w)}
     return {t for t in key_terms(claim) if t not in (numbers if t[0].isdigit() else words)}

@@ -22,6 +22,7 @@ from .attribution.realise import answer_request, realise
 from .attribution.select import Scored, score
 from .attribution.verify import Verifier
 from .citations import key_terms
+from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
 from .retrieval import Passage
@@ -32,14 +33,13 @@ ABSTENTION = "The corpus does not contain an answer to this question."
 ANSWER_MAX_TOKENS = 48
 W_RELEVANCE, W_LEXICAL = 0.6, 0.4
 SAME_CLAIM = 0.45  # cosine at which another source's sentence, naming the same entity, speaks to the same point
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WANTS = [  # what a question asks for, and how a sentence shows it holds it
     (re.compile(r"^\s*how (?:old|young)\b|\bage of\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+", re.I)),
     (re.compile(r"^\s*(?:how (?:many|much|long|far|big|large)|what (?:percentage|share|number|amount|price)|"
                 r"what is the (?:price|cost|number|population|revenue)|what was the (?:price|cost|number|revenue))\b|"
                 r"\b(?:price|cost|revenue|population)\b", re.I), re.compile(r"\d")),
     (re.compile(r"^\s*(?:when|what (?:date|day|year|month)|in which (?:year|month))\b", re.I),
-     re.compile(rf"\b{_MONTH}\b|\b(?:19|20)\d\d\b")),
+     re.compile(rf"\b(?:{MONTHS})\b|\b(?:19|20)\d\d\b")),
     (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+")),
 ]
 

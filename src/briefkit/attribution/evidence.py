@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..corpus.chunk import split_sentences
+from ..corpus.readers import MONTHS
 from ..retrieval import Passage
 
 
@@ -40,8 +41,7 @@ _DATELINE = re.compile(
     r"credits?|caption|video|tags?|category|filed under)\s*[:|]|(?:posted|published|updated) (?:on|at)\b|week of\b)",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^By (?!(?:January|February|March|April|May|June|July|August|September|October|November|"
-                     r"December)\b)[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}\s*(?:[,|]|$)")
+_BYLINE = re.compile(rf"^By (?!(?:{MONTHS})\b)[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){{0,3}}\s*(?:[,|]|$)")
 _TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
 _SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
 _FURNITURE = re.compile(

@@ -19,18 +19,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..citations import figures
+from ..corpus.readers import MONTH_NAMES, MONTHS
 from ..index.embedder import Embedder
 from ..retrieval import Passage
 from .evidence import gather
 from .select import Scored
 
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-                   r"\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
-_MONTH = {m: i for i, m in enumerate(("January", "February", "March", "April", "May", "June", "July", "August",
-                                      "September", "October", "November", "December"), 1)}
+_DATE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?")
+_MONTH = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
 
 
 @dataclass
@@ -57,10 +56,6 @@ class Group:
     def rank(self, cap: int | None = None) -> None:
         """The lead first, then the other members by closeness to it; at most ``cap`` of them in all."""
         self.keep(([0] + sorted(range(1, len(self.members)), key=lambda i: -self.closeness[i]))[:cap])
-
-
-def figures(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _FIGURE.findall(text)}
 
 
 def conflict(a: str, b: str) -> bool:

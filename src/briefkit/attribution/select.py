@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..corpus.readers import MONTH_NAMES
 from ..index.embedder import Embedder
 from .evidence import Evidence
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = {m.lower() for m in MONTH_NAMES}
 _NUMBER = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _STOP = set("""a an and are as at be been being but by can could did do does for from had has have how in into is it

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .readers import normalise_date
+from .readers import MONTHS, normalise_date
 
 _BOILERPLATE_LINE = re.compile(
     r"^(?:read more|learn more.*|featured tools?|promote your tool|copy embed code|share( this)?( article)?"
@@ -27,8 +27,8 @@ _TEASER_HEADING = re.compile(
     re.IGNORECASE,
 )
 _GLUED_DATELINE = re.compile(  # "date 2026-03-04 Alibaba's team..." : a dateline run into the first sentence
-    r"^((?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{4}-\d{2}-\d{2}|(?:January|February|March|April|"
-    r"May|June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4}))\s*[-—–|:,]?\s+"
+    rf"^((?:(?:date|dated|published|posted|updated)\s*:?\s*)?(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{MONTHS})\s+\d{{1,2}},?\s+"
+    r"\d{4}))\s*[-—–|:,]?\s+"
     r"(?=[A-Z\"“‘][^.!?]{20,})",
     re.IGNORECASE,
 )

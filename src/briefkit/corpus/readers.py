@@ -164,11 +164,13 @@ def _check_text(text: str) -> str:
     return text
 
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
 _DATE_PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)"), "%Y-%m-%d"),
-    (re.compile(rf"\b((?:{_MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),
-    (re.compile(rf"\b(\d{{1,2}} (?:{_MONTHS}) \d{{4}})\b"), "%d %B %Y"),
+    (re.compile(rf"\b((?:{MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),
+    (re.compile(rf"\b(\d{{1,2}} (?:{MONTHS}) \d{{4}})\b"), "%d %B %Y"),
 ]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.readers import MONTH_NAMES
 from .checker import WEIGHTS_NAME
 from .summhay import _SUMMHAY_LABEL, strip_citations
 
@@ -37,8 +38,7 @@ class Pair:
 
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
+_MONTHS = list(MONTH_NAMES)
 _AUX = re.compile(r"\b(is|are|was|were|will|can|has|have|had|does|did|could|would|should)\b")
 
 
