@@ -1,6 +1,6 @@
 """Benchmark: generation backends against the memory-bandwidth bound, batch 1 and batched.
 
-Usage: python bench/backends.py [--skip-qwen] [--threads N]
+Usage: python bench/backends.py [--skip-qwen] [--threads N] [--only transformers|llamacpp]
 Models: the bundled SmolLM2-135M and a Qwen3.5-0.8B-shaped model with random weights (vocab
 248,320, hidden 1,024, 24 layers of which 18 linear-attention, tied embeddings), built in a
 temporary folder. Backends: transformers fp32 and bf16; llama.cpp with Q8_0 and Q4_0 GGUFs
@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from common import machine  # noqa: E402
-from generation import copy_bandwidth_gbs  # noqa: E402
+from common import copy_bandwidth_gbs, machine  # noqa: E402
 
 QWEN08B_TEXT = dict(vocab_size=248320, hidden_size=1024, intermediate_size=3584, num_hidden_layers=24,
                     num_attention_heads=8, num_key_value_heads=2, head_dim=256, linear_key_head_dim=128,
@@ -118,16 +117,16 @@ def torch_weight_bytes(model) -> int:
 
 
 def run_model(name: str, torch_model: str, gguf_f16: Path, tmp: Path, bw: float, threads: int,
-              skip_bf16_batch: bool = False) -> None:
+              backends: tuple[str, ...]) -> None:
     from briefkit.llm.llamacpp_backend import LlamaCppBackend
     from briefkit.llm.transformers_backend import TransformersBackend
 
-    for dtype in ("float32", "bfloat16"):
+    for dtype in ("float32", "bfloat16") if "transformers" in backends else ():
         b = TransformersBackend(model=torch_model, device="cpu", dtype=dtype, threads=threads)
         print_row(measure(b, torch_weight_bytes(b.model), bw, f"{name} transformers {dtype}"))
         del b
         gc.collect()
-    for kind in ("Q8_0", "Q4_0"):
+    for kind in ("Q8_0", "Q4_0") if "llamacpp" in backends else ():
         path = quantize(gguf_f16, tmp / f"{name}-{kind}.gguf", kind)
         b = LlamaCppBackend(model=str(path), threads=threads, context_tokens=2048, allow_any_architecture=True)
         print_row(measure(b, path.stat().st_size, bw, f"{name} llama.cpp {kind}"))
@@ -139,31 +138,39 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-qwen", action="store_true")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--only", choices=["transformers", "llamacpp"], default=None,
+                        help="measure one backend (e.g. llamacpp with another llama-cpp-python build on PYTHONPATH)")
     args = parser.parse_args()
     from briefkit.llm.cpu import simd_summary, usable_threads
     from briefkit.llm.models import ensure_smollm2, smollm2_gguf
 
     threads = args.threads or usable_threads()
+    backends = (args.only,) if args.only else ("transformers", "llamacpp")
     print("machine:", machine())
     print("cpu flags:", simd_summary())
-    stamp = Path(__file__).resolve().parents[1] / ".venv" / "llama-cpp-build.txt"
-    if stamp.exists():
+    import llama_cpp
+
+    print("llama-cpp-python:", llama_cpp.__version__, "from", Path(llama_cpp.__file__).parent)
+    stamp = Path(sys.prefix) / "llama-cpp-build.txt"  # written by scripts/setup
+    if stamp.exists() and Path(llama_cpp.__file__).is_relative_to(sys.prefix):
         print("llama.cpp build:", stamp.read_text().strip())
     print(f"threads: {threads}; load average at start: {os.getloadavg()[0]:.1f}")
-    bw = copy_bandwidth_gbs()
-    print(f"memory copy bandwidth: {bw:.1f} GB/s\n")
+    one = copy_bandwidth_gbs(1)
+    bw = max(one, copy_bandwidth_gbs(threads))
+    print(f"memory copy bandwidth: {one:.1f} GB/s with 1 thread, {bw:.1f} GB/s with {threads} (the bound uses"
+          f" {bw:.1f})\n")
     print(f"{'model / backend':<34} {'weights':>8} {'prefill':>9} {'decode':>8} {'bound':>8} {'of bound':>7}"
           f" {'batch8':>9} {'wall s':>7}")
     print(f"{'':<34} {'MB':>8} {'tok/s':>9} {'tok/s':>8} {'tok/s':>8} {'':>7} {'tok/s':>9} {'':>7}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        run_model("SmolLM2-135M", str(ensure_smollm2()), smollm2_gguf(), tmp, bw, threads)
+        run_model("SmolLM2-135M", str(ensure_smollm2()), smollm2_gguf(), tmp, bw, threads, backends)
         if not args.skip_qwen:
             from tiny_qwen import write_qwen35_gguf
 
             folder = build_qwen_shaped(tmp / "qwen08b")
             gguf = write_qwen35_gguf(folder, tmp / "qwen08b-f16.gguf", float_type="f16")
-            run_model("Qwen3.5-0.8B-shaped", str(folder), gguf, tmp, bw, threads)
+            run_model("Qwen3.5-0.8B-shaped", str(folder), gguf, tmp, bw, threads, backends)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f} (other processes share these cores when above 0)")
 
 

@@ -13,21 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, peak_rss_mb  # noqa: E402
-
-
-def copy_bandwidth_gbs(mb: int = 1024, repeats: int = 5) -> float:
-    src = np.ones(mb * 2**20 // 8)
-    dst = np.empty_like(src)
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t)
-    return 2 * src.nbytes / best / 1e9  # read + write
+from common import copy_bandwidth_gbs, machine, peak_rss_mb  # noqa: E402
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ summaries are re-scored with the same scorer, beside their scores from the shipp
 Seeds: eval/seed_facts.jsonl over ../shared/seeds (facts stated, wrong facts, latency).
 Q&A: eval/sample_questions.jsonl over the sample corpus.
 
-    .venv/bin/python bench/summaries.py [--part summhay seeds qa] [--systems no-llm auto-transformers ...]
+    .venv/bin/python bench/summaries.py [--part summhay seeds qa latency] [--systems no-llm auto-transformers ...]
+    .venv/bin/python bench/summaries.py --part latency --model PATH.gguf
 
 Corpora are ingested once into bench/out/ and reused.
 """
@@ -151,21 +152,24 @@ def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
               f" {wrong} | {bullets} | {statistics.fmean(lat):.1f} |")
 
 
-def latency() -> None:
-    """`briefkit summarise` on the seed topics as a user runs it: a fresh process, default backend and settings."""
+def latency(model: str | None) -> None:
+    """`briefkit summarise` on the seed topics as a user runs it: a fresh process, default backend and
+    settings; ``model`` (e.g. a GGUF path) replaces the default model."""
     import subprocess
 
     from briefkit.evaluation.datasets import load_fact_set
 
     home = OUT / "seeds"
     workspace(home, sorted((SHARED / "seeds").glob("*.txt")))
-    print("\n## `briefkit summarise` on the seed articles, end to end (fresh process, default settings)")
+    print(f"\n## `briefkit summarise` on the seed articles, end to end (fresh process, default settings,"
+          f" model {model or 'default'})")
     print("\n| topic | wall s | retrieve s | evidence s | generate s | verify s | completion tok/s | model | backend |")
     print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
         start = time.perf_counter()
         done = subprocess.run([str(Path(sys.executable).parent / "briefkit"), "--home", str(home), "--json", "summarise",
-                               item.query, "--no-cache"], capture_output=True, text=True, check=True)
+                               item.query, "--no-cache", *(["--model", model] if model else [])],
+                              capture_output=True, text=True, check=True)
         wall = time.perf_counter() - start
         data = json.loads(done.stdout)
         st = data["stats"]
@@ -203,6 +207,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=16)
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
+    parser.add_argument("--model", default=None, help="latency: the model to summarise with (default: briefkit's)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")
@@ -213,7 +218,7 @@ def main() -> None:
     if "qa" in args.part:
         qa()
     if "latency" in args.part:
-        latency()
+        latency(args.model)
 
 
 if __name__ == "__main__":

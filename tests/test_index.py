@@ -281,7 +281,7 @@ def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory,
     assert fresh.search("tidal turbines", k=1, mode="bm25")[0].doc_id == "a"
     assert not fresh._embedder.loaded  # the index opened and BM25 ranked without the embedding model
     fresh.search("tidal turbines", k=1, mode="hybrid")
-    assert fresh._embedder.loaded
+    assert fresh._query_embedder.loaded
 
 
 def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
@@ -294,3 +294,34 @@ def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
     assert np.abs(sample_ws.embedder.embed(texts) - reference.embed(texts)).max() < 1e-5
     assert sample_ws.embedder.count_tokens(texts) == reference.count_tokens(texts)
     assert sample_ws.embedder.name == reference.name and sample_ws.embedder.dim == reference.dim
+
+
+def test_hybrid_search_embeds_queries_without_importing_torch(sample_ws):
+    """Ingest with the torch embedder leaves an fp32 ONNX export; a new process then embeds queries
+    with it (no torch, no transformers imported) and ranks exactly as torch query vectors do."""
+    import json
+    import subprocess
+    import sys
+
+    from briefkit.index.onnx_embedder import exported
+    from briefkit.retrieval import Retriever
+
+    assert exported("all-MiniLM-L6-v2") is not None  # made by the ingest of the session's sample workspace
+    queries = ["Qwen downloads on Hugging Face", "who leads the Qwen team", "T-Head chip shipments"]
+    child = f"""
+import json, sys
+from briefkit.config import Settings
+from briefkit.workspace import Workspace
+ws = Workspace(Settings().with_overrides(home={str(sample_ws.home)!r}))
+ids = [[p.chunk_id for p in ws.search(q, k=5, mode='hybrid')] for q in {queries!r}]
+print(json.dumps({{"ids": ids, "backend": ws._query_embedder.get().backend,
+                  "imported": sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)}}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
+    assert out["backend"] == "onnx" and out["imported"] == []
+    by_torch = Retriever(sample_ws.index, sample_ws.store, lambda: sample_ws.embedder)
+    r = sample_ws.settings.retrieval
+    assert out["ids"] == [[p.chunk_id for p in by_torch.search(q, k=5, candidates=r.candidates, rrf_k=r.rrf_k)]
+                          for q in queries]
+    onnx_vecs = sample_ws._query_embedder.get().embed(queries)
+    assert (onnx_vecs * sample_ws.embedder.embed(queries)).sum(axis=1).min() > 0.9999

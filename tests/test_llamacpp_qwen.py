@@ -59,3 +59,15 @@ def test_a_truncated_qwen35_gguf_is_refused_before_llama_cpp_opens_it(tiny_qwen_
     cut.write_bytes(tiny_qwen_gguf.read_bytes()[:-1000])
     with pytest.raises(ModelUnavailable, match="truncated"):
         create_backend("llamacpp", model=str(cut))
+
+
+def test_a_gguf_llama_cpp_aborts_on_is_an_error_naming_the_assert_not_the_cpu(tmp_path):
+    """A real abort: llama.cpp's ssm_conv asserts an f32 kernel; this file has it in f16."""
+    folder = build_tiny_qwen(tmp_path / "tiny")
+    bad = write_qwen35_gguf(folder, tmp_path / "conv-f16.gguf", float_type="f16", conv_f16=True)
+    with pytest.raises(ModelUnavailable, match=r"aborted in a test decode .*GGML_ASSERT.*cannot run this model file") as err:
+        create_backend("llamacpp", model=str(bad), context_tokens=512)
+    assert "CPU" not in str(err.value) and "\n" not in str(err.value)
+    good = write_qwen35_gguf(folder, tmp_path / "f16.gguf", float_type="f16")
+    assert create_backend("llamacpp", model=str(good), context_tokens=512).generate(
+        [{"role": "user", "content": "Hi"}], GenerationParams(max_tokens=2)).completion_tokens >= 1

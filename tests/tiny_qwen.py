@@ -50,7 +50,7 @@ def build_tiny_qwen(folder: Path) -> Path:
     return folder
 
 
-def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32") -> Path:
+def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32", conv_f16: bool = False) -> Path:
     """Write the text model of a ``qwen3_5`` checkpoint folder as a llama.cpp ``qwen35`` GGUF.
 
     A minimal writer for tests and benchmarks (llama.cpp's converter is not installed): tensor
@@ -59,7 +59,9 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32") -> Path:
     weights stored as 1 + w), the tokenizer as a GPT-2 style BPE vocabulary padded to the
     embedding rows. It does not reorder linear-attention value heads (the converter does when
     key and value head counts differ), so outputs match transformers only in shape, not values.
-    ``float_type``: ``f32`` or ``f16`` for the 2-D weights (1-D ones stay f32).
+    ``float_type``: ``f32`` or ``f16`` for the 2-D weights (1-D ones and the conv kernel stay f32).
+    ``conv_f16`` also writes the conv kernel in f16: a file llama.cpp loads and then aborts on in its
+    first decode (a GGML_ASSERT in ssm_conv), for tests of that failure.
     """
     import json
 
@@ -140,7 +142,7 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32") -> Path:
                     data = data.squeeze(1)
                 if hf.endswith("norm.weight") and not hf.endswith("linear_attn.norm.weight"):
                     data = data + 1.0
-                if data.ndim >= 2 and float_type == "f16":
+                if data.ndim >= 2 and float_type == "f16" and (conv_f16 or not hf.endswith("conv1d.weight")):
                     data = data.astype(np.float16)
                 w.add_tensor(name, np.ascontiguousarray(data.astype(np.float32) if data.dtype == np.float64 else data))
     w.write_header_to_file()

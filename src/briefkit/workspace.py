@@ -38,7 +38,8 @@ class Workspace:
         self._store: Lazy[Store] = Lazy(lambda: Store(self.home / "store.sqlite"))
         self._embedder: Lazy[Embedder] = Lazy(self._load_embedder)
         self._index: Lazy[SearchIndex] = Lazy(self._open_index)
-        self._retriever: Lazy[Retriever] = Lazy(lambda: Retriever(self.index, self.store, self._embedder.get))
+        self._query_embedder: Lazy[Embedder] = Lazy(self._load_query_embedder)
+        self._retriever: Lazy[Retriever] = Lazy(lambda: Retriever(self.index, self.store, self._query_embedder.get))
         self._generation_cache: Lazy["GenerationCache"] = Lazy(self._open_generation_cache)
         self._support_scorer: Lazy["SupportScorer"] = Lazy(self._load_support_scorer)
         self._generators: dict[tuple[str, str, str], Backend] = {}
@@ -54,6 +55,33 @@ class Workspace:
     def _load_embedder(self) -> Embedder:
         i = self.settings.index
         return load_embedder(i.embedder, i.device, i.embedder_backend)
+
+    def _load_query_embedder(self) -> Embedder:
+        """What embeds search queries: for the torch backend on CPU, the model's fp32 ONNX export when
+        one was made at ingest (the same vectors to ~1e-6, without importing torch or transformers:
+        a hybrid search starts in about a second instead of four); else the embedder itself."""
+        i = self.settings.index
+        if i.embedder_backend == "torch" and (i.device or "cpu") == "cpu":
+            from .index.onnx_embedder import exported, onnx_available
+
+            if onnx_available() and exported(i.embedder) is not None:
+                try:
+                    return load_embedder(i.embedder, i.device, "onnx")
+                except Exception:  # noqa: BLE001 - a broken onnxruntime costs speed, not the search
+                    pass
+        return self.embedder
+
+    def _export_query_encoder(self) -> None:
+        """After chunks were embedded with torch: export the model to ONNX once, for fast query starts
+        (only when onnxruntime, onnx and onnxscript are installed; about 10 s, once per cache)."""
+        i = self.settings.index
+        if i.embedder_backend != "torch" or not self._embedder.loaded:
+            return
+        from .index.embedder import MeanPoolingEmbedder
+        from .index.onnx_embedder import export_for_queries
+
+        if isinstance(self.embedder, MeanPoolingEmbedder):
+            export_for_queries(i.embedder)
 
     @property
     def index_root(self) -> Path:
@@ -76,6 +104,7 @@ class Workspace:
                            rebuild=rebuild, index=existing)
         self._index.set(index)
         self._retriever.reset()
+        self._export_query_encoder()
         return index
 
     @property
@@ -89,7 +118,8 @@ class Workspace:
             other._store = self._store
             other._generation_cache = self._generation_cache
         if other.settings.index == self.settings.index:  # same embedder and index: share them
-            other._embedder, other._index, other._retriever = self._embedder, self._index, self._retriever
+            other._embedder, other._query_embedder = self._embedder, self._query_embedder
+            other._index, other._retriever = self._index, self._retriever
         other._generators = self._generators
         return other
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -38,6 +39,7 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     from transformers import AutoModel, AutoTokenizer
 
     quiet_transformers()
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed" per op
     tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -57,7 +59,7 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
     torch.onnx.export(Encoder(model).eval(), tuple(sample[n] for n in names), str(tmp / "model.onnx"), input_names=names,
-                      output_names=["last_hidden_state"], dynamo=True, external_data=False,
+                      output_names=["last_hidden_state"], dynamo=True, external_data=False, verbose=False,
                       dynamic_shapes={n: {0: batch, 1: seq} for n in names})
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -71,14 +73,64 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     return final
 
 
+def _tokenizers(folder: Path, max_tokens: int):
+    """The folder's fast tokenizer through the ``tokenizers`` library (no transformers import):
+    one that truncates and pads for encoding, one untouched for counting tokens."""
+    from tokenizers import Tokenizer
+
+    encode, count = Tokenizer.from_file(str(folder / "tokenizer.json")), Tokenizer.from_file(str(folder / "tokenizer.json"))
+    config = json.loads((folder / "tokenizer_config.json").read_text()) if (folder / "tokenizer_config.json").exists() else {}
+    pad = config.get("pad_token") or "[PAD]"
+    pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
+    encode.enable_truncation(max_length=max_tokens)
+    encode.enable_padding(pad_id=encode.token_to_id(pad) or 0, pad_token=pad)
+    count.no_truncation()
+    count.no_padding()
+    return encode, count
+
+
+def exported(name: str, int8: bool = False) -> Path | None:
+    """The cached ONNX export of embedding model ``name``, or None if it was never exported."""
+    _, path = resolve_embedder(name)
+    final = _cache_dir(path, int8) / ("model.int8.onnx" if int8 else "model.onnx")
+    return final if final.exists() else None
+
+
+def export_for_queries(name: str) -> None:
+    """Make the fp32 export that lets searches embed queries without torch; skipped without
+    onnxruntime/onnx/onnxscript, and a failed export only costs that speed (logged, not raised)."""
+    import contextlib
+    import importlib.util
+    import sys
+    import warnings
+
+    if exported(name) is not None or any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "onnx", "onnxscript")):
+        return
+    _, path = resolve_embedder(name)
+    try:
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():  # the exporter prints its steps
+            warnings.simplefilter("ignore")
+            export_onnx(path, _cache_dir(path, False), int8=False)
+    except Exception as exc:  # noqa: BLE001 - an optimisation; searches fall back to torch
+        logging.getLogger(__name__).debug("ONNX export of %s failed: %s", name, exc)
+
+
+def onnx_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
 class OnnxEmbedder(Embedder):
+    """Runs an exported encoder with ONNX Runtime; tokenises with ``tokenizers``, so neither torch nor
+    transformers is imported once the export exists (a search starts in about a second)."""
+
     preferred_batch = 8  # small length-sorted batches waste less on padding (measured: 15% faster than 64)
 
     def __init__(self, name: str, int8: bool = True, threads: int | None = None) -> None:
         self.name, path = resolve_embedder(name)
         try:
             import onnxruntime as ort
-            from transformers import AutoTokenizer
         except ImportError:
             raise ModelUnavailable("the onnx embedder needs onnxruntime: pip install 'briefkit[fast]'") from None
         try:
@@ -92,17 +144,19 @@ class OnnxEmbedder(Embedder):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = AutoTokenizer.from_pretrained(model_file.parent)
         self.max_tokens = 256
+        self._encode, self._count = _tokenizers(model_file.parent, self.max_tokens)
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.backend = "onnx-int8" if int8 else "onnx"
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
-        feeds = {i.name: enc[i.name].astype(np.int64) for i in self.session.get_inputs()}
+        encodings = self._encode.encode_batch(list(texts))
+        columns = {"input_ids": [e.ids for e in encodings], "attention_mask": [e.attention_mask for e in encodings],
+                   "token_type_ids": [e.type_ids for e in encodings]}
+        feeds = {i.name: np.asarray(columns[i.name], dtype=np.int64) for i in self.session.get_inputs()}
         hidden = self.session.run(None, feeds)[0]
-        mask = enc["attention_mask"][..., None].astype(np.float32)
+        mask = np.asarray(columns["attention_mask"], dtype=np.float32)[..., None]
         return (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        return [len(e.ids) for e in self._count.encode_batch(texts, add_special_tokens=False)]

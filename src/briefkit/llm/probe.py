@@ -90,6 +90,10 @@ def run_probe(gguf: Path, name: str, timeout_s: float = 300.0) -> None:
             sig = signal.Signals(-proc.returncode).name
         except ValueError:
             sig = f"signal {-proc.returncode}"
+        failed = [line.strip() for line in proc.stderr.splitlines() if "GGML_ASSERT" in line or "GGML_ABORT" in line]
+        if failed:  # llama.cpp stopped itself: the model file, not the CPU
+            raise ModelUnavailable(f"llama.cpp aborted in a test decode of {name}: {failed[0].rsplit('/', 1)[-1][:300]}"
+                                   " (this llama.cpp build cannot run this model file)")
         raise ModelUnavailable(
             f"llama.cpp crashed ({sig}) in a test decode of {name}: the installed build does not run on this CPU;"
             f" {REBUILD_HINT}")

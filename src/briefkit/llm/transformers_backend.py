@@ -62,6 +62,10 @@ class TransformersBackend:
         if threads:
             torch.set_num_threads(threads)
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+            raise ModelUnavailable(f"device {self.device!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__},"
+                                   f" {build}); use device \"auto\" or \"cpu\"")
         if dtype == "auto":
             torch_dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         else:
