@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,17 +30,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def copy_bandwidth_gbs(threads: int = 1, mb: int = 1024, repeats: int = 5) -> float:
-    """Best memory copy bandwidth (bytes read + written per second, GB/s) of `threads` threads,
-    each copying its own slice of a 1 GiB array (numpy releases the GIL while copying)."""
-    src = np.ones(mb * 2**20 // 8)
-    dst = np.empty_like(src)
-    edges = np.linspace(0, src.size, threads + 1).astype(int)
-    slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
-    best = float("inf")
+def read_bandwidth_gbs(threads: int = 1, mb: int = 1024, repeats: int = 10) -> float:
+    """Memory read bandwidth in GB/s: ``threads`` threads each take the dot product of their slices of
+    two ``mb`` MiB float32 arrays (BLAS streams both from memory; numpy releases the GIL). The median
+    of ``repeats`` runs, since neighbours on a shared host make single runs swing by +-30%."""
+    a = np.ones(mb * 2**20 // 4, dtype=np.float32)
+    b = np.ones_like(a)
+    edges = np.linspace(0, a.size, threads + 1).astype(int)
+    slices = [slice(x, y) for x, y in zip(edges[:-1], edges[1:])]
+    times = []
     with ThreadPoolExecutor(threads) as pool:
         for _ in range(repeats):
             t = time.perf_counter()
-            list(pool.map(lambda s: np.copyto(dst[s], src[s]), slices))
-            best = min(best, time.perf_counter() - t)
-    return 2 * src.nbytes / best / 1e9
+            list(pool.map(lambda s: np.dot(a[s], b[s]), slices))
+            times.append(time.perf_counter() - t)
+    return 2 * a.nbytes / statistics.median(times) / 1e9

@@ -3,7 +3,7 @@ and the end-to-end `summarise` latency breakdown (sample corpus, SummHay topic 1
 
 Usage: python bench/generation.py
 The bound: decoding reads every weight once per token, so decode tok/s cannot exceed
-(memory copy bandwidth) / (weight bytes); both are measured here in the same run.
+(memory read bandwidth) / (weight bytes); both are measured here in the same run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import copy_bandwidth_gbs, machine, peak_rss_mb  # noqa: E402
+from common import machine, peak_rss_mb, read_bandwidth_gbs  # noqa: E402
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     from briefkit.workspace import Workspace
 
     print("machine:", machine())
-    bw = copy_bandwidth_gbs()
+    bw = read_bandwidth_gbs()
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Settings().with_overrides(home=Path(tmp) / "sample", generation={"cache": False}))
         ws.ingest([sample_corpus_path()])
@@ -43,7 +43,7 @@ def main() -> None:
         print(f"\nmodel {inner.model_name}: {weights / 1e6:.0f} MB of weights ({next(inner.model.parameters()).dtype})")
         print(f"prefill: {r.prompt_tokens} tokens in {r.prompt_s:.2f}s = {prefill:.0f} tok/s")
         print(f"decode: {r.completion_tokens} tokens = {decode:.1f} tok/s")
-        print(f"memory copy bandwidth: {bw:.1f} GB/s -> bandwidth bound {bound:.0f} tok/s; "
+        print(f"memory read bandwidth: {bw:.1f} GB/s -> bandwidth bound {bound:.0f} tok/s; "
               f"decode reaches {decode / bound:.1%} of it (weights x decode tok/s = {weights * decode / 1e9:.2f} GB/s)")
 
         rows = []

@@ -6,11 +6,15 @@ quantised to int8 weights per channel; both files are cached under
 sentence-transformers with PyTorch, with vectors at cosine ~0.99 of the originals (see
 BENCHMARKS.md). It supports BERT-style encoders with mean pooling only; others should use
 the default ``torch`` backend. Needs ``pip install 'briefkit[fast]'``.
+
+An index built with the ``torch`` backend also gets the fp32 export (:func:`export_for_queries`,
+at ingest): searches embed their query with it, so a search imports neither torch nor transformers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -100,11 +104,10 @@ def export_for_queries(name: str) -> None:
     """Make the fp32 export that lets searches embed queries without torch; skipped without
     onnxruntime/onnx/onnxscript, and a failed export only costs that speed (logged, not raised)."""
     import contextlib
-    import importlib.util
     import sys
     import warnings
 
-    if exported(name) is not None or any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "onnx", "onnxscript")):
+    if exported(name) is not None or not onnx_available(export=True):
         return
     _, path = resolve_embedder(name)
     try:
@@ -115,10 +118,10 @@ def export_for_queries(name: str) -> None:
         logging.getLogger(__name__).debug("ONNX export of %s failed: %s", name, exc)
 
 
-def onnx_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("onnxruntime") is not None
+def onnx_available(export: bool = False) -> bool:
+    """Whether ONNX Runtime (and, with ``export``, the exporter's onnx and onnxscript) is installed."""
+    modules = ("onnxruntime", "onnx", "onnxscript") if export else ("onnxruntime",)
+    return all(importlib.util.find_spec(m) is not None for m in modules)
 
 
 class OnnxEmbedder(Embedder):
