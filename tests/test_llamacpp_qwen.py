@@ -71,3 +71,36 @@ def test_a_gguf_llama_cpp_aborts_on_is_an_error_naming_the_assert_not_the_cpu(tm
     good = write_qwen35_gguf(folder, tmp_path / "f16.gguf", float_type="f16")
     assert create_backend("llamacpp", model=str(good), context_tokens=512).generate(
         [{"role": "user", "content": "Hi"}], GenerationParams(max_tokens=2)).completion_tokens >= 1
+
+
+def test_qwen_gguf_alias_resolves_from_the_hugging_face_cache_and_summarises(tiny_qwen_gguf, sample_ws, tmp_path):
+    """The alias path a user with Hub access takes after `briefkit models pull qwen3.5-0.8b-gguf`: the file sits
+    in the Hugging Face cache layout (models--OWNER--NAME/snapshots/REV/FILE, refs/main). Here the tiny
+    random-weight GGUF stands in for the real file; `models list` sees it, `auto` prefers it, and a summary
+    runs through it (its noise is rejected by the verifier, so the bullets are quoted)."""
+    import json
+    import os
+
+    from briefkit.llm.models import QWEN_GGUF
+
+    repo, filename = QWEN_GGUF["qwen3.5-0.8b"]
+    entry = tmp_path / "hub" / f"models--{repo.replace('/', '--')}"
+    (entry / "refs").mkdir(parents=True)
+    (entry / "refs" / "main").write_text("0" * 40)
+    snapshot = entry / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / filename).write_bytes(tiny_qwen_gguf.read_bytes())
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub")}
+    cli = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(sample_ws.home), "--json"]
+
+    listed = json.loads(subprocess.run([*cli, "models", "list"], env=env, capture_output=True, text=True,
+                                       check=True).stdout)["models"]
+    row = next(r for r in listed if r["name"] == "qwen3.5-0.8b-gguf")
+    assert row["available"] and row["where"] == str(snapshot / filename)
+    for model in ("qwen3.5-0.8b-gguf", None):  # by alias, and as what `auto` picks
+        args = [*cli, "summarise", "Qwen team leadership changes", "--no-cache", "--max-bullets", "2"]
+        done = subprocess.run(args + (["--model", model] if model else []), env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        data = json.loads(done.stdout)
+        assert data["model"] == "qwen3.5-0.8b-gguf" and data["backend"].startswith("llama.cpp")
+        assert 1 <= len(data["bullets"]) <= 2 and all(b["evidence"] and b["citations"] for b in data["bullets"])
