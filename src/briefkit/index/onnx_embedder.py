@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -62,9 +63,11 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     sample = tokenizer(["an example sentence", "a second, longer example sentence"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
-    torch.onnx.export(Encoder(model).eval(), tuple(sample[n] for n in names), str(tmp / "model.onnx"), input_names=names,
-                      output_names=["last_hidden_state"], dynamo=True, external_data=False, verbose=False,
-                      dynamic_shapes={n: {0: batch, 1: seq} for n in names})
+    with warnings.catch_warnings():  # the exporter warns about shared axis names and deprecated internals
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Encoder(model).eval(), tuple(sample[n] for n in names), str(tmp / "model.onnx"),
+                          input_names=names, output_names=["last_hidden_state"], dynamo=True, external_data=False,
+                          verbose=False, dynamic_shapes={n: {0: batch, 1: seq} for n in names})
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -105,14 +108,12 @@ def export_for_queries(name: str) -> None:
     onnxruntime/onnx/onnxscript, and a failed export only costs that speed (logged, not raised)."""
     import contextlib
     import sys
-    import warnings
 
     if exported(name) is not None or not onnx_available(export=True):
         return
     _, path = resolve_embedder(name)
     try:
-        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():  # the exporter prints its steps
-            warnings.simplefilter("ignore")
+        with contextlib.redirect_stdout(sys.stderr):  # the exporter may print its steps
             export_onnx(path, _cache_dir(path, False), int8=False)
     except Exception as exc:  # noqa: BLE001 - an optimisation; searches fall back to torch
         logging.getLogger(__name__).debug("ONNX export of %s failed: %s", name, exc)
