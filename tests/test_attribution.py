@@ -108,6 +108,16 @@ def test_support_from_several_documents_outranks_a_slightly_more_salient_single(
     assert len(order[0].members) == 3 and order[1].lead is single  # 0.55*0.6 + 0.08*log2(3) > 0.55*0.62
 
 
+def test_a_near_duplicate_below_the_grouping_threshold_does_not_take_a_second_bullet():
+    first = S("a", "SVB was founded in 1983.", unit(1, 0, 0), relevance=0.8)
+    near = S("b", "Founded in the early 1980s, SVB grew with the tech industry.", unit(0.65, 0.76, 0), relevance=0.78)
+    other = S("c", "Banks now ask startups for more collateral.", unit(0, 0, 1), relevance=0.72)
+    groups = group_sentences([first, near, other], threshold=0.7)
+    assert len(groups) == 3  # cosine 0.65: separate groups
+    # by score alone the two founding sentences would both be shown (0.44, 0.429 > 0.396)
+    assert [g.lead for g in plan(groups, max_bullets=2, max_citations=5)] == [first, other]
+
+
 def test_event_groups_are_told_in_date_order():
     g = [Group([S(d, t, unit(i, 1, 0))], [1.0]) for i, (d, t) in enumerate([
         ("a", "The board met on March 20, 2026."), ("b", "The lead left on March 3, 2026."),
