@@ -145,6 +145,23 @@ def test_rules_catch_figures_names_and_negation():
     assert "drops a negation" in rule_problems("Alibaba commented.", ["Alibaba did not comment."])
 
 
+def test_a_figure_must_count_what_the_evidence_counts_with_it():
+    """The rewrite seen in review: "90,000 enterprises" became "90,000 employees" and passed."""
+    ev = ["Alibaba Cloud said Qwen is used by more than 90,000 enterprises, up from 60,000 a year earlier."]
+    assert rule_problems("Qwen is used by 90,000 employees.", ev) == [
+        "counts something else than the evidence: 90,000 employees"]
+    assert rule_problems("More than 90,000 enterprises use Qwen.", ev) == []
+    assert rule_problems("Qwen serves 90,000 enterprise customers.", ev) == []  # "enterprise" is near the figure
+    assert rule_problems("T-Head shipped 470,000 servers.", ["T-Head shipped 470,000 AI chips."]) == [
+        "counts something else than the evidence: 470,000 servers"]
+    # the counted word may sit before the figure, in another form, past a scale word
+    assert rule_problems("Qwen models passed 1 billion downloads on Hugging Face.",
+                         ["Qwen models had been downloaded more than 1 billion times on Hugging Face."]) == []
+    # dates and years are not counts
+    assert rule_problems("On March 3, 2026, Lin stepped down from the project.",
+                         ["Junyang Lin said on March 3, 2026 that he is stepping down from the project."]) == []
+
+
 # --- the whole pipeline with a scripted backend -----------------------------------------------------
 
 class ScriptedBackend:
