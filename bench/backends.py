@@ -1,6 +1,6 @@
 """Benchmark: generation backends against the memory-bandwidth bound, batch 1 and batched.
 
-Usage: python bench/backends.py [--skip-qwen] [--threads N] [--only transformers|llamacpp]
+Usage: python bench/backends.py [--skip-qwen] [--threads N] [--only transformers|llamacpp] [--keep DIR]
 Models: the bundled SmolLM2-135M and a Qwen3.5-0.8B-shaped model with random weights (vocab
 248,320, hidden 1,024, 24 layers of which 18 linear-attention, tied embeddings), built in a
 temporary folder. Backends: transformers fp32 and bf16; llama.cpp with Q8_0 and Q4_0 GGUFs
@@ -140,6 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-qwen", action="store_true")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the models and GGUFs in this folder (e.g. for bench/summaries.py --model)")
     parser.add_argument("--only", choices=["transformers", "llamacpp"], default=None,
                         help="measure one backend (e.g. llamacpp with another llama-cpp-python build on PYTHONPATH)")
     args = parser.parse_args()
@@ -150,12 +152,13 @@ def main() -> None:
     backends = (args.only,) if args.only else ("transformers", "llamacpp")
     print("machine:", machine())
     print("cpu flags:", simd_summary())
-    import llama_cpp
+    if "llamacpp" in backends:
+        import llama_cpp
 
-    print("llama-cpp-python:", llama_cpp.__version__, "from", Path(llama_cpp.__file__).parent)
-    stamp = Path(sys.prefix) / "llama-cpp-build.txt"  # written by scripts/setup
-    if stamp.exists() and Path(llama_cpp.__file__).is_relative_to(sys.prefix):
-        print("llama.cpp build:", stamp.read_text().strip())
+        print("llama-cpp-python:", llama_cpp.__version__, "from", Path(llama_cpp.__file__).parent)
+        stamp = Path(sys.prefix) / "llama-cpp-build.txt"  # written by scripts/setup
+        if stamp.exists() and Path(llama_cpp.__file__).is_relative_to(sys.prefix):
+            print("llama.cpp build:", stamp.read_text().strip())
     print(f"threads: {threads}; load average at start: {os.getloadavg()[0]:.1f}")
     bw = read_bandwidth_gbs(threads)
     print(f"memory read bandwidth ({threads} threads, median of 10): {bw:.1f} GB/s\n")
@@ -163,7 +166,8 @@ def main() -> None:
           f" {'reads':>6} {'batch8':>9} {'wall s':>7}")
     print(f"{'':<34} {'MB':>8} {'tok/s':>9} {'tok/s':>8} {'tok/s':>8} {'':>7} {'GB/s':>6} {'tok/s':>9} {'':>7}")
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
+        tmp = args.keep or Path(tmp_name)
+        tmp.mkdir(parents=True, exist_ok=True)
         run_model("SmolLM2-135M", str(ensure_smollm2()), smollm2_gguf(), tmp, bw, threads, backends)
         if not args.skip_qwen:
             from tiny_qwen import write_qwen35_gguf

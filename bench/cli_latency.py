@@ -24,7 +24,7 @@ from common import machine  # noqa: E402
 BRIEFKIT = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()"]
 
 
-def timed(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float]:
+def timed(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Median wall seconds and median CPU seconds (user + sys) of ``runs`` fresh processes."""
     walls, cpus = [], []
     for _ in range(runs):
@@ -46,20 +46,21 @@ def main() -> None:
         home = ["--home", str(Path(tmp) / "home")]
         subprocess.run(BRIEFKIT + home + ["ingest", "--sample"], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
-        cases = {
-            "python -c pass (baseline)": [sys.executable, "-c", "pass"],
-            "briefkit --help": BRIEFKIT + ["--help"],
-            "briefkit search --mode bm25": BRIEFKIT + home + ["search", "Qwen downloads", "--mode", "bm25", "-k", "3"],
-            "briefkit search (hybrid)": BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"],
-            "briefkit search (hybrid, no ONNX export: torch)": BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"],
-        }
-        # the last case runs with an empty cache folder, so the query is embedded with torch
+        # the last case runs with an empty cache folder, so there is no ONNX export and the query is embedded with torch
         no_export = {**os.environ, "BRIEFKIT_CACHE": str(Path(tmp) / "empty-cache")}
+        cases: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "python -c pass (baseline)": ([sys.executable, "-c", "pass"], None),
+            "briefkit --help": (BRIEFKIT + ["--help"], None),
+            "briefkit search --mode bm25": (BRIEFKIT + home + ["search", "Qwen downloads", "--mode", "bm25", "-k", "3"], None),
+            "briefkit search (hybrid)": (BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"], None),
+            "briefkit search (hybrid, no ONNX export: torch)": (BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"],
+                                                                no_export),
+        }
         print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}; median of {args.runs} runs")
         base = None
         print("| command | wall s | CPU s | wall / baseline |\n|---|---:|---:|---:|")
-        for name, cmd in cases.items():
-            wall, cpu = timed(cmd, args.runs, no_export if "torch" in name else None)
+        for name, (cmd, env) in cases.items():
+            wall, cpu = timed(cmd, args.runs, env)
             base = base or wall
             print(f"| `{name}` | {wall:.2f} | {cpu:.2f} | {wall / base:.1f}x |")
 

@@ -38,8 +38,10 @@ def read_bandwidth_gbs(threads: int = 1, mb: int = 1024, repeats: int = 10) -> f
     b = np.ones_like(a)
     edges = np.linspace(0, a.size, threads + 1).astype(int)
     slices = [slice(x, y) for x, y in zip(edges[:-1], edges[1:])]
+    from threadpoolctl import threadpool_limits
+
     times = []
-    with ThreadPoolExecutor(threads) as pool:
+    with ThreadPoolExecutor(threads) as pool, threadpool_limits(1):  # one BLAS thread per Python thread
         for _ in range(repeats):
             t = time.perf_counter()
             list(pool.map(lambda s: np.dot(a[s], b[s]), slices))

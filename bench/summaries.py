@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=16)
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
-    parser.add_argument("--model", default=None, help="latency: the model to summarise with (default: briefkit's)")
+    parser.add_argument("--model", default=None, help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")

@@ -152,14 +152,31 @@ def test_a_figure_must_count_what_the_evidence_counts_with_it():
         "counts something else than the evidence: 90,000 employees"]
     assert rule_problems("More than 90,000 enterprises use Qwen.", ev) == []
     assert rule_problems("Qwen serves 90,000 enterprise customers.", ev) == []  # "enterprise" is near the figure
-    assert rule_problems("T-Head shipped 470,000 servers.", ["T-Head shipped 470,000 AI chips."]) == [
-        "counts something else than the evidence: 470,000 servers"]
-    # the counted word may sit before the figure, in another form, past a scale word
-    assert rule_problems("Qwen models passed 1 billion downloads on Hugging Face.",
-                         ["Qwen models had been downloaded more than 1 billion times on Hugging Face."]) == []
-    # dates and years are not counts
-    assert rule_problems("On March 3, 2026, Lin stepped down from the project.",
-                         ["Junyang Lin said on March 3, 2026 that he is stepping down from the project."]) == []
+    wrong = {  # claim -> evidence: each changes what a figure counts, or its currency
+        "T-Head shipped 470,000 servers.": "T-Head shipped 470,000 AI chips.",
+        "The company cut 2,000 stores.": "The company cut 2,000 jobs.",  # 2,000 is a count, not a year
+        "The company opened 5,000 new stores.": "The company cut 5,000 jobs.",  # "new" does not end the check
+        "Alibaba will spend $380 billion on AI.": "Alibaba will spend 380 billion yuan ($53 billion) on AI.",
+    }
+    for claim, evidence in wrong.items():
+        assert any(r.startswith("counts something else") for r in rule_problems(claim, [evidence])), claim
+    right = {  # claim -> evidence: the same count in other words, or no count at all
+        "Qwen models passed 1 billion downloads on Hugging Face.":
+            "Qwen models had been downloaded more than 1 billion times on Hugging Face.",
+        "On March 3, 2026, Lin stepped down from the project.":
+            "Junyang Lin said on March 3, 2026 that he is stepping down from the project.",
+        "Alibaba released Qwen3.5 models in February.": "Alibaba released the Qwen3.5 family in February.",
+        "COVID-19 cases rose in the city.": "COVID-19 infections rose in the city.",
+        "He served 10 years as chief.": "He served a 10-year term as chief.",
+        "The model has 7 billion parameters.": "The 7-billion-parameter model was released.",
+        "He is 45 years old.": "He is 45.",
+        "Revenue of $3.2 billion beat estimates.": "Revenue was $3.2 billion, beating estimates.",
+        "The meeting starts at 3:30 p.m. today.": "The meeting starts at 3:30 pm today.",
+        "T-Head shipped 470,000 custom chips.": "T-Head shipped 470,000 chips.",
+        "Alibaba will spend US$53 billion on AI.": "Alibaba will spend 380 billion yuan (US$53 billion) on AI.",
+    }
+    for claim, evidence in right.items():
+        assert rule_problems(claim, [evidence]) == [], claim
 
 
 # --- the whole pipeline with a scripted backend -----------------------------------------------------

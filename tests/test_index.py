@@ -282,6 +282,10 @@ def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory,
     assert not fresh._embedder.loaded  # the index opened and BM25 ranked without the embedding model
     fresh.search("tidal turbines", k=1, mode="hybrid")
     assert fresh._query_embedder.loaded
+    from briefkit.index.onnx_embedder import serves_queries
+
+    # with the ONNX export the query is embedded without the torch model; without it, with it
+    assert fresh._embedder.loaded != serves_queries(settings.index.embedder)
 
 
 def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
@@ -303,9 +307,11 @@ def test_hybrid_search_embeds_queries_without_importing_torch(sample_ws):
     import subprocess
     import sys
 
-    from briefkit.index.onnx_embedder import exported
+    from briefkit.index.onnx_embedder import exported, onnx_available
     from briefkit.retrieval import Retriever
 
+    if not onnx_available(export=True):
+        pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
     assert exported("all-MiniLM-L6-v2") is not None  # made by the ingest of the session's sample workspace
     queries = ["Qwen downloads on Hugging Face", "who leads the Qwen team", "T-Head chip shipments"]
     child = f"""
@@ -325,3 +331,24 @@ print(json.dumps({{"ids": ids, "backend": ws._query_embedder.get().backend,
                           for q in queries]
     onnx_vecs = sample_ws._query_embedder.get().embed(queries)
     assert (onnx_vecs * sample_ws.embedder.embed(queries)).sum(axis=1).min() > 0.9999
+
+
+def test_the_query_export_follows_the_model_files(tmp_path):
+    """An export is used only while the model's files are those it was made from: after the weights change
+    (a retrained model saved in place), queries go back to torch until the next ingest exports again."""
+    import os
+    import shutil
+
+    from briefkit.index.embedder import _bundled_minilm
+    from briefkit.index.onnx_embedder import export_for_queries, exported, onnx_available, serves_queries
+
+    if not onnx_available(export=True):
+        pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
+    model = tmp_path / "my-minilm"
+    shutil.copytree(_bundled_minilm(), model)
+    assert not serves_queries(str(model))
+    export_for_queries(str(model))
+    assert exported(str(model)) is not None and serves_queries(str(model))
+    weights = model / "model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    assert exported(str(model)) is None and not serves_queries(str(model))

@@ -103,16 +103,22 @@ def test_batched_greedy_generation_equals_sequential(smollm2_torch):
     assert all(0 < r.prompt_s <= r.total_s for r in batched)
 
 
-def test_cuda_without_a_gpu_is_one_clear_error_before_loading():
+def test_cuda_without_a_gpu_is_one_clear_error_before_loading(monkeypatch):
     import torch
+    import transformers
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded before the device was checked")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_loading)
     with pytest.raises(ModelUnavailable, match=r"^device 'cuda' was asked for but torch sees no CUDA GPU .*use device"):
         create_backend("transformers", model="smollm2-135m", device="cuda")
 
 
-def test_transformers_on_cuda_generates_in_bf16_and_batches(tiny_qwen_dir):
+def test_transformers_on_cuda_generates_in_half_precision_and_batches(tiny_qwen_dir):
     """Runs where torch sees a CUDA GPU (skipped elsewhere): the same user path as on CPU."""
     import torch
 
@@ -121,12 +127,13 @@ def test_transformers_on_cuda_generates_in_bf16_and_batches(tiny_qwen_dir):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA GPU on this machine")
     backend = create_backend("transformers", model="smollm2-135m", device="auto")
-    assert backend.device == "cuda" and backend.dtype == "bfloat16" and backend.description.endswith("on cuda")
+    half = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    assert backend.device == "cuda" and backend.dtype == half and backend.description.endswith("on cuda")
     assert next(backend.model.parameters()).is_cuda
     chats = [[{"role": "user", "content": q}] for q in ("Name two primary colours.", "Say hello in one word.")]
     params = GenerationParams(max_tokens=8)
     batched, sequential = generate_all(backend, chats, params), [backend.generate(c, params) for c in chats]
-    assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]  # bf16 texts may differ
+    assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]  # half-precision texts may differ
     assert all(1 <= r.completion_tokens <= 8 for r in batched)
     qwen = create_backend("transformers", model=str(tiny_qwen_dir), device="cuda")
     assert qwen.generate(chats[0], params).completion_tokens >= 1

@@ -60,8 +60,8 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32", conv_f16
     embedding rows. It does not reorder linear-attention value heads (the converter does when
     key and value head counts differ), so outputs match transformers only in shape, not values.
     ``float_type``: ``f32`` or ``f16`` for the 2-D weights (1-D ones and the conv kernel stay f32).
-    ``conv_f16`` also writes the conv kernel in f16: a file llama.cpp loads and then aborts on in its
-    first decode (a GGML_ASSERT in ssm_conv), for tests of that failure.
+    ``conv_f16`` writes the conv kernel in f16 (whatever ``float_type``): a file llama.cpp loads
+    and then aborts on in its first decode (a GGML_ASSERT in ssm_conv), for tests of that failure.
     """
     import json
 
@@ -142,7 +142,8 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32", conv_f16
                     data = data.squeeze(1)
                 if hf.endswith("norm.weight") and not hf.endswith("linear_attn.norm.weight"):
                     data = data + 1.0
-                if data.ndim >= 2 and float_type == "f16" and (conv_f16 or not hf.endswith("conv1d.weight")):
+                conv = hf.endswith("conv1d.weight")
+                if (conv and conv_f16) or (not conv and data.ndim >= 2 and float_type == "f16"):
                     data = data.astype(np.float16)
                 w.add_tensor(name, np.ascontiguousarray(data.astype(np.float32) if data.dtype == np.float64 else data))
     w.write_header_to_file()

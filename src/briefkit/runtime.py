@@ -9,6 +9,7 @@ one another.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable, Generic, TypeVar
 
@@ -16,12 +17,14 @@ T = TypeVar("T")
 
 
 class Lazy(Generic[T]):
-    """A value built by ``factory`` on first ``get()``; it can be replaced (``set``) or dropped (``reset``)."""
+    """A value built by ``factory`` on first ``get()`` (once, also when threads ask at the same time);
+    it can be replaced (``set``) or dropped (``reset``)."""
 
     def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._value: T | None = None
         self._loaded = False
+        self._lock = threading.RLock()  # re-entrant: a factory may read other Lazy values
 
     @property
     def loaded(self) -> bool:
@@ -29,15 +32,19 @@ class Lazy(Generic[T]):
 
     def get(self) -> T:
         if not self._loaded:
-            self._value = self._factory()
-            self._loaded = True
+            with self._lock:
+                if not self._loaded:
+                    self._value = self._factory()
+                    self._loaded = True
         return self._value  # type: ignore[return-value]
 
     def set(self, value: T) -> None:
-        self._value, self._loaded = value, True
+        with self._lock:
+            self._value, self._loaded = value, True
 
     def reset(self) -> None:
-        self._value, self._loaded = None, False
+        with self._lock:
+            self._value, self._loaded = None, False
 
 
 def cache_root() -> Path:

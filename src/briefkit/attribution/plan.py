@@ -29,8 +29,8 @@ from .select import Scored
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
 # Score taken off a group per unit of its lead's cosine to the closest lead already chosen (an MMR-style
 # plan). 0.2 was picked on SummHay news topics 1 and 2 (bench/summaries.py --part summhay --systems no-llm
-# --scorer cosine; 0.1 and 0.35 did worse):
-# topic 1 joint 33.3 -> 35.0, topic 2 23.3 -> 23.4, the seed facts unchanged (BENCHMARKS.md).
+# --scorer cosine; 0.1 and 0.35 did worse): topic 1 joint 33.3 -> 35.0, topic 2 23.3 -> 23.4, the
+# seed facts unchanged. Picked on the topics it is reported on: there is no held-out topic.
 REDUNDANCY = 0.2
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?")
@@ -159,8 +159,8 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int) -> list[Grou
     chosen: list[Group] = []
     pool = sorted(groups, key=lambda g: -g.score)
     while pool and len(chosen) < max_bullets:
-        best = max(pool, key=lambda g: g.score - REDUNDANCY * max((float(g.lead.vector @ c.lead.vector) for c in chosen),
-                                                                  default=0.0))
+        best = max(pool, key=lambda g: g.score - REDUNDANCY * max([0.0, *(float(g.lead.vector @ c.lead.vector)
+                                                                           for c in chosen)]))
         pool.remove(best)
         chosen.append(best)
     for g in chosen:

@@ -14,16 +14,21 @@ import re
 from dataclasses import dataclass
 
 from ..citations import missing_terms
+from ..corpus.readers import MONTH_NAMES
 from .evidence import sentence_problem
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|den[yi]ing|"
                        r"cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
 MAX_EVIDENCE_CHARS = 1500  # the scorer sees at most this much of a group's evidence
-_WORDS = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z\d]")
-_SCALE = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%"}
-_NOT_NOUNS = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "as", "than",
-              "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "more", "new", "times"}
-STEM = 6  # words agree when their first six letters do ("downloads" ~ "downloaded", not "enterprises" ~ "employees")
+# Tokens for the count check: figures, words, single symbols.
+_TOKENS = re.compile(r"(?P<fig>\d+(?:[.,]\d+)*)%?|[A-Za-z][A-Za-z'’]*|[^\sA-Za-z\d]")
+_SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%", "-", "new", "more",
+         "additional", "other", "extra", "further"}  # between a figure and what it counts
+_FUNCTION = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "as", "than",
+             "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "times", "be", "been"}
+_CURRENCY = {"$", "€", "£", "¥"}
+_MONTH_WORDS = {m.lower() for m in MONTH_NAMES}
+WINDOW = 4  # words either side of a figure in the evidence that may name what it counts
 
 
 @dataclass
@@ -37,42 +42,69 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def counted_word(tokens: list[str], i: int) -> int | None:
-    """Index of the word a figure at ``tokens[i]`` counts ("470,000 AI chips" -> "AI"), when the figure is a
-    count: directly followed (past scale words like "million") by a word that is not a function word."""
-    j = i + 1
-    while j < len(tokens) and tokens[j].lower() in _SCALE:
+def _stem(word: str) -> str:
+    """Crude: lower case, a plural ending dropped, the first six letters ("downloads" ~ "downloaded")."""
+    w = word.lower()
+    w = w[:-2] if w.endswith("es") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3 else w
+    return w[:6]
+
+
+def _figures(text: str) -> list[tuple[str, list[str], int]]:
+    """(figure, tokens, index) for each free-standing figure of ``text``: not glued to letters, a hyphen or
+    a colon ("Qwen3.5", "COVID-19", "3:30"), not a year, not a day after a month name."""
+    tokens, found = [], []
+    for m in _TOKENS.finditer(text):
+        if m.group("fig") is None:
+            tokens.append(m.group(0))
+            continue
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "-:"):
+            tokens.append(m.group(0))  # part of a name, a version, a time: not a count
+            continue
+        figure = m.group("fig").replace(",", "")
+        year = re.fullmatch(r"(?:19|20)\d\d", m.group("fig")) is not None  # "2,000" is a count, "2000" a year
+        after_month = bool(tokens) and tokens[-1].lower() in _MONTH_WORDS
+        tokens.append(m.group("fig"))
+        if not year and not after_month:
+            found.append((figure, tokens, len(tokens) - 1))
+    return found
+
+
+def _counted(tokens: list[str], i: int, n: int = 2) -> list[str]:
+    """Up to ``n`` words right after the figure at ``i`` (past scale words and adjectives like "new")
+    that name what it counts; empty when a function word or punctuation comes first (not a count)."""
+    words, j = [], i + 1
+    while j < len(tokens) and tokens[j].lower() in _SKIP:
         j += 1
-    if j >= len(tokens) or not tokens[j][0].isalpha() or tokens[j].lower() in _NOT_NOUNS:
-        return None
-    return j
+    while j < len(tokens) and len(words) < n and tokens[j][0].isalpha() and tokens[j].lower() not in _FUNCTION:
+        words.append(tokens[j])
+        j += 1
+    return words
 
 
 def miscounted(sentence: str, evidence: list[str]) -> list[str]:
-    """Figures of ``sentence`` that count something the evidence does not count with the same figure
-    (no word sharing its first letters within four words either side of that figure there). Years and
-    figures after a month name (dates) are not counts; a figure the evidence lacks is left to the term check."""
-    from ..corpus.readers import MONTH_NAMES
-
-    months = {m.lower() for m in MONTH_NAMES}
+    """Figures of ``sentence`` that count something (or carry a currency) the evidence does not give with
+    the same figure. A count agrees when one of the words after the figure shares its stem with a word
+    within :data:`WINDOW` words of the figure in the evidence ("90,000 enterprises" vs "employees" does not).
+    Only checked where the evidence also uses the figure as a count; a figure the evidence lacks is left
+    to the term check. It misses swaps of what comes before a figure ("Costs rose 12%") and rejects
+    synonyms ("companies" for "enterprises"): a rejected rewrite falls back to a quote."""
     near: dict[str, set[str]] = {}
+    money: dict[str, set[str]] = {}
     for text in evidence:
-        tokens = _WORDS.findall(text)
-        for i, tok in enumerate(tokens):
-            if tok[0].isdigit():
-                window = tokens[max(0, i - 4):i] + tokens[i + 1:i + 5]
-                near.setdefault(tok.rstrip("%").replace(",", ""), set()).update(w.lower()[:STEM] for w in window)
+        for figure, tokens, i in _figures(text):
+            money.setdefault(figure, set()).add(tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else "")
+            if _counted(tokens, i):
+                near.setdefault(figure, set()).update(_stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
+                                                      if w[0].isalpha())
     wrong = []
-    tokens = _WORDS.findall(sentence)
-    for i, tok in enumerate(tokens):
-        figure = tok.rstrip("%").replace(",", "")
-        if not tok[0].isdigit() or figure not in near or re.fullmatch(r"(?:19|20)\d\d", figure):
+    for figure, tokens, i in _figures(sentence):
+        symbol = tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else ""
+        if symbol and figure in money and symbol not in money[figure]:
+            wrong.append(f"{symbol}{tokens[i]}")
             continue
-        if i and tokens[i - 1].lower() in months:
-            continue
-        j = counted_word(tokens, i)
-        if j is not None and tokens[j].lower()[:STEM] not in near[figure]:
-            wrong.append(" ".join(tokens[i:j + 1]))
+        words = _counted(tokens, i)
+        if words and figure in near and not any(_stem(w) in near[figure] for w in words):
+            wrong.append(f"{tokens[i]} {' '.join(words)}")
     return wrong
 
 

@@ -143,7 +143,7 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
 
     workers = spec.concurrency if base.generation.backend == "openai" else 1
     if cells:
-        ws.retriever  # build the shared retriever once, before worker threads use it
+        ws.retriever  # open the index and build the shared retriever before worker threads use it
     with open(results_path, "a", encoding="utf-8") as fh, ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_cell, config, item) for config, item in cells]
         try:

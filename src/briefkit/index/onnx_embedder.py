@@ -13,41 +13,76 @@ at ingest): searches embed their query with it, so a search imports neither torc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import logging
 import os
 import shutil
+import sys
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..errors import ModelUnavailable
 from ..runtime import cache_root, quiet_transformers
-from .embedder import Embedder, resolve_embedder
+from .embedder import Embedder, _mean_pooling_folder, resolve_embedder
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 
 def _cache_dir(path: str, int8: bool) -> Path:
-    key = hashlib.sha1(f"{Path(path).resolve()}|{int8}".encode()).hexdigest()[:12]
+    where = str(Path(path).resolve()) if Path(path).exists() else path  # a folder, or a Hub id as given
+    key = hashlib.sha1(f"{where}|{int8}".encode()).hexdigest()[:12]
     return cache_root() / "onnx" / f"{Path(path).name}-{key}"
 
 
+def _fingerprint(path: str) -> list:
+    """What the export depends on: the folder's config and its weight files' sizes and times."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [path]
+    config = (folder / "config.json").read_bytes() if (folder / "config.json").exists() else b""
+    weights = sorted(f for f in folder.iterdir() if f.suffix in (".safetensors", ".bin"))
+    return [hashlib.sha1(config).hexdigest(), [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in weights]]
+
+
+def _current(target: Path, path: str, final: Path) -> bool:
+    """Whether ``final`` exists and was exported from the model as it is now."""
+    try:
+        return final.exists() and json.loads((target / "source.json").read_text())["fingerprint"] == _fingerprint(path)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def export_onnx(path: str, target: Path, int8: bool) -> Path:
-    """Export (and optionally quantise) the encoder at ``path`` into ``target``; returns the model file."""
+    """Export (and optionally quantise) the encoder at ``path`` into ``target``, unless an export of the
+    model as it is now is already there; returns the model file."""
     final = target / ("model.int8.onnx" if int8 else "model.onnx")
-    if final.exists():
+    if _current(target, path, final):
         return final
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        _export_into(tmp, path, int8)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return final
+
+
+def _export_into(tmp: Path, path: str, int8: bool) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     quiet_transformers()
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed" per op
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path).eval()
 
@@ -63,29 +98,31 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     sample = tokenizer(["an example sentence", "a second, longer example sentence"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    exporter_log = logging.getLogger("torch.onnx")  # says "torchvision is not installed" once per op
+    level = exporter_log.level
+    exporter_log.setLevel(logging.ERROR)
     with warnings.catch_warnings():  # the exporter warns about shared axis names and deprecated internals
         warnings.simplefilter("ignore")
         torch.onnx.export(Encoder(model).eval(), tuple(sample[n] for n in names), str(tmp / "model.onnx"),
                           input_names=names, output_names=["last_hidden_state"], dynamo=True, external_data=False,
                           verbose=False, dynamic_shapes={n: {0: batch, 1: seq} for n in names})
+    exporter_log.setLevel(level)
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(tmp / "model.onnx"), str(tmp / "model.int8.onnx"), weight_type=QuantType.QInt8,
                          per_channel=True)
     tokenizer.save_pretrained(tmp)
-    (tmp / "source.json").write_text(json.dumps({"model": path, "int8": int8}))
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    return final
+    (tmp / "source.json").write_text(json.dumps({"model": path, "int8": int8, "fingerprint": _fingerprint(path)}))
 
 
-def _tokenizers(folder: Path, max_tokens: int):
+def _tokenizers(folder: Path, max_tokens: int) -> tuple["Tokenizer", "Tokenizer"]:
     """The folder's fast tokenizer through the ``tokenizers`` library (no transformers import):
     one that truncates and pads for encoding, one untouched for counting tokens."""
     from tokenizers import Tokenizer
 
-    encode, count = Tokenizer.from_file(str(folder / "tokenizer.json")), Tokenizer.from_file(str(folder / "tokenizer.json"))
+    encode = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    count = Tokenizer.from_str(encode.to_str())
     config = json.loads((folder / "tokenizer_config.json").read_text()) if (folder / "tokenizer_config.json").exists() else {}
     pad = config.get("pad_token") or "[PAD]"
     pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
@@ -97,26 +134,42 @@ def _tokenizers(folder: Path, max_tokens: int):
 
 
 def exported(name: str, int8: bool = False) -> Path | None:
-    """The cached ONNX export of embedding model ``name``, or None if it was never exported."""
+    """The cached ONNX export of embedding model ``name`` as the model is now, or None."""
     _, path = resolve_embedder(name)
-    final = _cache_dir(path, int8) / ("model.int8.onnx" if int8 else "model.onnx")
-    return final if final.exists() else None
+    target = _cache_dir(path, int8)
+    final = target / ("model.int8.onnx" if int8 else "model.onnx")
+    return final if _current(target, path, final) else None
+
+
+def serves_queries(name: str) -> bool:
+    """Whether searches may embed queries for a ``torch`` index of ``name`` with its fp32 export: a
+    mean-pooling model (the torch backend runs those the same way) whose export is current."""
+    _, path = resolve_embedder(name)
+    return _mean_pooling_folder(path) is not None and onnx_available() and exported(name) is not None
 
 
 def export_for_queries(name: str) -> None:
-    """Make the fp32 export that lets searches embed queries without torch; skipped without
-    onnxruntime/onnx/onnxscript, and a failed export only costs that speed (logged, not raised)."""
-    import contextlib
-    import sys
-
-    if exported(name) is not None or not onnx_available(export=True):
-        return
+    """Make the fp32 export that lets searches embed queries without torch; skipped for models that are
+    not mean-pooling and without onnxruntime/onnx/onnxscript. A failed export costs only that speed: one
+    warning, remembered (next to the export) so later ingests do not try again for the same model files."""
     _, path = resolve_embedder(name)
+    if _mean_pooling_folder(path) is None or exported(name) is not None or not onnx_available(export=True):
+        return
+    target = _cache_dir(path, False)
+    failed = target.with_name(target.name + ".failed.json")
+    try:
+        if json.loads(failed.read_text()) == _fingerprint(path):
+            return
+    except (OSError, ValueError):
+        pass
     try:
         with contextlib.redirect_stdout(sys.stderr):  # the exporter may print its steps
-            export_onnx(path, _cache_dir(path, False), int8=False)
+            export_onnx(path, target, int8=False)
     except Exception as exc:  # noqa: BLE001 - an optimisation; searches fall back to torch
-        logging.getLogger(__name__).debug("ONNX export of %s failed: %s", name, exc)
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        failed.write_text(json.dumps(_fingerprint(path)))
+        logging.getLogger(__name__).warning("could not export %s to ONNX (%s); searches embed queries with torch",
+                                            name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
 def onnx_available(export: bool = False) -> bool:
@@ -148,7 +201,7 @@ class OnnxEmbedder(Embedder):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-        self.max_tokens = 256
+        self.max_tokens = _mean_pooling_folder(path) or 256
         self._encode, self._count = _tokenizers(model_file.parent, self.max_tokens)
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.backend = "onnx-int8" if int8 else "onnx"

@@ -19,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -76,6 +77,18 @@ def _stamp(key: str) -> Path:
     return cache_root() / "llamacpp-probe" / f"{key}.json"
 
 
+_GGML_STOP = re.compile(r"^(?P<file>\S+\.(?:c|cpp|h)):(?P<line>\d+): (?P<message>.+)$")
+
+
+def _ggml_stop(stderr: str) -> str | None:
+    """``file.cpp:LINE: message`` of the first GGML_ASSERT / GGML_ABORT report in ``stderr``, file as a base name."""
+    for line in stderr.splitlines():
+        found = _GGML_STOP.match(line.strip())
+        if found:
+            return f"{Path(found['file']).name}:{found['line']}: {found['message'][:300]}"
+    return None
+
+
 def run_probe(gguf: Path, name: str, timeout_s: float = 300.0) -> None:
     """Run the child once; raise ModelUnavailable naming the signal, timeout or load error."""
     cmd = probe_command(gguf)
@@ -90,10 +103,11 @@ def run_probe(gguf: Path, name: str, timeout_s: float = 300.0) -> None:
             sig = signal.Signals(-proc.returncode).name
         except ValueError:
             sig = f"signal {-proc.returncode}"
-        failed = [line.strip() for line in proc.stderr.splitlines() if "GGML_ASSERT" in line or "GGML_ABORT" in line]
-        if failed:  # llama.cpp stopped itself: the model file, not the CPU
-            raise ModelUnavailable(f"llama.cpp aborted in a test decode of {name}: {failed[0].rsplit('/', 1)[-1][:300]}"
-                                   " (this llama.cpp build cannot run this model file)")
+        stopped = _ggml_stop(proc.stderr)
+        if sig == "SIGABRT" and stopped:  # llama.cpp stopped itself on a check: the file or the build, not the CPU
+            raise ModelUnavailable(
+                f"llama.cpp stopped in a test decode of {name}: {stopped}; this llama.cpp build cannot run this"
+                " model file: update llama-cpp-python (`scripts/setup --dev`) or convert the model again")
         raise ModelUnavailable(
             f"llama.cpp crashed ({sig}) in a test decode of {name}: the installed build does not run on this CPU;"
             f" {REBUILD_HINT}")

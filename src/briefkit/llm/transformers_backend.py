@@ -50,24 +50,28 @@ class TransformersBackend:
 
     def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None,
                  **_: object) -> None:
-        spec = resolve_model(model)
-        self.spec: ModelSpec = spec
-        self.model_name = spec.name
         from ..runtime import quiet_transformers
 
         quiet_transformers()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        if threads:
-            torch.set_num_threads(threads)
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        if self.device.startswith("cuda") and not torch.cuda.is_available():  # before any model is read
+            hip = getattr(torch.version, "hip", None)
+            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else f"ROCm {hip}" if hip else "a CPU-only build"
             raise ModelUnavailable(f"device {self.device!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__},"
                                    f" {build}); use device \"auto\" or \"cpu\"")
+        spec = resolve_model(model)
+        self.spec: ModelSpec = spec
+        self.model_name = spec.name
+        if threads:
+            torch.set_num_threads(threads)
         if dtype == "auto":
-            torch_dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+            if self.device.startswith("cuda"):  # bf16 where the GPU has it (Ampere and later), else fp16
+                torch_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            else:
+                torch_dtype = torch.float32
         else:
             torch_dtype = getattr(torch, dtype)
         try:
