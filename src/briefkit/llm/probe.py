@@ -81,7 +81,8 @@ _GGML_STOP = re.compile(r"^(?P<file>\S+\.(?:c|cpp|h)):(?P<line>\d+): (?P<message
 
 
 def _ggml_stop(stderr: str) -> str | None:
-    """``file.cpp:LINE: message`` of the first GGML_ASSERT / GGML_ABORT report in ``stderr``, file as a base name."""
+    """``file.cpp:LINE: message`` of the first GGML_ASSERT / GGML_ABORT report in ``stderr``
+    (the file as a base name), or None."""
     for line in stderr.splitlines():
         found = _GGML_STOP.match(line.strip())
         if found:
