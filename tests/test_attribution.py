@@ -179,6 +179,20 @@ def test_a_figure_must_count_what_the_evidence_counts_with_it():
         assert rule_problems(claim, [evidence]) == [], claim
 
 
+def test_a_role_must_belong_to_the_name_the_evidence_gives_it():
+    """The rewrite seen in review: "CTO of Alibaba Cloud" became "CTO of Tongyi Lab" (a name from another
+    sentence of the same group) and passed the per-word checks."""
+    ev = ["Zhou Jingren, CTO of Alibaba Cloud, said the lab would keep releasing open models.",
+          "Tongyi Lab develops the Qwen models."]
+    assert rule_problems("Zhou Jingren, CTO of Tongyi Lab, said the lab would keep releasing open models.", ev) == [
+        "ties words the evidence does not tie: CTO of Tongyi"]
+    assert rule_problems("Zhou Jingren, CTO of Alibaba Cloud, said the lab would keep releasing models.", ev) == []
+    lead = ["Junyang Lin has stepped down as technical lead of Alibaba's Qwen project."]
+    assert rule_problems("Junyang Lin, technical lead of Qwen, has stepped down.", lead) == []  # within 5 words
+    # only roles are checked: other "X of Name" phrases are left to the scorer
+    assert rule_problems("The evolution of Dodge's V8 engines was rapid.", ["Dodge's V8 engines evolved rapidly."]) == []
+
+
 # --- the whole pipeline with a scripted backend -----------------------------------------------------
 
 class ScriptedBackend:

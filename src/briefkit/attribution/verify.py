@@ -2,7 +2,8 @@
 
 A sentence passes when every figure, date and name in it occurs in the evidence (whole
 numbers and words), every figure counts the thing the evidence counts with it ("90,000
-enterprises" may not become "90,000 employees"), it neither adds nor drops a negation, it is a plain statement (no
+enterprises" may not become "90,000 employees"), every "X of Name" pairs words the evidence
+pairs ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), it neither adds nor drops a negation, it is a plain statement (no
 question, link or list), and the support scorer (learned or cosine, see
 :mod:`briefkit.evaluation.support`) finds the evidence supports it. It does not fix
 anything: callers replace a failed sentence with quoted evidence.
@@ -108,6 +109,40 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     return wrong
 
 
+_ROLES = {"head", "lead", "leader", "chief", "founder", "co-founder", "president", "chair", "chairman", "chairwoman",
+          "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division", "spokesperson",
+          "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher"}
+
+
+def _bare(word: str) -> str:
+    """Lower case without a possessive ending ("Alibaba's" -> "alibaba")."""
+    return re.sub(r"['’]s$", "", word.lower())
+
+
+def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[str]:
+    """"ROLE of Name" phrases of ``sentence`` ("CTO of Tongyi Lab", "lead of Qwen") whose two words never
+    come within ``window`` words of each other in one evidence sentence: the rewrite tied a role to another
+    name than its sources did. Roles are acronyms (CEO, CTO) and the words in ``_ROLES``; other relations
+    are not checked (a paraphrase such as "evolution of Dodge's" for "Dodge's ... evolved" stays allowed)."""
+    places = []
+    for text in evidence:
+        words = [_bare(m.group(0)) for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()]
+        at: dict[str, list[int]] = {}
+        for i, w in enumerate(words):
+            at.setdefault(w, []).append(i)
+        places.append(at)
+    words = [m.group(0) for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
+    wrong = []
+    for i in range(1, len(words) - 1):
+        head, name = words[i - 1], words[i + 1]
+        role = head.lower() in _ROLES or (head.isupper() and head.isalpha() and 2 <= len(head) <= 4)
+        if words[i] != "of" or not name[0].isupper() or not role:
+            continue
+        if not any(abs(a - b) <= window for at in places for a in at.get(_bare(head), []) for b in at.get(_bare(name), [])):
+            wrong.append(f"{head} of {name}")
+    return wrong
+
+
 def rule_problems(sentence: str, evidence: list[str]) -> list[str]:
     """What is wrong with ``sentence`` against ``evidence`` without a model: facts, negation, form."""
     reasons = []
@@ -125,6 +160,9 @@ def rule_problems(sentence: str, evidence: list[str]) -> list[str]:
     wrong = miscounted(sentence, evidence)
     if wrong:
         reasons.append("counts something else than the evidence: " + ", ".join(wrong))
+    wrong = misattributed(sentence, evidence)
+    if wrong:
+        reasons.append("ties words the evidence does not tie: " + ", ".join(wrong))
     if negated(sentence) and not any(negated(e) for e in evidence):
         reasons.append("adds a negation")
     elif evidence and all(negated(e) for e in evidence) and not negated(sentence):
