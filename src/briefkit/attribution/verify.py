@@ -2,11 +2,12 @@
 
 A sentence passes when every figure, date and name in it occurs in the evidence (whole
 numbers and words), every figure counts the thing the evidence counts with it ("90,000
-enterprises" may not become "90,000 employees"), every "X of Name" pairs words the evidence
-pairs ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), it neither adds nor drops a negation, it is a plain statement (no
-question, link or list), and the support scorer (learned or cosine, see
-:mod:`briefkit.evaluation.support`) finds the evidence supports it. It does not fix
-anything: callers replace a failed sentence with quoted evidence.
+enterprises" may not become "90,000 employees"), every role stays with the name the evidence
+gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), it neither adds nor drops
+a negation, it is a plain statement (no question, link or list), and the support scorer (learned
+or cosine, see :mod:`briefkit.evaluation.support`) finds the evidence supports it. It does not
+fix anything: callers replace a failed sentence with quoted evidence. Other relations between
+words that are all in the evidence are left to the scorer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .evidence import sentence_problem
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|den[yi]ing|"
                        r"cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
 MAX_EVIDENCE_CHARS = 1500  # the scorer sees at most this much of a group's evidence
-# Tokens for the count check: figures, words, single symbols.
+# Tokens for the count and role checks: figures, words, single symbols.
 _TOKENS = re.compile(r"(?P<fig>\d+(?:[.,]\d+)*)%?|[A-Za-z][A-Za-z'’]*|[^\sA-Za-z\d]")
 _SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%", "-", "new", "more",
          "additional", "other", "extra", "further"}  # between a figure and what it counts
@@ -109,7 +110,7 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     return wrong
 
 
-_ROLES = {"head", "lead", "leader", "chief", "founder", "co-founder", "president", "chair", "chairman", "chairwoman",
+_ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "chairman", "chairwoman",
           "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division", "spokesperson",
           "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher"}
 
