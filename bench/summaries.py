@@ -78,10 +78,7 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
         home.mkdir(parents=True, exist_ok=True)
         ws = workspace(home, [write_documents_jsonl(topic, home / "documents.jsonl")])
         scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
-        gold: dict[str, set[str]] = {}
-        for doc, included in topic.doc_insights.items():
-            for ins in included:
-                gold.setdefault(ins, set()).add(doc)
+        gold = topic.insight_documents()
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         for name in systems:
             for sub in chosen:

@@ -30,6 +30,9 @@ def _plain(text: str) -> str:
     return re.sub(r"(?<=\w)'s\b", "", text.replace("’", "'"))
 
 
+YEAR = re.compile(r"(?:19|20)\d\d")  # a figure that is (most likely) a year
+
+
 def figures(text: str) -> set[str]:
     """The numbers in ``text``, thousands separators dropped ("470,000" -> "470000")."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}

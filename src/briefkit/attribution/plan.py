@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..citations import figures
+from ..citations import YEAR, figures
 from ..corpus.readers import MONTH_NAMES, MONTHS
 from ..index.embedder import Embedder
 from ..retrieval import Passage
@@ -32,7 +32,6 @@ SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
 # --scorer cosine; 0.1 and 0.35 did worse): topic 1 joint 33.3 -> 35.0, topic 2 23.3 -> 23.4, the
 # seed facts unchanged. Picked on the topics it is reported on: there is no held-out topic.
 REDUNDANCY = 0.2
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?")
 _MONTH = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
 
@@ -67,7 +66,7 @@ def conflict(a: str, b: str) -> bool:
     """Both sentences give figures and share none of them; a year they share does not make them agree
     when they give other figures ("March 3, 2026" and "March 4, 2026" conflict)."""
     fa, fb = figures(a), figures(b)
-    ya, yb = {f for f in fa if _YEAR.fullmatch(f)}, {f for f in fb if _YEAR.fullmatch(f)}
+    ya, yb = {f for f in fa if YEAR.fullmatch(f)}, {f for f in fb if YEAR.fullmatch(f)}
     if fa - ya and fb - yb:
         fa, fb = fa - ya, fb - yb
     return bool(fa and fb and not fa & fb)

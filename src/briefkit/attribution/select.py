@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..corpus.readers import MONTH_NAMES
+from ..corpus.readers import MONTH_WORDS
 from ..index.embedder import Embedder
 from .evidence import Evidence
 
-_MONTHS = {m.lower() for m in MONTH_NAMES}
 _NUMBER = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _STOP = set("""a an and are as at be been being but by can could did do does for from had has have how in into is it
@@ -52,8 +51,8 @@ def informativeness(text: str) -> float:
     """Specific facts in a sentence: figures, month names and capitalised names past the first word, scaled to 0..1."""
     tokens = _TOKEN.findall(text)
     numbers = len(_NUMBER.findall(text))
-    months = sum(t.lower() in _MONTHS for t in tokens)
-    names = sum(t[0].isupper() and t.lower() not in _MONTHS for t in tokens[1:])
+    months = sum(t.lower() in MONTH_WORDS for t in tokens)
+    names = sum(t[0].isupper() and t.lower() not in MONTH_WORDS for t in tokens[1:])
     return min(1.0, (1.0 * numbers + 0.75 * months + 0.5 * names) / 4.0)
 
 

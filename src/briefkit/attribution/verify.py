@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..citations import missing_terms
-from ..corpus.readers import MONTH_NAMES
+from ..citations import YEAR, missing_terms
+from ..corpus.readers import MONTH_WORDS
 from .evidence import sentence_problem
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|den[yi]ing|"
@@ -29,7 +29,6 @@ _SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "pe
 _FUNCTION = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "as", "than",
              "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "times", "be", "been"}
 _CURRENCY = {"$", "€", "£", "¥"}
-_MONTH_WORDS = {m.lower() for m in MONTH_NAMES}
 WINDOW = 4  # words either side of a figure in the evidence that may name what it counts
 
 
@@ -63,8 +62,8 @@ def _figures(text: str) -> list[tuple[str, list[str], int]]:
             tokens.append(m.group(0))  # part of a name, a version, a time: not a count
             continue
         figure = m.group("fig").replace(",", "")
-        year = re.fullmatch(r"(?:19|20)\d\d", m.group("fig")) is not None  # "2,000" is a count, "2000" a year
-        after_month = bool(tokens) and tokens[-1].lower() in _MONTH_WORDS
+        year = YEAR.fullmatch(m.group("fig")) is not None  # "2,000" is a count, "2000" a year
+        after_month = bool(tokens) and tokens[-1].lower() in MONTH_WORDS
         tokens.append(m.group("fig"))
         if not year and not after_month:
             found.append((figure, tokens, len(tokens) - 1))

@@ -167,6 +167,7 @@ def _check_text(text: str) -> str:
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
 MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
+MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES)  # for lower-cased token lookups
 _DATE_PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)"), "%Y-%m-%d"),
     (re.compile(rf"\b((?:{MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),

@@ -38,7 +38,6 @@ class Pair:
 
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_MONTHS = list(MONTH_NAMES)
 _AUX = re.compile(r"\b(is|are|was|were|will|can|has|have|had|does|did|could|would|should)\b")
 
 
@@ -49,10 +48,10 @@ def swap_number(text: str, claim: str, rng: random.Random) -> str | None:
         m = rng.choice(years)
         new = str(int(m.group(0)) + rng.choice([-3, -2, -1, 1, 2, 3]))
         return text[:m.start()] + new + text[m.end():]
-    months = [mo for mo in _MONTHS if mo in text and mo in claim]
+    months = [mo for mo in MONTH_NAMES if mo in text and mo in claim]
     if months:
         mo = rng.choice(months)
-        return text.replace(mo, rng.choice([x for x in _MONTHS if x != mo]), 1)
+        return text.replace(mo, rng.choice([x for x in MONTH_NAMES if x != mo]), 1)
     nums = [m for m in _NUMBER.finditer(text) if m.group(0) in claim]
     if nums:
         m = rng.choice(nums)

@@ -8,6 +8,7 @@ documents that include it). This module reads that format; it does not score sum
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,14 @@ class Topic:
     documents: dict[str, str]  # document_id -> text
     doc_insights: dict[str, set[str]]
     subtopics: list[Subtopic]
+
+    def insight_documents(self) -> dict[str, set[str]]:
+        """insight_id -> the documents that state it (the gold citations of SummHay's scores)."""
+        gold: dict[str, set[str]] = {}
+        for doc, included in self.doc_insights.items():
+            for insight in included:
+                gold.setdefault(insight, set()).add(doc)
+        return gold
 
 
 def load_topic(path: Path) -> Topic:
@@ -75,8 +84,6 @@ class LabelledSummary:
 
 
 def strip_citations(line: str) -> str:
-    import re
-
     return re.sub(r"\[[\d,\s]+\]", "", line).strip(" *-•\t")
 
 
@@ -113,6 +120,19 @@ def labelled_summaries(path: Path) -> list[LabelledSummary]:
     return out
 
 
+def _shipped_labels(insights: list[dict], evaluations: list[dict]) -> dict[str, tuple[str, int | None]]:
+    """insight_id -> (label, covering bullet index) from SummHay's GPT-4o evaluation of one summary."""
+    labels: dict[str, tuple[str, int | None]] = {i["insight_id"]: ("NONE", None) for i in insights}
+    for e in evaluations:
+        if e["insight_id"] in labels and e["coverage"] in ("FULL_COVERAGE", "PARTIAL_COVERAGE"):
+            try:
+                idx = int(e["bullet_id"]) - 1
+            except (TypeError, ValueError):
+                idx = None
+            labels[e["insight_id"]] = (_SUMMHAY_LABEL[e["coverage"]], idx)
+    return labels
+
+
 def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str], scorer=None) -> dict | None:
     """SummHay scores of a shipped system on the given subtopics: from its shipped (GPT-4o) labels, or,
     with ``scorer`` (anything with ``score(facts, bullets)``), from that scorer's verdicts on its bullets,
@@ -121,33 +141,20 @@ def shipped_system_scores(path: Path, system: str, subtopic_ids: list[str], scor
 
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     topic = load_topic(path)
-    position = {d: i + 1 for i, d in enumerate(topic.documents)}
-    gold_pos = {}
-    for doc, included in topic.doc_insights.items():
-        for ins in included:
-            gold_pos.setdefault(ins, set()).add(str(position[doc]))
+    position = {d: str(i + 1) for i, d in enumerate(topic.documents)}
+    gold_pos = {ins: {position[d] for d in docs} for ins, docs in topic.insight_documents().items()}
     key = f"summary_subtopic_{system}"
     totals, n = {"coverage": 0.0, "citation": 0.0, "joint": 0.0}, 0
     for sub in raw["subtopics"]:
         if sub["subtopic_id"] not in subtopic_ids or key not in sub.get("eval_summaries", {}):
             continue
-        import re
-
         lines = sub["summaries"][key]
         cites = [{n_ for g in re.findall(r"\[([\d,\s]+)\]", ln) for n_ in re.split(r"[,\s]+", g) if n_} for ln in lines]
-        labels = {i["insight_id"]: ("NONE", None) for i in sub["insights"]}
         if scorer is not None:
-            ids = list(labels)
-            texts = {i["insight_id"]: i["insight"] for i in sub["insights"]}
-            matches = scorer.score([texts[i] for i in ids], [strip_citations(ln) for ln in lines])
-            labels = {i: (m.label, m.bullet) for i, m in zip(ids, matches)}
-        for e in ([] if scorer is not None else sub["eval_summaries"][key]):
-            if e["insight_id"] in labels and e["coverage"] in ("FULL_COVERAGE", "PARTIAL_COVERAGE"):
-                try:
-                    idx = int(e["bullet_id"]) - 1
-                except (TypeError, ValueError):
-                    idx = None
-                labels[e["insight_id"]] = (_SUMMHAY_LABEL[e["coverage"]], idx)
+            matches = scorer.score([i["insight"] for i in sub["insights"]], [strip_citations(ln) for ln in lines])
+            labels = {i["insight_id"]: (m.label, m.bullet) for i, m in zip(sub["insights"], matches)}
+        else:
+            labels = _shipped_labels(sub["insights"], sub["eval_summaries"][key])
         scores, _ = summhay_scores(labels, cites, gold_pos)
         for k in totals:
             totals[k] += scores[k]

@@ -43,10 +43,7 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
             support = support or load_support_scorer(scorer_kind, ws.embedder)
             scorer = ScorerCoverage(support)
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
-        gold = {}
-        for doc, included in topic.doc_insights.items():
-            for ins in included:
-                gold.setdefault(ins, set()).add(doc)
+        gold = topic.insight_documents()
         for sub in chosen:
             start = time.perf_counter()
             summary = summarise(ws, sub.query, k=k, model=model, strategy=strategy, max_bullets=SUMMHAY_BULLETS)
