@@ -20,7 +20,7 @@ from .attribution.evidence import Evidence, gather
 from .attribution.plan import conflict
 from .attribution.realise import answer_request, realise
 from .attribution.select import Scored, score
-from .attribution.verify import Verifier
+from .attribution.verify import Verifier, disagree
 from .citations import key_terms
 from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
@@ -134,7 +134,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
 
     best = found[0]
     agreeing, differing = _other_sources(question, best, scored)
-    support = [best.evidence] + [s.evidence for s in agreeing]
+    verifier = Verifier(ws.support_scorer, ws.settings.summarise.min_support)
     text, origin, rejected = " ".join(best.evidence.text.split()), "quoted", None
     if backend is not None:
         params = GenerationParams(max_tokens=ANSWER_MAX_TOKENS, temperature=0.0, seed=ws.settings.generation.seed,
@@ -142,12 +142,15 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         phrased, results = realise(backend, [answer_request(question, [best.evidence.text])], params)
         stats.add(results[0])
         start = time.perf_counter()
-        check = Verifier(ws.support_scorer, ws.settings.summarise.min_support).check(phrased, [[best.evidence.text]])[0]
+        check = verifier.check(phrased, [[best.evidence.text]])[0]
         stats.verify_s = time.perf_counter() - start
         if check.ok:
             text, origin = phrased[0], "model"
         else:
             rejected = f"{phrased[0]} ({'; '.join(check.reasons)})"
+    # another document is cited only when its own sentence states the answer
+    checks = verifier.check([text] * len(agreeing), [[s.evidence.text] for s in agreeing])
+    support = [best.evidence] + [s.evidence for s, c in zip(agreeing, checks) if c.ok]
     stats.model_bullets, stats.quoted_bullets = int(origin == "model"), int(origin == "quoted")
     shown_conflict = None
     if differing:
@@ -162,7 +165,9 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
 
 def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:
     """Sentences of other documents on the same point as ``best`` (close, naming a common name, holding what the
-    question asks for): those that give the same figures and those that give other ones, two of each at most."""
+    question asks for): those whose figures do not differ, and those that give another value for the same
+    quantity (:func:`~briefkit.attribution.verify.disagree`), two of each at most. A sentence with other
+    figures about something else is neither."""
     names = {t for t in key_terms(best.evidence.text) if not t[0].isdigit()}
     agreeing, differing, seen = [], [], {best.evidence.doc_id}
     for s in sorted(scored, key=lambda x: -answer_score(x)):
@@ -170,6 +175,11 @@ def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[l
         if (s.evidence.doc_id in seen or float(s.vector @ best.vector) < SAME_CLAIM
                 or not names & key_terms(text) or not holds_answer(question, text)):
             continue
-        (differing if conflict(best.evidence.text, text) else agreeing).append(s)
+        if disagree(best.evidence.text, text):
+            differing.append(s)
+        elif not conflict(best.evidence.text, text):
+            agreeing.append(s)
+        else:
+            continue  # other figures, about something else: neither agreement nor a conflict
         seen.add(s.evidence.doc_id)
     return agreeing[:2], differing[:2]

@@ -234,6 +234,7 @@ def summarise(
     stats.evidence_s = time.perf_counter() - start
     if backend is None:
         bullets = [_quote(g, []) for g in groups]
+        _attribute(bullets, verifier)
         used = "extractive"
     else:
         fuse = GenerationParams(max_tokens=FUSE_MAX_TOKENS, temperature=params.temperature, seed=params.seed,
@@ -263,8 +264,33 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
                   evidence=[m.evidence for m in group.members], origin="quoted")
 
 
+def _attribute(bullets: list[Bullet], verifier: Verifier) -> list[bool]:
+    """Keep in each bullet's citations and evidence only the documents whose own sentence states the
+    bullet's core (the verifier in ``core`` mode, one sentence at a time), then check that what is left
+    still supports the whole bullet. A quoted bullet always keeps the sentence it quotes. Returns, per
+    bullet, whether it still stands."""
+    pairs = [(b, e) for b in bullets for e in b.evidence]
+    checks = verifier.check([b.text for b, _ in pairs], [[e.text] for _, e in pairs], core=True)
+    holds = {(id(b), id(e)) for (b, e), c in zip(pairs, checks) if c.ok}
+    for b in bullets:
+        quoted = " ".join(b.text.split())
+        kept = [e for e in b.evidence if (id(b), id(e)) in holds
+                or (b.origin == "quoted" and " ".join(e.text.split()) == quoted)]
+        dropped = len({e.doc_id for e in b.evidence}) - len({e.doc_id for e in kept})
+        if dropped:
+            b.notes.append(f"{dropped} document(s) of its group not cited: their sentence does not state it")
+        b.evidence = kept
+        b.citations = list(dict.fromkeys(e.doc_id for e in kept))
+    model = [b for b in bullets if b.origin == "model" and b.evidence]
+    whole = dict(zip(map(id, model), verifier.check([b.text for b in model], [[e.text for e in b.evidence[:4]]
+                                                                                for b in model])))
+    return [bool(b.evidence) and (b.origin != "model" or whole[id(b)].ok) for b in bullets]
+
+
 def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier) -> list[Bullet]:
-    """The model's sentence where it passes verification against its group, else the group's lead, quoted."""
+    """The model's sentence where it passes verification against its group and against the documents
+    left to cite it, else the group's lead, quoted. Either way a bullet cites only the documents whose
+    own sentence states it (:func:`_attribute`)."""
     checks = verifier.check(sentences, [_fused(g) for g in groups])
     bullets = []
     for group, sentence, check in zip(groups, sentences, checks):
@@ -273,6 +299,11 @@ def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifi
                                   evidence=[m.evidence for m in group.members], origin="model"))
         else:
             bullets.append(_quote(group, [f"model wording rejected ({'; '.join(check.reasons)}): {sentence}"]))
+    for i, ok in enumerate(_attribute(bullets, verifier)):
+        if not ok:  # the documents that state its core do not support all of it: quote the lead instead
+            bullets[i] = _quote(groups[i], [f"model wording rejected (its cited sources do not state all of it):"
+                                            f" {sentences[i]}"])
+            _attribute([bullets[i]], verifier)
     return bullets
 
 
@@ -294,14 +325,19 @@ def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifi
         closest.append([s.evidence for s in own])
         best_sim.append(float(own[0].vector @ vec) if own else -1.0)
     checks = verifier.check([b.text for b in drafted], [[e.text for e in ev] for ev in closest])
+    passed = [b for b, check in zip(drafted, checks) if check.ok]
+    for b, ev, check in zip(drafted, closest, checks):
+        if check.ok:
+            b.evidence, b.support, b.origin = list(ev), check.support, "model"
+    attributed = dict(zip(map(id, passed), _attribute(passed, verifier)))  # cite only documents that state it
     shown, rejected = [], []
     seen: set[str] = set()
     for b, ev, sim, check in zip(drafted, closest, best_sim, checks):
-        if check.ok:  # cite the documents whose sentences it rests on: every citation has evidence
-            b.evidence, b.support, b.origin = ev, check.support, "model"
-            b.citations = list(dict.fromkeys(e.doc_id for e in ev))
+        if check.ok and attributed[id(b)]:
             shown.append(b)
             continue
+        if check.ok:
+            check.reasons.append("its cited sources do not state all of it")
         rejected.append(Bullet(b.text, b.citations, supported=False, support=check.support, notes=check.reasons,
                                evidence=ev))
         if ev and sim >= QUOTE_MIN_SIMILARITY and ev[0].start not in seen:

@@ -2,6 +2,11 @@
 quality filter that keeps page furniture (headings, datelines, link lists, questions,
 captions, newsletter text) out of summaries and answers.
 
+Source text is data, never instructions: a sentence addressed to a model or a reader (a role
+prefix such as "SYSTEM:" or "Assistant:", chat-template tokens, "ignore previous instructions",
+"you must ...", an order to write or say something) is dropped as ``instruction``, so it can
+neither reach a prompt nor be quoted. Citation markers in articles are removed at cleaning.
+
 A sentence is a span of its document: ``text == document.text[start:end]``. Tidying (a
 leading bullet, emoji or ``Label:`` prefix, a trailing ``(Source)`` tag) narrows the span
 rather than rewriting the text, so the span stays exact. This module does not score
@@ -51,6 +56,20 @@ _FURNITURE = re.compile(
     r"terms of (?:use|service)|privacy policy|advertisement|sponsored)\b|©",
     re.IGNORECASE,
 )
+_ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
+_INSTRUCTION = re.compile(
+    rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
+    r"directions|context|above|everything|previous)\b|"
+    r"\byou (?:must|should|shall|have to|need to|are now|will now|will always|are (?:an?|the) (?:ai|assistant|"
+    r"language model|chatbot|model))\b|"
+    r"\b(?:as an ai|language models?|ai models?|ai assistants?|chatbots?|llms?)\b.{0,60}\b(?:must|should|shall|"
+    r"always|never)\b|"
+    r"^\W*(?:please\s+)?(?:write|say|state|respond|reply|answer|output|print|repeat|summari[sz]e|tell|claim|report|"
+    r"cite)\b.{0,80}\b(?:that|with|as|the following|sources?)\b|"
+    r"\b(?:new|updated|hidden|secret) instructions?\b|\bsystem prompt\b",
+    re.IGNORECASE,
+)
 _LEAD_MARKS = re.compile(r"^(?:[^\w\"“‘'(\[$€£]+|\d{1,2}[.)]\s+)+")
 _LABEL = re.compile(r"^([A-Z][^:.!?]{0,60}?):\s+(?=[\"“‘]?[A-Z0-9$€£])")
 _TRAILING_TAG = re.compile(r"\s*\((?:[A-Z][\w.&' -]{0,40})\)\s*$")
@@ -69,7 +88,7 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
         if lead:
             seg, start = seg[lead.end():], start + lead.end()
         label = _LABEL.match(seg)
-        if label and len(label.group(1).split()) <= 6:
+        if label and len(label.group(1).split()) <= 6 and not re.fullmatch(_ROLE, label.group(1), re.IGNORECASE):
             seg, start = seg[label.end():], start + label.end()
         if not lead and not label:
             break
@@ -83,13 +102,15 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
 def sentence_problem(sentence: str) -> str | None:
     """Why ``sentence`` is not a usable statement of fact, or None when it is.
 
-    Reasons: ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
+    Reasons: ``instruction`` (addressed to a model or a reader, see the module docstring), ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
     source lists), ``furniture`` (navigation, newsletter, ads, "This article ..."), ``question``, ``heading``
     (a short or title-cased line without a sentence end), ``too short``, ``too long``,
     ``not prose`` (mostly digits or symbols).
     """
     s = sentence.strip()
     words = _WORD.findall(s)
+    if _INSTRUCTION.search(s):
+        return "instruction"
     if _URL.search(s) or _SOURCE_TAG.search(s) or _TAGGED_HEADLINE.search(s):
         return "link"
     if _DATELINE.match(s) or _BYLINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):

@@ -1,7 +1,7 @@
 """Realisation: the model rewrites each evidence group into one sentence, all groups in one batch.
 
-The model sees only the group's sentences (no document numbers, nothing to cite): citations
-come from the plan. Prompts are ``prompts/fuse.md`` (summaries) and
+The model sees only the group's sentences (no document numbers, nothing to cite), inside
+delimiters that mark them as quoted material, not instructions: citations come from the plan. Prompts are ``prompts/fuse.md`` (summaries) and
 ``prompts/phrase_answer.md`` (answers). The reply's first sentence is kept; verification
 decides whether it is shown.
 """
@@ -16,6 +16,7 @@ from ..prompts import load_prompt
 
 _LEAD = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*|(?:sentence|answer|summary|fact)\s*\d*\s*:\s*)+", re.IGNORECASE)
 _CITATION = re.compile(r"\s*\[[\d,;\s]+\]")
+_TAG = re.compile(r"</?(?:quoted|sources?|facts)>", re.IGNORECASE)  # the prompts' delimiters, if echoed
 
 
 def _evidence_block(evidence: list[str]) -> str:
@@ -33,7 +34,7 @@ def answer_request(question: str, evidence: list[str], prompts_dir: str | None =
 
 def first_sentence(reply: str) -> str:
     """The first sentence of a reply, without list marks, labels, quotes or bracketed numbers."""
-    lines = [ln for ln in reply.splitlines() if ln.strip()]
+    lines = [ln for ln in _TAG.sub("", reply).splitlines() if ln.strip()]
     if not lines:
         return ""
     text = _CITATION.sub("", _LEAD.sub("", lines[0])).strip().strip("\"“”'")

@@ -3,11 +3,15 @@
 A sentence passes when every figure, date and name in it occurs in the evidence (whole
 numbers and words), every figure counts the thing the evidence counts with it ("90,000
 enterprises" may not become "90,000 employees"), every role stays with the name the evidence
-gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), it neither adds nor drops
-a negation, it is a plain statement (no question, link or list), and the support scorer (learned
-or cosine, see :mod:`briefkit.evaluation.support`) finds the evidence supports it. It does not
-fix anything: callers replace a failed sentence with quoted evidence. Other relations between
-words that are all in the evidence are left to the scorer.
+gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), names and figures it puts
+side by side stand side by side in one evidence sentence, it neither adds nor drops a negation,
+it keeps the evidence's time and certainty (no "will", "next month" or "plans to" the evidence
+lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
+the evidence does not make, it is a plain statement (no question, link or list), and the
+support scorer (learned or cosine, see :mod:`briefkit.evaluation.support`) finds the evidence
+supports it. It does not fix anything: callers replace a failed sentence with quoted evidence.
+Past against present tense ("stepped down" for "is stepping down") is allowed; other relations
+between words that are all in the evidence are left to the scorer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..citations import YEAR, missing_terms
+from ..citations import _COMMON, YEAR, key_terms, missing_terms
 from ..corpus.readers import MONTH_WORDS
 from .evidence import sentence_problem
 
@@ -109,6 +113,30 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     return wrong
 
 
+def _quantities(text: str) -> list[tuple[str, set[str], set[str]]]:
+    """(figure, stems of what it counts, stems of the words around it) for each counting figure of ``text``."""
+    out = []
+    for figure, tokens, i in _figures(text):
+        around = {_stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1] if w[0].isalpha()}
+        out.append((figure, {_stem(w) for w in _counted(tokens, i)}, around))
+    return out
+
+
+_DAY = re.compile(rf"\b({'|'.join(m.capitalize() for m in sorted(MONTH_WORDS, key=len, reverse=True))})\.?\s+(\d{{1,2}})\b")
+
+
+def disagree(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` give different values for the same quantity: a figure counting the same
+    thing ("1 billion downloads" / "downloaded 700 million times"), or a day of a month ("March 3" /
+    "March 4"). Figures that count different things ("0.8B parameters" / "1 billion downloads") do not."""
+    qa, qb = _quantities(a), _quantities(b)
+    same = [(fa, fb) for fa, ca, wa in qa for fb, cb, wb in qb if (ca & wb) or (cb & wa)]
+    if same and not any(fa == fb for fa, fb in same):
+        return True
+    da, db = set(_DAY.findall(a)), set(_DAY.findall(b))
+    return bool(da and db and not da & db)
+
+
 _ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "chairman", "chairwoman",
           "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division", "spokesperson",
           "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher"}
@@ -143,26 +171,145 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
     return wrong
 
 
-def rule_problems(sentence: str, evidence: list[str]) -> list[str]:
-    """What is wrong with ``sentence`` against ``evidence`` without a model: facts, negation, form."""
+def _word_places(text: str) -> dict[str, list[int]]:
+    """Positions of each bare word of ``text`` (figures and words; punctuation not counted)."""
+    at: dict[str, list[int]] = {}
+    for i, m in enumerate(m for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()):
+        at.setdefault(_bare(m.group(0)), []).append(i)
+    return at
+
+
+def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
+    """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"): (first, last, words)."""
+    words = [m.group(0) for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
+    runs: list[tuple[int, int, list[str]]] = []
+    for i, w in enumerate(words):
+        if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in _COMMON:
+            continue
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i, runs[-1][2] + [w])
+        else:
+            runs.append((i, i, [w]))
+    return runs
+
+
+def untied(sentence: str, evidence: list[str], gap: int = 6, slack: int = 6) -> list[str]:
+    """Pairs of names ``gap`` or fewer words apart in ``sentence`` ("Zhou Hao replaced Lin") that stand
+    within their distance in ``sentence`` plus ``slack`` words of each other in no evidence sentence: the rewrite put a name beside another
+    than its sources did (an entity from another sentence, or two events merged). Figures beside names are
+    the count check's business; a name beside a plain word is left to the scorer."""
+    places = [_word_places(e) for e in evidence]
+    runs = _names(sentence)
+    wrong = []
+    for (_, end, a), (start, _, b) in zip(runs, runs[1:]):
+        if start - end - 1 > gap:
+            continue
+        window = start - end + slack
+        if not any(abs(i - j) <= window for at in places for x in a for y in b
+                   for i in at.get(_bare(x), []) for j in at.get(_bare(y), [])):
+            wrong.append(f"{' '.join(a)} / {' '.join(b)}")
+    return wrong
+
+
+# Time and certainty: a kind of time word in a rewrite must occur in its evidence. "may" is a hedge only in
+# lower case ("May 2026" is a month).
+_TIME = {
+    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
+                         r"aim(?:s|ed)?|expect(?:s|ed)?|scheduled|poised|slated|set|about|yet) to\b|\bupcoming\b|"
+                         r"\bsoon\b|\btomorrow\b|\bnext (?:week|month|year|quarter|spring|summer|autumn|fall|winter)\b|"
+                         r"\blater this\b|\bin the (?:coming|next)\b|\bforthcoming\b", re.IGNORECASE),
+    "now": re.compile(r"\b(?:now|currently|still|already|today|tonight)\b", re.IGNORECASE),
+    "past": re.compile(r"\b(?:yesterday|recently|ago|last (?:week|month|year|quarter)|previously|formerly|former|"
+                       r"earlier)\b", re.IGNORECASE),
+}
+_HEDGE = re.compile(r"\b(?:might|could|would|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
+                    r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?)\b|"
+                    r"(?-i:\bmay\b)", re.IGNORECASE)
+# Causal and temporal links between two facts; "following" and "since" (not "since 2019") are both kinds.
+_LINKS = {
+    "cause": re.compile(r"\b(?:because|due to|owing to|thanks to|as a result|result(?:s|ed)? in|led to|leads? to|"
+                        r"leading to|caus(?:e|es|ed|ing)|prompt(?:s|ed|ing)|in response to|amid|therefore|hence|"
+                        r"consequently|driven by|fuel(?:l)?ed by|so that|following|since(?! (?:19|20)\d\d))\b",
+                        re.IGNORECASE),
+    "sequence": re.compile(r"\b(?:after|afterwards|before|following|prior to|until|subsequently|then|"
+                           r"since(?! (?:19|20)\d\d))\b", re.IGNORECASE),
+}
+
+
+def retimed(sentence: str, evidence: list[str]) -> list[str]:
+    """Ways ``sentence`` changes the evidence's time or certainty: a future or plan ("will", "plans to",
+    "next month"), a present ("now") or a relative past ("last week", "previously") that no evidence
+    sentence states; a hedge ("may", "reportedly") added; or a hedge or plan that every evidence sentence
+    carries dropped ("plans to launch" -> "launched")."""
+    joined = " ".join(evidence)
+    found = [f"{kind} ({m.group(0).lower()})" for kind, pattern in _TIME.items()
+             if (m := pattern.search(sentence)) and not pattern.search(joined)]
+    hedge = _HEDGE.search(sentence)
+    if hedge and not _HEDGE.search(joined):
+        found.append(f"hedge ({hedge.group(0).lower()})")
+    tentative = [bool(_HEDGE.search(e) or _TIME["future"].search(e)) for e in evidence]
+    if tentative and all(tentative) and not (hedge or _TIME["future"].search(sentence)):
+        found.append("drops the evidence's hedge")
+    return found
+
+
+def unlinked(sentence: str, evidence: list[str]) -> list[str]:
+    """Causal or temporal links ("because", "following", "after") in ``sentence`` of a kind no evidence
+    sentence uses: the rewrite joins two facts its sources do not join."""
+    used = {kind for kind, pattern in _LINKS.items() if any(pattern.search(e) for e in evidence)}
+    wrong = []
+    for kind, pattern in _LINKS.items():
+        for m in pattern.finditer(sentence):
+            both = [k for k, p in _LINKS.items() if p.fullmatch(m.group(0))]
+            if not used & set(both):
+                wrong.append(m.group(0).lower())
+    return list(dict.fromkeys(wrong))
+
+
+CORE_SHARE = 0.5  # a source that states a sentence's core holds at least this share of its names and figures
+
+
+def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> list[str]:
+    """What is wrong with ``sentence`` against ``evidence`` without a model: facts, negation, form.
+
+    ``core``: does the evidence state the sentence's core (is it a fair citation for it)? Then the form is
+    not judged, and instead of every name and figure being in the evidence, :data:`CORE_SHARE` of them
+    must be, and links and names side by side are not checked (a source sentence may word them otherwise,
+    "reach it through DingTalk"); counts, roles, time and negation still are."""
     reasons = []
-    form = sentence_problem(sentence)
-    if form and form not in ("too long", "too short"):  # length is judged against the evidence below
-        reasons.append(f"not a statement ({form})")
-    if len(sentence.split()) < 3:
-        reasons.append("too short")
-    longest = max((len(e.split()) for e in evidence), default=0)
-    if len(sentence.split()) > max(40, int(1.5 * longest)):
-        reasons.append("longer than its evidence")
-    missing = missing_terms(sentence, " ".join(evidence))
-    if missing:
-        reasons.append("not in the evidence: " + ", ".join(sorted(missing)))
+    joined = " ".join(evidence)
+    if core:
+        terms = key_terms(sentence)
+        held = len(terms - missing_terms(sentence, joined)) / len(terms) if terms else 1.0
+        if held < CORE_SHARE:
+            reasons.append(f"states too little of it ({held:.0%} of its names and figures)")
+    else:
+        form = sentence_problem(sentence)
+        if form and form not in ("too long", "too short"):  # length is judged against the evidence below
+            reasons.append(f"not a statement ({form})")
+        if len(sentence.split()) < 3:
+            reasons.append("too short")
+        longest = max((len(e.split()) for e in evidence), default=0)
+        if len(sentence.split()) > max(40, int(1.5 * longest)):
+            reasons.append("longer than its evidence")
+        missing = missing_terms(sentence, joined)
+        if missing:
+            reasons.append("not in the evidence: " + ", ".join(sorted(missing)))
     wrong = miscounted(sentence, evidence)
     if wrong:
         reasons.append("counts something else than the evidence: " + ", ".join(wrong))
     wrong = misattributed(sentence, evidence)
     if wrong:
         reasons.append("ties words the evidence does not tie: " + ", ".join(wrong))
+    wrong = [] if core else untied(sentence, evidence)
+    if wrong:
+        reasons.append("puts names together that the evidence does not: " + "; ".join(wrong))
+    wrong = retimed(sentence, evidence)
+    if wrong:
+        reasons.append("changes time or certainty: " + ", ".join(wrong))
+    wrong = [] if core else unlinked(sentence, evidence)
+    if wrong:
+        reasons.append("adds a link the evidence does not make: " + ", ".join(wrong))
     if negated(sentence) and not any(negated(e) for e in evidence):
         reasons.append("adds a negation")
     elif evidence and all(negated(e) for e in evidence) and not negated(sentence):
@@ -184,8 +331,10 @@ class Verifier:
         probs = self.scorer.probabilities([(e[:MAX_EVIDENCE_CHARS], s) for s, e in zip(sentences, evidence)])
         return [float(p[2] + 0.5 * p[1]) for p in probs]
 
-    def check(self, sentences: list[str], evidence: list[list[str]]) -> list[Check]:
-        checks = [Check(True, 0.0, rule_problems(s, ev)) for s, ev in zip(sentences, evidence)]
+    def check(self, sentences: list[str], evidence: list[list[str]], core: bool = False) -> list[Check]:
+        """Each sentence against its evidence: the rules, then the scorer. ``core``: the evidence need only
+        state the sentence's core (a citation check; see :func:`rule_problems`)."""
+        checks = [Check(True, 0.0, rule_problems(s, ev, core)) for s, ev in zip(sentences, evidence)]
         todo = [i for i, c in enumerate(checks) if not c.reasons and sentences[i].strip()]
         scores = self.support([sentences[i] for i in todo], [" ".join(evidence[i]) for i in todo])
         for i, value in zip(todo, scores):

@@ -5,7 +5,10 @@ Works on paragraphs (non-empty lines); a dateline run into the first sentence ("
 phrases (newsletter forms, "Read more", tool ads), drops everything after a teaser
 section heading such as "Similar Blogs", removes runs of short menu-like lines and
 the blurbs they frame, and keeps only the first copy of any repeated paragraph, which
-also collapses an article body that a scrape repeated. It does not judge content.
+also collapses an article body that a scrape repeated. Citation-like markers ("[1]",
+"[2][3]", "[4-6]") are removed, so that the only citation numbers a reader or a model ever
+sees are briefkit's own. It does not judge content (instructions planted in an article are
+the evidence filter's business, :mod:`briefkit.attribution.evidence`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _GLUED_DATELINE = re.compile(  # "date 2026-03-04 Alibaba's team..." : a datelin
     r"(?=[A-Z\"“‘][^.!?]{20,})",
     re.IGNORECASE,
 )
+# "[1]", "[2][3]", "[4, 5]", "[6-8]" after a word or punctuation: footnote or citation numbers of the source
+_MARKERS = re.compile(r"(?<=\S)(?:\s*\[\s*\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\s*\])+")
 _KEY_VALUE = re.compile(r"^[A-Z][\w ]{1,20}: \S")
 _SENTENCE_END = re.compile(r"[.!?:;)\"”’]$")
 
@@ -55,6 +60,7 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     text = re.sub(r"<br\s*/?>|</?p>", "\n", text, flags=re.IGNORECASE)  # line breaks left as HTML in plain text
+    text = _MARKERS.sub("", text)
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
     lines = [part for ln in lines for part in _split_dateline(ln) if part]
 
