@@ -1,6 +1,7 @@
-"""Qwen3.5 through llama.cpp: a tiny random-weight qwen35 GGUF written from the tiny transformers
+"""Qwen through llama.cpp: a tiny random-weight qwen35 GGUF written from the tiny transformers
 model, generated through the llamacpp backend and through llama-cpp-python's OpenAI-compatible
-server with the openai backend. Random weights write noise; the checks are the code paths."""
+server with the openai backend; a tiny random-weight qwen2 (Qwen2.5) GGUF through the llamacpp
+backend. Random weights write noise; the checks are the code paths."""
 
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from briefkit.errors import ModelUnavailable
 from briefkit.llm.base import GenerationParams, create_backend
 
 from test_backends import Server
-from tiny_qwen import build_tiny_qwen, write_qwen35_gguf
+from tiny_qwen import build_tiny_qwen, write_qwen2_gguf, write_qwen35_gguf
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
 
@@ -24,7 +25,7 @@ def tiny_qwen_gguf(tmp_path_factory):
 
 def test_tiny_qwen35_gguf_generates_through_the_llamacpp_backend(tiny_qwen_gguf):
     backend = create_backend("llamacpp", model=str(tiny_qwen_gguf), context_tokens=512)
-    assert backend.architecture == "qwen35" and backend.qwen
+    assert backend.architecture == "qwen35" and backend.qwen and backend.thinking
     messages = [{"role": "user", "content": "Who stepped down?"}]
     prompt = backend.render(messages)
     assert prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")  # thinking switched off
@@ -36,6 +37,21 @@ def test_tiny_qwen35_gguf_generates_through_the_llamacpp_backend(tiny_qwen_gguf)
     batch = backend.generate_batch([messages, [{"role": "user", "content": "Name the release."}]],
                                    GenerationParams(max_tokens=6))
     assert [r.text for r in batch][0] == backend.generate(messages, GenerationParams(max_tokens=6)).text
+
+
+def test_a_qwen2_gguf_loads_without_a_switch_with_its_own_template_and_no_thinking(tmp_path, monkeypatch):
+    """Qwen2.5's family (the benchmark model's): accepted from its header alone, rendered with the GGUF's
+    template without enable_thinking (this template would open a think block if it were passed false)."""
+    from briefkit.llm.gguf_file import ALLOW_ANY_ENV
+
+    monkeypatch.delenv(ALLOW_ANY_ENV, raising=False)
+    path = write_qwen2_gguf(tmp_path / "tiny-qwen2.gguf")
+    backend = create_backend("llamacpp", model=str(path), context_tokens=256)
+    assert (backend.architecture, backend.qwen, backend.thinking) == ("qwen2", True, False)
+    messages = [{"role": "user", "content": "Who stepped down?"}]
+    assert backend.render(messages) == "<|im_start|>user\nWho stepped down?<|im_end|>\n<|im_start|>assistant\n"
+    result = backend.generate(messages, GenerationParams(max_tokens=4))
+    assert 1 <= result.completion_tokens <= 4 and result.prompt_tokens == backend.count_tokens(backend.render(messages))
 
 
 def test_auto_picks_llama_cpp_for_a_qwen35_gguf(tiny_qwen_gguf):

@@ -166,23 +166,31 @@ def test_truncated_foreign_or_missing_gguf_is_one_clear_error(tmp_path):
         resolve_gguf("qwen3.5-2b-gguf")  # an alias not downloaded here
 
 
-def test_gguf_of_another_architecture_needs_explicit_allow(tmp_path):
+def test_gguf_of_another_architecture_needs_explicit_allow_and_qwen_families_do_not(tmp_path, monkeypatch):
     import numpy as np
     from gguf import GGUFWriter
 
-    from briefkit.llm.gguf_file import check_gguf
+    from briefkit.llm.gguf_file import ALLOW_ANY_ENV, check_gguf
 
-    path = tmp_path / "gpt2.gguf"
-    writer = GGUFWriter(str(path), "gpt2")
-    writer.add_chat_template("{{ messages[0]['content'] }}")
-    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    with pytest.raises(ModelUnavailable, match="is a gpt2 model; briefkit supports Qwen3.5"):
-        check_gguf(path)
-    assert check_gguf(path, allow_any=True).architecture == "gpt2"
+    def write(architecture: str):
+        path = tmp_path / f"{architecture}.gguf"
+        writer = GGUFWriter(str(path), architecture)
+        writer.add_chat_template("{{ messages[0]['content'] }}")
+        writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        return path
+
+    monkeypatch.delenv(ALLOW_ANY_ENV, raising=False)
+    with pytest.raises(ModelUnavailable, match=r"is a gpt2 model; briefkit supports Qwen \(qwen2, qwen3, qwen35\)"):
+        check_gguf(write("gpt2"))
+    assert check_gguf(write("gpt2"), allow_any=True).architecture == "gpt2"
+    # Qwen2/2.5 has no thinking mode; Qwen3 and Qwen3.5 have one that the chat template switches off.
+    for architecture, thinking in (("qwen2", False), ("qwen3", True), ("qwen35", True), ("llama", False)):
+        header = check_gguf(write(architecture))
+        assert (header.architecture, header.qwen, header.thinking) == (architecture, architecture != "llama", thinking)
 
 
 def test_pull_without_the_hub_is_one_clear_error():

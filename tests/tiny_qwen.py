@@ -1,4 +1,5 @@
-"""Build a tiny random-weight Qwen3.5 (``qwen3_5``) checkpoint and tokenizer in a folder.
+"""Build a tiny random-weight Qwen3.5 (``qwen3_5``) checkpoint and tokenizer in a folder, and
+tiny random-weight GGUF files for llama.cpp (``qwen35`` from that checkpoint, ``qwen2`` directly).
 
 The weights are random, so the text it writes is noise; what the tests check is that the
 same loading, chat-template and generation code that users hit works on this architecture.
@@ -18,13 +19,10 @@ CHAT_TEMPLATE = (
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"]
 
 
-def build_tiny_qwen(folder: Path) -> Path:
-    import torch
+def train_tiny_tokenizer():
+    """A byte-level BPE tokenizer (``tokenizers.Tokenizer``) of about 400 tokens with Qwen's special tokens."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
-    from transformers import PreTrainedTokenizerFast
-    from transformers.models.qwen3_5 import Qwen3_5Config, Qwen3_5ForConditionalGeneration
 
-    folder.mkdir(parents=True, exist_ok=True)
     tok = Tokenizer(models.BPE(unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -33,7 +31,17 @@ def build_tiny_qwen(folder: Path) -> Path:
     trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIALS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(corpus, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>")
+    return tok
+
+
+def build_tiny_qwen(folder: Path) -> Path:
+    import torch
+    from transformers import PreTrainedTokenizerFast
+    from transformers.models.qwen3_5 import Qwen3_5Config, Qwen3_5ForConditionalGeneration
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fast = PreTrainedTokenizerFast(tokenizer_object=train_tiny_tokenizer(), eos_token="<|im_end|>",
+                                   pad_token="<|endoftext|>")
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(folder)
 
@@ -101,25 +109,8 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32", conv_f16
     w.add_full_attention_interval(interval)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if float_type == "f16" else gguf.LlamaFileType.ALL_F32)
 
-    ids = {t: i for t, i in tok["model"]["vocab"].items()}
-    specials = {a["content"]: a["id"] for a in tok.get("added_tokens", [])}
-    ids.update(specials)
-    tokens = [f"[PAD{i}]" for i in range(vocab)]
-    types = [gguf.TokenType.UNUSED] * vocab
-    for t, i in ids.items():
-        if i < vocab:
-            tokens[i] = t
-            types[i] = gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL
-    merges = [" ".join(m) if isinstance(m, list) else m for m in tok["model"]["merges"]]
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("qwen35")
-    w.add_token_list(tokens)
-    w.add_token_types(types)
-    w.add_token_merges(merges)
-    w.add_eos_token_id(ids[tok_config.get("eos_token", "<|im_end|>")])
-    w.add_pad_token_id(ids[tok_config.get("pad_token", "<|endoftext|>")])
-    w.add_add_bos_token(False)
-    w.add_chat_template(tok_config.get("chat_template") or CHAT_TEMPLATE)
+    _add_tokenizer(w, tok, vocab, "qwen35", tok_config.get("eos_token", "<|im_end|>"),
+                   tok_config.get("pad_token", "<|endoftext|>"), tok_config.get("chat_template") or CHAT_TEMPLATE)
 
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN35, n_layers)
     for file in sorted(folder.glob("*.safetensors")):
@@ -146,6 +137,79 @@ def write_qwen35_gguf(folder: Path, out: Path, float_type: str = "f32", conv_f16
                 if (conv and conv_f16) or (not conv and data.ndim >= 2 and float_type == "f16"):
                     data = data.astype(np.float16)
                 w.add_tensor(name, np.ascontiguousarray(data.astype(np.float32) if data.dtype == np.float64 else data))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return out
+
+
+def _add_tokenizer(w, tok: dict, vocab: int, pre: str, eos: str, pad: str, template: str) -> None:
+    """A ``tokenizer.json`` dict as a GPT-2 style BPE vocabulary padded to ``vocab`` rows, with its chat template."""
+    import gguf
+
+    ids = {t: i for t, i in tok["model"]["vocab"].items()}
+    specials = {a["content"]: a["id"] for a in tok.get("added_tokens", [])}
+    ids.update(specials)
+    tokens = [f"[PAD{i}]" for i in range(vocab)]
+    types = [gguf.TokenType.UNUSED] * vocab
+    for t, i in ids.items():
+        if i < vocab:
+            tokens[i] = t
+            types[i] = gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL
+    merges = [" ".join(m) if isinstance(m, list) else m for m in tok["model"]["merges"]]
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre(pre)
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    w.add_eos_token_id(ids[eos])
+    w.add_pad_token_id(ids[pad])
+    w.add_add_bos_token(False)
+    w.add_chat_template(template)
+
+
+def write_qwen2_gguf(out: Path, seed: int = 0) -> Path:
+    """Write a tiny random-weight Qwen2/2.5 (``qwen2``) GGUF: llama-style blocks whose q, k and v projections
+    have biases, f32 weights, the tiny BPE tokenizer, and :data:`CHAT_TEMPLATE`, which would open the answer
+    with an empty think block if ``enable_thinking`` were passed (Qwen2.5 has no thinking mode)."""
+    import json
+
+    import gguf
+    import numpy as np
+
+    hidden, ffn, layers, heads, kv_heads, head_dim = 64, 128, 2, 4, 2, 16
+    tok = json.loads(train_tiny_tokenizer().to_str())
+    vocab = -(-(max(tok["model"]["vocab"].values()) + len(SPECIALS) + 1) // 32) * 32
+    rng = np.random.default_rng(seed)
+
+    def weight(*shape: int) -> np.ndarray:
+        return (rng.standard_normal(shape) * 0.02).astype(np.float32)
+
+    w = gguf.GGUFWriter(str(out), "qwen2")
+    w.add_context_length(512)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_rope_freq_base(1_000_000.0)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_file_type(gguf.LlamaFileType.ALL_F32)
+    _add_tokenizer(w, tok, vocab, "qwen2", "<|im_end|>", "<|endoftext|>", CHAT_TEMPLATE)
+    w.add_tensor("token_embd.weight", weight(vocab, hidden))
+    for i in range(layers):
+        w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
+        for name, rows in (("attn_q", heads * head_dim), ("attn_k", kv_heads * head_dim), ("attn_v", kv_heads * head_dim)):
+            w.add_tensor(f"blk.{i}.{name}.weight", weight(rows, hidden))
+            w.add_tensor(f"blk.{i}.{name}.bias", weight(rows))
+        w.add_tensor(f"blk.{i}.attn_output.weight", weight(hidden, heads * head_dim))
+        w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, dtype=np.float32))
+        w.add_tensor(f"blk.{i}.ffn_gate.weight", weight(ffn, hidden))
+        w.add_tensor(f"blk.{i}.ffn_up.weight", weight(ffn, hidden))
+        w.add_tensor(f"blk.{i}.ffn_down.weight", weight(hidden, ffn))
+    w.add_tensor("output_norm.weight", np.ones(hidden, dtype=np.float32))
+    w.add_tensor("output.weight", weight(vocab, hidden))
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

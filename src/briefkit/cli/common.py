@@ -103,7 +103,7 @@ def check_generation(settings: Settings, backend: str | None, base_url: str | No
                            " (or set [generation] base_url in your --config profile)")
         return  # a server names its own models
     name = model or g.model
-    known = {"auto", models.SMOLLM2, *models.QWEN_ALIASES, *(a + models.GGUF_SUFFIX for a in models.QWEN_GGUF)}
+    known = set(models.known_names())
     looks_loadable = "/" in name or name.lower().endswith(".gguf") or Path(name).expanduser().exists()
     if name not in known and not looks_loadable:
         raise BadInput(f"unknown model {name!r}; use one of {', '.join(sorted(known))}, a model folder or a"

@@ -1,8 +1,8 @@
 """The ``auto`` backend: the fastest generation backend that works on this machine.
 
 Order: transformers on a GPU when one is present; else llama.cpp when llama-cpp-python is
-installed, the model has a GGUF (the bundled SmolLM2, a Qwen3.5 GGUF alias or a .gguf
-path) and the crash probe passes; else transformers on CPU, in bf16 when the CPU computes
+installed, the model has a GGUF (the bundled SmolLM2, a Qwen3.5 GGUF alias, a benchmark
+model or a .gguf path) and the crash probe passes; else transformers on CPU, in bf16 when the CPU computes
 bf16 natively (AVX512_BF16 or AMX) and in fp32 otherwise. The chosen backend carries
 ``description`` and ``reason`` (why it was chosen); a llama.cpp failure that forces the
 fallback is also printed to stderr as one ``notice:`` line. ``model_name`` is unchanged.

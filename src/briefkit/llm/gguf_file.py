@@ -16,8 +16,9 @@ from typing import BinaryIO
 from ..errors import ModelUnavailable
 
 MAGIC = b"GGUF"
-# Architectures this project has tested: SmolLM2 (llama), Qwen3.5 (qwen35); others load with allow_any.
-SUPPORTED_ARCHITECTURES = {"llama", "qwen35"}
+# Architectures this project has tested: SmolLM2 (llama), the Qwen family: Qwen2/2.5 (qwen2), Qwen3 (qwen3),
+# Qwen3.5 (qwen35). Others load with allow_any.
+SUPPORTED_ARCHITECTURES = {"llama", "qwen2", "qwen3", "qwen35"}
 ALLOW_ANY_ENV = "BRIEFKIT_ALLOW_ANY_GGUF"
 
 # GGUF metadata value types: id -> struct format (strings 8, arrays 9 handled apart)
@@ -35,6 +36,17 @@ class GGUFHeader:
     @property
     def architecture(self) -> str:
         return str(self.metadata.get("general.architecture", ""))
+
+    @property
+    def qwen(self) -> bool:
+        """A Qwen-family model (any ``qwen*`` architecture)."""
+        return self.architecture.startswith("qwen")
+
+    @property
+    def thinking(self) -> bool:
+        """The family has a thinking mode that its chat template switches (``enable_thinking``): Qwen3 and
+        later (``qwen3``, ``qwen35``, their MoE variants). Qwen2/2.5 (``qwen2``) have none."""
+        return self.architecture.startswith("qwen3")
 
     @property
     def chat_template(self) -> str | None:
@@ -133,8 +145,8 @@ def check_gguf(path: Path, allow_any: bool | None = None) -> GGUFHeader:
         allow_any = os.environ.get(ALLOW_ANY_ENV, "") not in ("", "0")
     if not allow_any and header.architecture not in SUPPORTED_ARCHITECTURES:
         raise ModelUnavailable(
-            f"{path.name} is a {header.architecture or 'unknown'!s} model; briefkit supports Qwen3.5 (qwen35) and"
-            f" SmolLM2 (llama) GGUF files (set {ALLOW_ANY_ENV}=1 to try it anyway)")
+            f"{path.name} is a {header.architecture or 'unknown'!s} model; briefkit supports Qwen (qwen2, qwen3, qwen35)"
+            f" and SmolLM2 (llama) GGUF files (set {ALLOW_ANY_ENV}=1 to try it anyway)")
     if not header.chat_template:
         raise ModelUnavailable(f"{path.name} carries no chat template (tokenizer.chat_template)")
     return header

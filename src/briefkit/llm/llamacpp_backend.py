@@ -4,7 +4,8 @@ Before loading, the GGUF's header is checked (architecture, chat template, trunc
 its size against free memory; before the first decode in a process, a child process decodes
 two tokens (``probe.py``) so a build that crashes on this CPU becomes one error instead of
 killing the process. The prompt is rendered with the GGUF's own chat template (thinking
-switched off for Qwen) and tokenized once; generation is streamed to time prefill (first
+switched off for the families that have it, read from the GGUF's architecture: Qwen3 and
+Qwen3.5; Qwen2.5 has none) and tokenized once; generation is streamed to time prefill (first
 token) apart from decoding. ``generate_batch`` decodes greedy requests together, one
 sequence each in a second context (``llamacpp_batch.py``). Install: ``scripts/setup --dev`` (portable build; see README).
 """
@@ -58,7 +59,8 @@ class LlamaCppBackend:
             raise ModelUnavailable(f"llama.cpp cannot load {path}: {exc}") from None
         self.context_tokens = int(self.llm.n_ctx())
         self.architecture = header.architecture
-        self.qwen = self.architecture.startswith("qwen") or "qwen" in self.model_name.lower()
+        self.qwen = header.qwen or "qwen" in self.model_name.lower()  # Qwen sampling defaults
+        self.thinking = header.thinking  # the chat template takes enable_thinking
         self.bos = self._token_text(header.metadata.get("tokenizer.ggml.bos_token_id"))
         self.eos = self._token_text(header.metadata.get("tokenizer.ggml.eos_token_id"))
         self._template = self._compile(header.chat_template or "")
@@ -94,8 +96,8 @@ class LlamaCppBackend:
         return self.llm.detokenize([int(token_id)], special=True).decode("utf-8", errors="ignore")
 
     def render(self, messages: list[Message]) -> str:
-        """The prompt string the model sees (the GGUF's chat template, thinking off for Qwen)."""
-        extra = {"enable_thinking": False} if self.qwen else {}
+        """The prompt string the model sees (the GGUF's chat template, thinking off where the family has it)."""
+        extra = {"enable_thinking": False} if self.thinking else {}
         return self._template.render(messages=messages, add_generation_prompt=True, bos_token=self.bos,
                                      eos_token=self.eos, **extra)
 

