@@ -14,6 +14,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BRIEFKIT_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 SUMMHAY = SHARED / "data" / "summhay"
+# The user's model cache, before the session fixture points BRIEFKIT_CACHE at a temporary folder.
+USER_CACHE = Path(os.environ.get("BRIEFKIT_CACHE") or Path.home() / ".cache" / "briefkit")
+MODEL_TESTS_ENV = "BRIEFKIT_MODEL_TESTS"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The `model` tier (real models, minutes) runs only when asked: `-m model` or BRIEFKIT_MODEL_TESTS=1."""
+    if "model" in (config.getoption("markexpr") or "") or os.environ.get(MODEL_TESTS_ENV, "") not in ("", "0"):
+        return
+    skip = pytest.mark.skip(reason=f"model tier: run it with `-m model` or {MODEL_TESTS_ENV}=1")
+    for item in items:
+        if item.get_closest_marker("model"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)
