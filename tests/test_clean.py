@@ -59,3 +59,10 @@ def test_a_dateline_run_into_the_first_sentence_is_split_off():
 def test_html_line_breaks_in_plain_text_end_paragraphs():
     assert clean_text("The bank failed on Friday.<br><br>Regulators stepped in on Sunday.") == (
         "The bank failed on Friday.\n\nRegulators stepped in on Sunday.")
+
+
+def test_citation_markers_in_articles_are_removed():
+    from briefkit.corpus.clean import clean_text
+
+    text = "The company went bankrupt [1][2][3]. Results [4-6] and [7, 8] agree. In [2024] nothing changed."
+    assert clean_text(text) == "The company went bankrupt. Results and agree. In [2024] nothing changed."

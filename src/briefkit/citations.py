@@ -73,9 +73,10 @@ class Bullet:
     notes: list[str] = field(default_factory=list)
     evidence: list = field(default_factory=list)  # briefkit.attribution.evidence.Evidence: the sentences it rests on
     origin: str = "model"  # "model": the model's wording, verified; "quoted": a source sentence
+    according_to: str | None = None  # the one source that states it, named when others were retrieved
 
     def to_json(self) -> dict:
-        return {"text": self.text, "citations": self.citations, "origin": self.origin,
+        return {"text": self.text, "citations": self.citations, "origin": self.origin, "according_to": self.according_to,
                 "evidence": [e.to_json() for e in self.evidence], "supported": self.supported,
                 "support": round(self.support, 4), "notes": self.notes}
 

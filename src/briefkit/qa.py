@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from .attribution.evidence import Evidence, gather
 from .attribution.plan import conflict
 from .attribution.realise import answer_request, realise
-from .attribution.select import Scored, score
-from .attribution.verify import Verifier, disagree
+from .attribution.select import Scored, content_words, score
+from .attribution.verify import Verifier, disagree, stem
 from .citations import key_terms
 from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
 from .retrieval import Passage
-from .summarise import Stats, describe, source_rows
+from .summarise import Stats, describe, source_name, source_rows
 from .workspace import Workspace
 
 ABSTENTION = "The corpus does not contain an answer to this question."
@@ -60,6 +60,7 @@ class Answer:
     rejected: str | None = None  # the model's phrasing when it failed verification, and why
     backend: str | None = None  # how the model ran and why that backend was chosen
     passages: list[Passage] = field(default_factory=list)
+    according_to: str | None = None  # the one source that states it, named when others were retrieved
 
     def to_json(self) -> dict:
         return {
@@ -68,6 +69,7 @@ class Answer:
             "citations": self.citations,
             "abstained": self.abstained,
             "origin": self.origin,
+            "according_to": self.according_to,
             "evidence": [e.to_json() for e in self.evidence],
             "conflict": self.conflict,
             "sources": self.sources,
@@ -85,6 +87,17 @@ def holds_answer(question: str, sentence: str) -> bool:
         if wants.search(question):
             return bool(shows.search(sentence))
     return True
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def states_answer(question: str, answer: str, sentence: str) -> bool:
+    """Whether ``sentence`` holds at least half of what ``answer`` adds to ``question`` (its words that
+    the question lacks, stemmed): "disbanded" for "What happened to the Qwen team?", not just "Qwen team"."""
+    focus = _stems(answer) - _stems(question)
+    return not focus or len(focus & _stems(sentence)) * 2 >= len(focus)
 
 
 def answer_score(s: Scored) -> float:
@@ -144,13 +157,16 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         start = time.perf_counter()
         check = verifier.check(phrased, [[best.evidence.text]])[0]
         stats.verify_s = time.perf_counter() - start
-        if check.ok:
-            text, origin = phrased[0], "model"
-        else:
+        if check.ok and not holds_answer(question, phrased[0]):
+            check.reasons.append("does not hold what the question asks for")
+        if check.reasons:
             rejected = f"{phrased[0]} ({'; '.join(check.reasons)})"
-    # another document is cited only when its own sentence states the answer
-    checks = verifier.check([text] * len(agreeing), [[s.evidence.text] for s in agreeing])
-    support = [best.evidence] + [s.evidence for s, c in zip(agreeing, checks) if c.ok]
+        else:
+            text, origin = phrased[0], "model"
+    # another document is cited only when its own sentence states the answer, not just the question's words
+    checks = verifier.check([text] * len(agreeing), [[s.evidence.text] for s in agreeing], core=True)
+    support = [best.evidence] + [s.evidence for s, c in zip(agreeing, checks)
+                                 if c.ok and states_answer(question, text, s.evidence.text)]
     stats.model_bullets, stats.quoted_bullets = int(origin == "model"), int(origin == "quoted")
     shown_conflict = None
     if differing:
@@ -158,9 +174,11 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         text += " Other sources differ: " + "; ".join(f"“{c['text']}”" for c in shown_conflict)
         support += [s.evidence for s in differing]
     citations = list(dict.fromkeys(e.doc_id for e in support))
-    return Answer(question, text, citations, False, source_rows(citations, support), model_name, stats,
+    rows = source_rows(citations, support)
+    single = len(citations) == 1 and len({p.doc_id for p in passages}) >= 2
+    return Answer(question, text, citations, False, rows, model_name, stats,
                   evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
-                  passages=passages, backend=describe(backend))
+                  passages=passages, backend=describe(backend), according_to=source_name(rows[0]) if single else None)
 
 
 def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:

@@ -103,6 +103,7 @@ class Summary:
         lines = []
         for b in self.bullets:
             body = f"“{b.text}”" if b.origin == "quoted" else b.text
+            body = f"According to {b.according_to}: {body}" if b.according_to else body
             lines.append(f"- {body} " + "".join(f"[{numbers[d]}]" for d in b.citations))
             if evidence:
                 lines.extend(f"    [{numbers[e.doc_id]}] {e.text}" for e in b.evidence if e.doc_id in numbers)
@@ -130,6 +131,21 @@ def source_rows(citations: list[str], evidence: list[Evidence]) -> list[dict]:
     for e in evidence:
         rows.setdefault(e.doc_id, {"doc_id": e.doc_id, "title": e.title, "source": e.source, "date": e.date})
     return [rows[d] for d in dict.fromkeys(citations) if d in rows]
+
+
+def source_name(row: dict) -> str:
+    """What a reader calls a source: its outlet, else its title, else its id."""
+    return row.get("source") or row.get("title") or row["doc_id"]
+
+
+def name_single_sources(bullets: list[Bullet], rows: list[dict], passages: list[Passage]) -> None:
+    """A claim that only one of several retrieved documents states is shown with that source named
+    ("According to Anon Blog: ..."), not as a plain fact; with one document retrieved, nothing is named."""
+    if len({p.doc_id for p in passages}) < 2:
+        return
+    names = {r["doc_id"]: source_name(r) for r in rows}
+    for b in bullets:
+        b.according_to = names.get(b.citations[0]) if len(b.citations) == 1 else None
 
 
 def describe(backend) -> str | None:
@@ -194,6 +210,7 @@ def summarise(
 
     def result(bullets: list[Bullet], used: str, note: str | None, rejected: list[Bullet] | None = None) -> Summary:
         rows = source_rows([d for b in bullets for d in b.citations], [e for b in bullets for e in b.evidence])
+        name_single_sources(bullets, rows, passages)
         return Summary(topic, bullets, rows, model_name, used, stats, note, passages,
                        rejected or [], describe(backend))
 

@@ -47,7 +47,7 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """Crude: lower case, a plural ending dropped, the first six letters ("downloads" ~ "downloaded")."""
     w = word.lower()
     w = w[:-2] if w.endswith("es") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3 else w
@@ -99,7 +99,7 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
         for figure, tokens, i in _figures(text):
             money.setdefault(figure, set()).add(tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else "")
             if _counted(tokens, i):
-                near.setdefault(figure, set()).update(_stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
+                near.setdefault(figure, set()).update(stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
                                                       if w[0].isalpha())
     wrong = []
     for figure, tokens, i in _figures(sentence):
@@ -108,7 +108,7 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
             wrong.append(f"{symbol}{tokens[i]}")
             continue
         words = _counted(tokens, i)
-        if words and figure in near and not any(_stem(w) in near[figure] for w in words):
+        if words and figure in near and not any(stem(w) in near[figure] for w in words):
             wrong.append(f"{tokens[i]} {' '.join(words)}")
     return wrong
 
@@ -117,8 +117,8 @@ def _quantities(text: str) -> list[tuple[str, set[str], set[str]]]:
     """(figure, stems of what it counts, stems of the words around it) for each counting figure of ``text``."""
     out = []
     for figure, tokens, i in _figures(text):
-        around = {_stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1] if w[0].isalpha()}
-        out.append((figure, {_stem(w) for w in _counted(tokens, i)}, around))
+        around = {stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1] if w[0].isalpha()}
+        out.append((figure, {stem(w) for w in _counted(tokens, i)}, around))
     return out
 
 
@@ -145,6 +145,14 @@ _ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "c
 def _bare(word: str) -> str:
     """Lower case without a possessive ending ("Alibaba's" -> "alibaba")."""
     return re.sub(r"['’]s$", "", word.lower())
+
+
+def new_roles(sentence: str, evidence: list[str]) -> list[str]:
+    """Role words of ``sentence`` ("founder", "CEO") that no evidence sentence uses: a title the rewrite
+    gave someone ("Yu Bowen, Qwen's founder" from "Yu Bowen, who led post-training")."""
+    words = {w.rstrip("s") for w in _word_places(" ".join(evidence))}
+    found = [m.group(0).lower() for m in _TOKENS.finditer(sentence) if m.group(0).lower() in _ROLES]
+    return list(dict.fromkeys(w for w in found if w.rstrip("s") not in words))  # acronyms: the term check
 
 
 def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[str]:
@@ -200,10 +208,11 @@ def untied(sentence: str, evidence: list[str], gap: int = 6, slack: int = 6) -> 
     the count check's business; a name beside a plain word is left to the scorer."""
     places = [_word_places(e) for e in evidence]
     runs = _names(sentence)
+    words = [m.group(0).lower() for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
     wrong = []
     for (_, end, a), (start, _, b) in zip(runs, runs[1:]):
-        if start - end - 1 > gap:
-            continue
+        if start - end - 1 > gap or set(words[end + 1:start]) <= {"and", "or"}:
+            continue  # far apart, or a list ("Zhou Hao and Yu Bowen"): no relation to check
         window = start - end + slack
         if not any(abs(i - j) <= window for at in places for x in a for y in b
                    for i in at.get(_bare(x), []) for j in at.get(_bare(y), [])):
@@ -266,6 +275,10 @@ def unlinked(sentence: str, evidence: list[str]) -> list[str]:
     return list(dict.fromkeys(wrong))
 
 
+# A rewrite that talks about its input instead of stating its fact ("The quoted text refers to ...")
+_META = re.compile(r"\b(?:the|this|that|these) (?:quoted |given |above |source |following )?(?:text|passage|"
+                   r"sentences?|excerpt|quotes?|quotation|snippet|statement)s?\b(?! (?:said|says|reads))|"
+                   r"\b(?:is a reference to|refers to|mentions that|quoted material)\b", re.IGNORECASE)
 CORE_SHARE = 0.5  # a source that states a sentence's core holds at least this share of its names and figures
 
 
@@ -283,8 +296,10 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         held = len(terms - missing_terms(sentence, joined)) / len(terms) if terms else 1.0
         if held < CORE_SHARE:
             reasons.append(f"states too little of it ({held:.0%} of its names and figures)")
+        if any(disagree(sentence, e) for e in evidence):
+            reasons.append("gives another value for the same quantity")
     else:
-        form = sentence_problem(sentence)
+        form = "about the text" if _META.search(sentence) else sentence_problem(sentence)
         if form and form not in ("too long", "too short"):  # length is judged against the evidence below
             reasons.append(f"not a statement ({form})")
         if len(sentence.split()) < 3:
@@ -298,7 +313,12 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
     wrong = miscounted(sentence, evidence)
     if wrong:
         reasons.append("counts something else than the evidence: " + ", ".join(wrong))
+    wrong = [] if core else new_roles(sentence, evidence)
+    if wrong:
+        reasons.append("names a role the evidence does not: " + ", ".join(wrong))
     wrong = misattributed(sentence, evidence)
+    if core:  # a source that does not name the role at all may still state the core
+        wrong = [w for w in wrong if _bare(w.split()[0]) in _word_places(joined)]
     if wrong:
         reasons.append("ties words the evidence does not tie: " + ", ".join(wrong))
     wrong = [] if core else untied(sentence, evidence)

@@ -115,8 +115,9 @@ def ask_cmd(
                 out.print("abstained: ", style="yellow", end="")
             numbers = {row["doc_id"]: i for i, row in enumerate(d["sources"], 1)}
             marks = "".join(f"[{numbers[c]}]" for c in d["citations"] if c in numbers)
-            out.print((f"“{d['answer']}”" if d["origin"] == "quoted" and not d["abstained"] else d["answer"])
-                      + (f" {marks}" if marks else ""), markup=False)
+            body = f"“{d['answer']}”" if d["origin"] == "quoted" and not d["abstained"] else d["answer"]
+            body = f"According to {d['according_to']}: {body}" if d.get("according_to") else body
+            out.print(body + (f" {marks}" if marks else ""), markup=False)
             if evidence:
                 for e in d["evidence"]:
                     out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}", markup=False)
