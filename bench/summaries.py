@@ -85,7 +85,8 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
                 summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations)
                 scores = score_summary(summary, sub.insights, gold, scorer)
                 st = summary.stats.to_json()
-                rows[name].append({**{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness")},
+                rows[name].append({**{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
+                                                             "citation_precision")},
                                    "latency": latency, "bullets": len(summary.bullets),
                                    "cites": statistics.fmean(len(b.citations) for b in summary.bullets)
                                    if summary.bullets else 0.0,
@@ -98,11 +99,13 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
             labels = shipped_system_scores(path, system, ids)
             if ours and labels:
                 shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids)})
-    print("\n| system | coverage | citation | joint | faithfulness | bullets | citations a bullet | model wording | mean s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | citations a bullet"
+          " | model wording | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
         r = rows[name]
-        print(f"| briefkit {name} (SmolLM2-135M) | {mean(r, 'coverage')} | {mean(r, 'citation')} | {mean(r, 'joint')} |"
+        print(f"| briefkit {name} (SmolLM2-135M) | {mean(r, 'coverage')} | {mean(r, 'citation')} |"
+              f" {mean(r, 'citation_precision')} | {mean(r, 'joint')} |"
               f" {mean(r, 'faithfulness')} | {mean(r, 'bullets')} | {statistics.fmean(x['cites'] for x in r):.2f} |"
               f" {100 * statistics.fmean(x['model_share'] for x in r):.0f}% | {statistics.fmean(x['latency'] for x in r):.1f} |")
     print("\nShipped systems, re-scored with the same local scorer (and, in brackets, from SummHay's GPT-4o labels):\n")
