@@ -147,6 +147,19 @@ def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word.lower())
 
 
+def _words(text: str) -> list[str]:
+    """Figures and words of ``text`` in order, punctuation left out."""
+    return [m.group(0) for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()]
+
+
+def _word_places(text: str) -> dict[str, list[int]]:
+    """Positions of each bare word of ``text`` (figures and words; punctuation not counted)."""
+    at: dict[str, list[int]] = {}
+    for i, w in enumerate(_words(text)):
+        at.setdefault(_bare(w), []).append(i)
+    return at
+
+
 def new_roles(sentence: str, evidence: list[str]) -> list[str]:
     """Role words of ``sentence`` ("founder", "CEO") that no evidence sentence uses: a title the rewrite
     gave someone ("Yu Bowen, Qwen's founder" from "Yu Bowen, who led post-training")."""
@@ -160,14 +173,8 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
     come within ``window`` words of each other in one evidence sentence: the rewrite tied a role to another
     name than its sources did. Roles are acronyms (CEO, CTO) and the words in ``_ROLES``; other relations
     are not checked (a paraphrase such as "evolution of Dodge's" for "Dodge's ... evolved" stays allowed)."""
-    places = []
-    for text in evidence:
-        words = [_bare(m.group(0)) for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()]
-        at: dict[str, list[int]] = {}
-        for i, w in enumerate(words):
-            at.setdefault(w, []).append(i)
-        places.append(at)
-    words = [m.group(0) for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
+    places = [_word_places(text) for text in evidence]
+    words = _words(sentence)
     wrong = []
     for i in range(1, len(words) - 1):
         head, name = words[i - 1], words[i + 1]
@@ -179,19 +186,10 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
     return wrong
 
 
-def _word_places(text: str) -> dict[str, list[int]]:
-    """Positions of each bare word of ``text`` (figures and words; punctuation not counted)."""
-    at: dict[str, list[int]] = {}
-    for i, m in enumerate(m for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()):
-        at.setdefault(_bare(m.group(0)), []).append(i)
-    return at
-
-
 def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
     """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"): (first, last, words)."""
-    words = [m.group(0) for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
     runs: list[tuple[int, int, list[str]]] = []
-    for i, w in enumerate(words):
+    for i, w in enumerate(_words(sentence)):
         if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in _COMMON:
             continue
         if runs and runs[-1][1] == i - 1:
@@ -203,12 +201,13 @@ def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
 
 def untied(sentence: str, evidence: list[str], gap: int = 6, slack: int = 6) -> list[str]:
     """Pairs of names ``gap`` or fewer words apart in ``sentence`` ("Zhou Hao replaced Lin") that stand
-    within their distance in ``sentence`` plus ``slack`` words of each other in no evidence sentence: the rewrite put a name beside another
-    than its sources did (an entity from another sentence, or two events merged). Figures beside names are
-    the count check's business; a name beside a plain word is left to the scorer."""
+    within their distance in ``sentence`` plus ``slack`` words of each other in no evidence sentence: the
+    rewrite put a name beside another than its sources did (an entity from another sentence, or two events
+    merged). Lists ("A and B") are not relations; figures beside names are the count check's business; a
+    name beside a plain word is left to the scorer."""
     places = [_word_places(e) for e in evidence]
     runs = _names(sentence)
-    words = [m.group(0).lower() for m in _TOKENS.finditer(sentence) if m.group(0)[0].isalnum()]
+    words = [w.lower() for w in _words(sentence)]
     wrong = []
     for (_, end, a), (start, _, b) in zip(runs, runs[1:]):
         if start - end - 1 > gap or set(words[end + 1:start]) <= {"and", "or"}:
@@ -266,13 +265,8 @@ def unlinked(sentence: str, evidence: list[str]) -> list[str]:
     """Causal or temporal links ("because", "following", "after") in ``sentence`` of a kind no evidence
     sentence uses: the rewrite joins two facts its sources do not join."""
     used = {kind for kind, pattern in _LINKS.items() if any(pattern.search(e) for e in evidence)}
-    wrong = []
-    for kind, pattern in _LINKS.items():
-        for m in pattern.finditer(sentence):
-            both = [k for k, p in _LINKS.items() if p.fullmatch(m.group(0))]
-            if not used & set(both):
-                wrong.append(m.group(0).lower())
-    return list(dict.fromkeys(wrong))
+    found = {m.group(0).lower() for pattern in _LINKS.values() for m in pattern.finditer(sentence)}
+    return sorted(w for w in found if not used & {k for k, p in _LINKS.items() if p.fullmatch(w)})
 
 
 # A rewrite that talks about its input instead of stating its fact ("The quoted text refers to ...")
@@ -310,26 +304,19 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         missing = missing_terms(sentence, joined)
         if missing:
             reasons.append("not in the evidence: " + ", ".join(sorted(missing)))
-    wrong = miscounted(sentence, evidence)
-    if wrong:
-        reasons.append("counts something else than the evidence: " + ", ".join(wrong))
-    wrong = [] if core else new_roles(sentence, evidence)
-    if wrong:
-        reasons.append("names a role the evidence does not: " + ", ".join(wrong))
-    wrong = misattributed(sentence, evidence)
-    if core:  # a source that does not name the role at all may still state the core
-        wrong = [w for w in wrong if _bare(w.split()[0]) in _word_places(joined)]
-    if wrong:
-        reasons.append("ties words the evidence does not tie: " + ", ".join(wrong))
-    wrong = [] if core else untied(sentence, evidence)
-    if wrong:
-        reasons.append("puts names together that the evidence does not: " + "; ".join(wrong))
-    wrong = retimed(sentence, evidence)
-    if wrong:
-        reasons.append("changes time or certainty: " + ", ".join(wrong))
-    wrong = [] if core else unlinked(sentence, evidence)
-    if wrong:
-        reasons.append("adds a link the evidence does not make: " + ", ".join(wrong))
+    relations = [("counts something else than the evidence", miscounted),
+                 ("ties words the evidence does not tie", misattributed),
+                 ("changes time or certainty", retimed)]
+    if not core:  # a source sentence may word these otherwise and still state the core
+        relations += [("names a role the evidence does not", new_roles),
+                      ("puts names together that the evidence does not", untied),
+                      ("adds a link the evidence does not make", unlinked)]
+    for message, find in relations:
+        wrong = find(sentence, evidence)
+        if core and find is misattributed:  # a source that does not name the role at all may state the core
+            wrong = [w for w in wrong if _bare(w.split()[0]) in _word_places(joined)]
+        if wrong:
+            reasons.append(f"{message}: {', '.join(wrong)}")
     if negated(sentence) and not any(negated(e) for e in evidence):
         reasons.append("adds a negation")
     elif evidence and all(negated(e) for e in evidence) and not negated(sentence):
