@@ -256,7 +256,7 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
 
 
 def test_stuff_drafts_pass_through_the_same_verifier(sample_ws, monkeypatch):
-    backend = ScriptedBackend({"<sources>": (
+    backend = ScriptedBackend({"Sources:": (
         "- Qwen models were downloaded more than 1 billion times on Hugging Face [1]\n"
         "- Qwen models were downloaded 7 billion times on Hugging Face [1]\n"
         "- The moon is made of cheese and the weather on Mars was calm [1]\n")})
