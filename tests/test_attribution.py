@@ -374,3 +374,17 @@ def test_conflicts_are_the_same_quantity_with_another_value():
     assert not disagree(downloads, "Qwen3.5 Small comes in 0.8B, 2B, 4B and 9B parameter sizes.")  # near miss
     assert not disagree(downloads, "Alibaba opened early access to Qwen3.5-Max Preview in 2026.")
     assert not disagree("Lin stepped down on March 3, 2026.", "Lin stepped down on March 3.")
+
+
+def test_a_rewrite_keeps_titles_and_the_sense_of_its_verbs():
+    ev = ["The task force reports directly to chief executive Eddie Wu, working with chief technology officer"
+          " Zhou Jingren."]
+    assert rule_problems("The task force reports directly to chief technology officer Eddie Wu.", ev) == [
+        "gives a title to another name than the evidence: officer Eddie Wu"]
+    assert rule_problems("The task force reports directly to chief executive Eddie Wu.", ev) == []
+    assert rule_problems("Alibaba executives confirmed a collective resignation by the Qwen team.",
+                         ["Alibaba executives dismissed talk of a collective resignation by the Qwen team."]) == [
+        "turns a word of the evidence around: confirmed for dismissed"]
+    assert rule_problems("Revenue rose 5% in the quarter after costs fell.",
+                         ["Revenue rose 5% in the quarter after costs fell."]) == []
+    assert rule_problems("More than 90,000 enterprises use Qwen.", ["Over 90,000 enterprises use Qwen."]) == []

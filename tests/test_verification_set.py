@@ -104,15 +104,29 @@ def test_rule_is_the_first_phrase():
     assert rule("adds a negation") == "adds a negation"
 
 
-@needs_shared
-@pytest.mark.xfail(strict=False, reason="verifier work in progress")
-def test_verifier_meets_its_targets(tmp_path):
+def _measured(tmp_path):
     from briefkit.attribution.verify import Verifier
     from briefkit.workspace import Workspace
 
     ws = Workspace(make_settings(tmp_path / "home"))
     verifier = Verifier(ws.support_scorer, ws.settings.summarise.min_support)  # as summarise() builds it
-    f = figures(run(verifier, load_pairs()))
+    return figures(run(verifier, load_pairs()))
+
+
+@needs_shared
+def test_verifier_keeps_its_measured_level(tmp_path):
+    """A regression guard at the level measured on 2026-11-26 (BENCHMARKS.md): 86/280 accepted candidates
+    unfaithful, 163/177 faithful model rewrites accepted. A change that lets more through fails here."""
+    f = _measured(tmp_path)
+    assert f.accepted_unfaithful_share <= 0.31, f"accepted unfaithful {f.accepted_unfaithful}/{f.accepted}"
+    assert f.model_faithful_acceptance >= 0.90, \
+        f"faithful model rewrites accepted {f.model_faithful_accepted}/{f.model_faithful}"
+
+
+@needs_shared
+@pytest.mark.xfail(strict=True, reason="target not met: about 31% of accepted candidates are unfaithful (BENCHMARKS.md)")
+def test_verifier_meets_its_targets(tmp_path):
+    f = _measured(tmp_path)
     assert f.accepted_unfaithful_share <= 0.02, f"accepted unfaithful {f.accepted_unfaithful}/{f.accepted}"
     assert f.model_faithful_acceptance >= 0.80, \
         f"faithful model rewrites accepted {f.model_faithful_accepted}/{f.model_faithful}"

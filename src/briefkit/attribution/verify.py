@@ -56,7 +56,8 @@ def stem(word: str) -> str:
 
 def _figures(text: str) -> list[tuple[str, list[str], int]]:
     """(figure, tokens, index) for each free-standing figure of ``text``: not glued to letters, a hyphen or
-    a colon ("Qwen3.5", "COVID-19", "3:30"), not a year, not a day after a month name."""
+    a colon ("Qwen3.5", "COVID-19", "3:30"), not after a capitalised word past the first ("Demon 170"),
+    not a year, not a day after a month name."""
     tokens, found = [], []
     for m in _TOKENS.finditer(text):
         if m.group("fig") is None:
@@ -68,6 +69,9 @@ def _figures(text: str) -> list[tuple[str, list[str], int]]:
         figure = m.group("fig").replace(",", "")
         year = YEAR.fullmatch(m.group("fig")) is not None  # "2,000" is a count, "2000" a year
         after_month = bool(tokens) and tokens[-1].lower() in MONTH_WORDS
+        if len(tokens) > 1 and tokens[-1][0].isupper() and tokens[-1].isalpha() and not after_month:
+            tokens.append(m.group(0))  # part of a name: "Demon 170", "Windows 11"
+            continue
         tokens.append(m.group("fig"))
         if not year and not after_month:
             found.append((figure, tokens, len(tokens) - 1))
@@ -186,6 +190,50 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
     return wrong
 
 
+def titled(sentence: str, evidence: list[str], window: int = 3) -> list[str]:
+    """Titles put right before a name ("chief technology officer Eddie Wu") whose role word stands within
+    ``window`` words of that name in no evidence sentence: the rewrite gave the title to another person."""
+    places = [_word_places(e) for e in evidence]
+    words = _words(sentence)
+    wrong = []
+    for start, _, name in _names(sentence):
+        role = words[start - 1] if start else ""
+        if role.lower() not in _ROLES and not (role.isupper() and role.isalpha() and 2 <= len(role) <= 4):
+            continue
+        if not any(abs(i - j) <= window for at in places for i in at.get(_bare(role), [])
+                   for j in at.get(_bare(name[0]), [])):
+            wrong.append(f"{role} {' '.join(name)}")
+    return wrong
+
+
+# Verbs and words of opposite sense: a rewrite that uses one where its evidence has the other, and not the
+# word itself, has turned the fact around ("dismissed" -> "confirmed", "prevent" -> "speed up").
+_OPPOSITES = [({"confirm", "admit", "approv", "accept"}, {"deny", "denie", "dismis", "reject", "refuse", "rule"}),
+              ({"rise", "rose", "risen", "increa", "gain", "grew", "grow", "jump", "climb", "surge", "soar"},
+               {"fall", "fell", "fallen", "decrea", "declin", "drop", "lost", "lose", "shrank", "shrink", "slump",
+                "plung", "cut"}),
+              ({"join", "hire", "appoin"}, {"leave", "left", "quit", "fire", "resign", "depart", "exit"}),
+              ({"buy", "bough", "acquir"}, {"sell", "sold"}),
+              ({"preven", "avert", "avoid", "stop", "curb"}, {"cause", "caused", "speed", "trigge", "acceler", "spark"}),
+              ({"beat", "exceed", "above", "more"}, {"miss", "missed", "below", "less", "fewer"})]
+
+
+def reversed_sense(sentence: str, evidence: list[str]) -> list[str]:
+    """Words of ``sentence`` whose opposite (:data:`_OPPOSITES`, by prefix) the evidence uses while it does
+    not use the word itself."""
+    def hits(text: str, prefixes: set[str]) -> set[str]:
+        return {w for w in (x.lower() for x in _words(text)) if w.startswith(tuple(prefixes))}
+
+    joined = " ".join(evidence)
+    wrong = []
+    for a, b in _OPPOSITES:
+        for one, other in ((a, b), (b, a)):
+            used, theirs = hits(sentence, one), hits(joined, other)
+            if used and theirs and not hits(joined, one):
+                wrong.append(f"{sorted(used)[0]} for {sorted(theirs)[0]}")
+    return wrong
+
+
 def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
     """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"): (first, last, words)."""
     runs: list[tuple[int, int, list[str]]] = []
@@ -244,17 +292,19 @@ _LINKS = {
 }
 
 
-def retimed(sentence: str, evidence: list[str]) -> list[str]:
+def retimed(sentence: str, evidence: list[str], core: bool = False) -> list[str]:
     """Ways ``sentence`` changes the evidence's time or certainty: a future or plan ("will", "plans to",
     "next month"), a present ("now") or a relative past ("last week", "previously") that no evidence
     sentence states; a hedge ("may", "reportedly") added; or a hedge or plan that every evidence sentence
-    carries dropped ("plans to launch" -> "launched")."""
+    carries dropped ("plans to launch" -> "launched"). ``core``: only a future the source lacks counts."""
     joined = " ".join(evidence)
     found = [f"{kind} ({m.group(0).lower()})" for kind, pattern in _TIME.items()
              if (m := pattern.search(sentence)) and not pattern.search(joined)]
     hedge = _HEDGE.search(sentence)
     if hedge and not _HEDGE.search(joined):
         found.append(f"hedge ({hedge.group(0).lower()})")
+    if core:  # a source may word time and certainty otherwise; only a future it lacks is another fact
+        return [f for f in found if f.startswith("future")]
     tentative = [bool(_HEDGE.search(e) or _TIME["future"].search(e)) for e in evidence]
     if tentative and all(tentative) and not (hedge or _TIME["future"].search(sentence)):
         found.append("drops the evidence's hedge")
@@ -306,9 +356,11 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
             reasons.append("not in the evidence: " + ", ".join(sorted(missing)))
     relations = [("counts something else than the evidence", miscounted),
                  ("ties words the evidence does not tie", misattributed),
-                 ("changes time or certainty", retimed)]
+                 ("changes time or certainty", lambda s, e: retimed(s, e, core))]
     if not core:  # a source sentence may word these otherwise and still state the core
         relations += [("names a role the evidence does not", new_roles),
+                      ("gives a title to another name than the evidence", titled),
+                      ("turns a word of the evidence around", reversed_sense),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked)]
     for message, find in relations:
