@@ -22,9 +22,7 @@ from .retrieval import Passage
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*")
 _COMMON = {"The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "And", "But", "A", "An",
-           "As", "With", "From", "Source", "Sources", "According", "After", "Before", "He", "She", "They", "We", "His", "Her",
-           "More", "Most", "Many", "Some", "Several", "All", "Over", "About", "Nearly", "Almost", "Around", "There",
-           "When", "While", "Although", "Since", "Because", "If", "Their", "Our", "Both", "Each", "Other", "Such"}
+           "As", "With", "From", "Source", "Sources", "According", "After", "Before", "He", "She", "They", "We", "His", "Her"}
 
 
 def _plain(text: str) -> str:

@@ -323,6 +323,9 @@ def unlinked(sentence: str, evidence: list[str]) -> list[str]:
 _META = re.compile(r"\b(?:the|this|that|these) (?:quoted |given |above |source |following )?(?:text|passage|"
                    r"sentences?|excerpt|quotes?|quotation|snippet|statement)s?\b(?! (?:said|says|reads))|"
                    r"\b(?:is a reference to|refers to|mentions that|quoted material)\b", re.IGNORECASE)
+# Capitalised only because they open the sentence ("More than 90,000 ..."): not names the evidence must hold
+_OPENERS = {"more", "most", "many", "some", "several", "all", "over", "about", "nearly", "almost", "around", "there",
+            "when", "while", "although", "since", "because", "if", "their", "our", "both", "each", "other", "such"}
 CORE_SHARE = 0.5  # a source that states a sentence's core holds at least this share of its names and figures
 
 
@@ -351,7 +354,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         longest = max((len(e.split()) for e in evidence), default=0)
         if len(sentence.split()) > max(40, int(1.5 * longest)):
             reasons.append("longer than its evidence")
-        missing = missing_terms(sentence, joined)
+        missing = missing_terms(sentence, joined) - _OPENERS
         if missing:
             reasons.append("not in the evidence: " + ", ".join(sorted(missing)))
     relations = [("counts something else than the evidence", miscounted),
