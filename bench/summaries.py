@@ -53,6 +53,15 @@ def workspace(home: Path, corpus: list[Path]) -> Workspace:
     return ws
 
 
+def open_topic(path: Path, scorer_kind: str):
+    """A SummHay topic file: (topic, its workspace under bench/out/, the coverage scorer, gold documents per insight)."""
+    topic = load_topic(path)
+    home = OUT / f"summhay-{path.stem}"
+    home.mkdir(parents=True, exist_ok=True)
+    ws = workspace(home, [write_documents_jsonl(topic, home / "documents.jsonl")])
+    return topic, ws, ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder)), topic.insight_documents()
+
+
 def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5):
     strategy, backend = SYSTEMS[name]
     derived = ws.derive(generation={"backend": backend, "cache": False}, summarise={"max_citations": max_citations})
@@ -73,12 +82,7 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
     rows: dict[str, list[dict]] = {s: [] for s in systems}
     shipped: dict[str, list[dict]] = {}
     for path in paths:
-        topic = load_topic(path)
-        home = OUT / f"summhay-{path.stem}"
-        home.mkdir(parents=True, exist_ok=True)
-        ws = workspace(home, [write_documents_jsonl(topic, home / "documents.jsonl")])
-        scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
-        gold = topic.insight_documents()
+        topic, ws, scorer, gold = open_topic(path, scorer_kind)
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         for name in systems:
             for sub in chosen:

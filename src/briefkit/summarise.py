@@ -256,7 +256,8 @@ def summarise(
     else:
         fuse = GenerationParams(max_tokens=FUSE_MAX_TOKENS, temperature=params.temperature, seed=params.seed,
                                 repetition_penalty=params.repetition_penalty)
-        sentences, results = realise(backend, [fuse_request(_fused(g), cfg.prompts_dir) for g in groups], fuse)
+        sentences, results = realise(backend, [fuse_request(_fused(g), cfg.prompts_dir, backend.model_name)
+                                                  for g in groups], fuse)
         for r in results:
             stats.add(r)
         start = time.perf_counter()

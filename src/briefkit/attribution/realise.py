@@ -4,11 +4,18 @@ The model sees only the group's sentences (no document numbers, nothing to cite)
 delimiters that mark them as quoted material, not instructions: citations come from the plan. Prompts are ``prompts/fuse.md`` (summaries) and
 ``prompts/phrase_answer.md`` (answers). The reply's first sentence is kept; verification
 decides whether it is shown.
+
+Summaries use one of two prompts, by model size (:func:`fuse_prompt`): ``fuse.md`` asks for one
+sentence that merges the group (the shared fact once, plus the details only some sources add);
+``fuse_small.md``, for models whose name gives fewer than :data:`SMALL_MODEL_PARAMS` parameters
+(SmolLM2-135M), only asks for one shorter sentence: a 135M model given the merging instructions
+invents facts instead (on the seed topics its share of verified rewrites fell from 78% to 56-61%).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ..corpus.chunk import split_sentences
 from ..llm.base import Backend, GenerationParams, GenerationResult, Message, generate_all
@@ -16,6 +23,8 @@ from ..prompts import load_prompt
 
 _LEAD = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*|(?:sentence|answer|summary|fact)\s*\d*\s*:\s*)+", re.IGNORECASE)
 _CITATION = re.compile(r"\s*\[[\d,;\s]+\]")
+_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([mb])(?![a-z])", re.IGNORECASE)  # "135m", "1.5B", "0.8b"
+SMALL_MODEL_PARAMS = 0.5e9
 _TAG = re.compile(r"</?(?:quoted|sources?|facts)>", re.IGNORECASE)  # the prompts' delimiters, if echoed
 
 
@@ -24,8 +33,30 @@ def _evidence_block(evidence: list[str]) -> str:
     return evidence[0] if len(evidence) == 1 else "\n".join(f"- {e}" for e in evidence)
 
 
-def fuse_request(evidence: list[str], prompts_dir: str | None = None) -> list[Message]:
-    return load_prompt("fuse", prompts_dir).render(evidence=_evidence_block(evidence))
+def model_params(model_name: str | None) -> float | None:
+    """Parameters a model's name states ("smollm2-135m" -> 1.35e8, "qwen2.5-coder-1.5b" -> 1.5e9), the last
+    size in the name (a path's file name included); None when it states none."""
+    found = _SIZE.findall(model_name or "")
+    if not found:
+        return None
+    number, unit = found[-1]
+    return float(number) * (1e6 if unit.lower() == "m" else 1e9)
+
+
+def fuse_prompt(model_name: str | None) -> str:
+    """``fuse_small`` for a model whose name gives fewer than :data:`SMALL_MODEL_PARAMS` parameters, else ``fuse``
+    (a model of unknown size gets the merging prompt)."""
+    params = model_params(model_name)
+    return "fuse_small" if params is not None and params < SMALL_MODEL_PARAMS else "fuse"
+
+
+def fuse_request(evidence: list[str], prompts_dir: str | None = None, model_name: str | None = None) -> list[Message]:
+    """The fuse prompt for ``model_name`` (:func:`fuse_prompt`); a prompts folder of one's own without
+    ``fuse_small.md`` serves its ``fuse.md`` to every model."""
+    name = fuse_prompt(model_name)
+    if prompts_dir and not (Path(prompts_dir) / f"{name}.md").exists():
+        name = "fuse"
+    return load_prompt(name, prompts_dir).render(evidence=_evidence_block(evidence))
 
 
 def answer_request(question: str, evidence: list[str], prompts_dir: str | None = None) -> list[Message]:
