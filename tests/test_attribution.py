@@ -388,3 +388,15 @@ def test_a_rewrite_keeps_titles_and_the_sense_of_its_verbs():
     assert rule_problems("Revenue rose 5% in the quarter after costs fell.",
                          ["Revenue rose 5% in the quarter after costs fell."]) == []
     assert rule_problems("More than 90,000 enterprises use Qwen.", ["Over 90,000 enterprises use Qwen."]) == []
+
+
+def test_a_request_longer_than_the_context_is_quoted_not_fatal(smollm2):
+    """A group whose prompt cannot fit the model's context is not sent: its sentence is empty (the
+    summariser then quotes the group) and the other groups are still rewritten."""
+    from briefkit.attribution.realise import fuse_request, realise
+    from briefkit.llm.base import GenerationParams
+
+    long_group = ["Alibaba released another Qwen model this week. " * 40] * (smollm2.context_tokens // 200 + 1)
+    requests = [fuse_request(long_group), fuse_request(["Alibaba released the Qwen3.5 Small models in March."])]
+    sentences, results = realise(smollm2, requests, GenerationParams(max_tokens=24))
+    assert sentences[0] == "" and sentences[1] and len(results) == 1

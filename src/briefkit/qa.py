@@ -153,7 +153,8 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         params = GenerationParams(max_tokens=ANSWER_MAX_TOKENS, temperature=0.0, seed=ws.settings.generation.seed,
                                   repetition_penalty=ws.settings.generation.repetition_penalty)
         phrased, results = realise(backend, [answer_request(question, [best.evidence.text])], params)
-        stats.add(results[0])
+        for r in results:
+            stats.add(r)
         start = time.perf_counter()
         check = verifier.check(phrased, [[best.evidence.text]])[0]
         stats.verify_s = time.perf_counter() - start

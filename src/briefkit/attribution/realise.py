@@ -77,8 +77,19 @@ def first_sentence(reply: str) -> str:
     return text
 
 
+def fits(backend: Backend, request: list[Message], params: GenerationParams) -> bool:
+    """Whether ``request`` and its answer fit the model's context (16 tokens a message for the template)."""
+    used = sum(backend.count_tokens(m["content"]) + 16 for m in request)
+    return used + params.max_tokens <= backend.context_tokens
+
+
 def realise(backend: Backend, requests: list[list[Message]],
             params: GenerationParams) -> tuple[list[str], list[GenerationResult]]:
-    """Each request's sentence and its generation result, all requests in one batch (or concurrently)."""
-    results = generate_all(backend, requests, params) if requests else []
-    return [first_sentence(r.text) for r in results], results
+    """Each request's sentence (all in one batch, or concurrently) and the generation results. A request
+    too long for the model's context is not sent: its sentence is empty, so the caller quotes instead."""
+    sent = [i for i, r in enumerate(requests) if fits(backend, r, params)]
+    results = generate_all(backend, [requests[i] for i in sent], params) if sent else []
+    sentences = [""] * len(requests)
+    for i, r in zip(sent, results):
+        sentences[i] = first_sentence(r.text)
+    return sentences, results
