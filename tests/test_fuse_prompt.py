@@ -34,3 +34,12 @@ def test_both_prompts_quote_the_evidence_as_material():
 def test_a_prompts_folder_without_the_small_prompt_serves_its_own_fuse_prompt(tmp_path):
     (tmp_path / "fuse.md").write_text("### user\nMine: {{evidence}}\n", encoding="utf-8")
     assert fuse_request(["A fact."], str(tmp_path), "smollm2-135m") == [{"role": "user", "content": "Mine: A fact."}]
+
+
+def test_the_reply_loses_list_marks_citations_and_a_preamble_about_the_input():
+    from briefkit.attribution.realise import first_sentence
+
+    assert first_sentence("The quoted text states that Alibaba released Qwen3.5 Small in March [1].") == \
+        "Alibaba released Qwen3.5 Small in March."
+    assert first_sentence("- The text says: the Demon 170 runs on E85\nMore text.") == "The Demon 170 runs on E85."
+    assert first_sentence("The text was long and Alibaba released Qwen3.5.") == "The text was long and Alibaba released Qwen3.5."

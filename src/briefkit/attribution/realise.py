@@ -26,6 +26,9 @@ _CITATION = re.compile(r"\s*\[[\d,;\s]+\]")
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([mb])(?![a-z])", re.IGNORECASE)  # "135m", "1.5B", "0.8b"
 SMALL_MODEL_PARAMS = 0.5e9
 _TAG = re.compile(r"</?(?:quoted|sources?|facts)>", re.IGNORECASE)  # the prompts' delimiters, if echoed
+# A preamble about the input ("The quoted text states that ..."): dropped, the statement after it is verified
+_PREAMBLE = re.compile(r"^(?:the|this) (?:quoted |source |given )?(?:text|passage|sentences?|sources?) "
+                       r"(?:states?|says?|reports?|notes?|mentions?|explains?)(?: that)?[,:]?\s+", re.IGNORECASE)
 
 
 def _evidence_block(evidence: list[str]) -> str:
@@ -64,11 +67,15 @@ def answer_request(question: str, evidence: list[str], prompts_dir: str | None =
 
 
 def first_sentence(reply: str) -> str:
-    """The first sentence of a reply, without list marks, labels, quotes or bracketed numbers."""
+    """The first sentence of a reply, without list marks, labels, quotes, bracketed numbers or a preamble
+    about the input ("The quoted text states that ...")."""
     lines = [ln for ln in _TAG.sub("", reply).splitlines() if ln.strip()]
     if not lines:
         return ""
     text = _CITATION.sub("", _LEAD.sub("", lines[0])).strip().strip("\"“”'")
+    if _PREAMBLE.match(text):
+        text = _PREAMBLE.sub("", text)
+        text = text[:1].upper() + text[1:]
     spans = split_sentences(text)
     text = text[spans[0][0]: spans[0][1]] if spans else text
     text = " ".join(text.split())
