@@ -48,7 +48,7 @@ def build_tiny_qwen(folder: Path) -> Path:
     vocab = fast.vocab_size + len(SPECIALS)
     text = dict(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4,
                 num_key_value_heads=2, head_dim=16, linear_key_head_dim=16, linear_value_head_dim=16,
-                linear_num_key_heads=2, linear_num_value_heads=4, max_position_embeddings=512,
+                linear_num_key_heads=2, linear_num_value_heads=4, max_position_embeddings=2048,
                 eos_token_id=fast.convert_tokens_to_ids("<|im_end|>"), pad_token_id=fast.pad_token_id)
     vision = dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64)
     config = Qwen3_5Config(text_config=text, vision_config=vision)
