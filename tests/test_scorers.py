@@ -222,3 +222,94 @@ def test_learned_scorer_handles_odd_input(learned):
     assert probs.shape == (5, 3) and np.isfinite(probs).all()
     assert probs.sum(axis=1) == pytest.approx([1.0] * 5, abs=1e-5)
     assert probs[0].tolist() == [1.0, 0.0, 0.0] and probs[1].tolist() == [1.0, 0.0, 0.0]
+
+
+def _needs_onnx_export():
+    from briefkit.index.onnx_embedder import onnx_available
+
+    if not onnx_available(export=True):
+        pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
+
+
+def test_onnx_linear_is_torchs_dynamic_int8_linear(tmp_path):
+    """The rewrite of a Linear (MatMul by the weight, Add of ``inner.<module>.bias``) computes what torch's
+    dynamic int8 Linear computes, bit for bit: per-batch 7-bit activation scale and zero point, fbgemm's
+    rounding, int32 accumulation, the fused dequantisation. Inputs with an outlier, as MiniLM's have."""
+    _needs_onnx_export()
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnx import TensorProto, helper, numpy_helper
+
+    from briefkit.evaluation.checker import quantize_model
+    from briefkit.evaluation.checker_onnx import build_graph
+
+    torch.manual_seed(0)
+    k, n = 384, 96
+    holder = torch.nn.Module()
+    holder.lin = torch.nn.Linear(k, n)
+    weight, bias = holder.lin.weight.detach().numpy().T.copy(), holder.lin.bias.detach().numpy()
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["mm"]), helper.make_node("Add", ["mm", "inner.lin.bias"], ["y"])],
+        "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "s", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", "s", n])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "inner.lin.bias")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(tmp_path / "fp32.onnx"))
+    quantised = quantize_model(holder)
+    assert build_graph(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", quantised) == 1
+    session = ort.InferenceSession(str(tmp_path / "int8.onnx"), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    for shape, spread in [((1, 7), 1.0), ((3, 20), 2.0), ((64, 40), 3.0), ((8, 33), 0.01)]:
+        x = (rng.standard_normal((*shape, k)) * spread).astype(np.float32)
+        x[0, 0, 5] = 40 * spread  # an outlier sets the scale, as in MiniLM's activations
+        with torch.inference_mode():
+            expected = quantised.lin(torch.from_numpy(x)).numpy()
+        assert np.array_equal(session.run(None, {"x": x})[0], expected), shape
+
+
+def test_onnx_pair_encoder_tracks_the_torch_encoder():
+    """The checker's encoder on ONNX Runtime: the same tokens as torch (truncated at 128), sentence vectors
+    at cosine 0.98 or more on average to torch's in the same batch (torch's own vectors of the same texts
+    encoded one at a time are further off), the same verdicts."""
+    _needs_onnx_export()
+    from briefkit.evaluation.checker import PairEncoder, load_checker
+    from briefkit.evaluation.checker_onnx import OnnxPairEncoder, onnx_pair_encoder
+    from briefkit.evaluation.support import LABELS
+
+    ours, reference = onnx_pair_encoder(), PairEncoder()
+    assert isinstance(ours, OnnxPairEncoder)
+    texts = sorted([CLAIM, "By February 2026 Alibaba's chip unit T-Head had delivered 470,000 AI chips.",
+                    "Rovers won the football league on the final day of the season.", "ok",
+                    "Qwen models have passed 1 billion downloads on Hugging Face, Alibaba said on its earnings call.",
+                    "Lin Junyang announced on March 3 that he was stepping down as technical lead of the Qwen team.",
+                    " ".join(["The committee met again and discussed the budget at length."] * 30)], key=len)
+    (ts, tm), (os_, om) = reference.hidden(texts), ours.hidden(texts)
+    assert np.array_equal(tm, om) and tm.shape[1] == 128
+    torch_vectors = reference.encode(texts)
+    cos = [float(a @ b) for (a, _), (b, _) in zip(torch_vectors, ours.encode(texts))]
+    alone = PairEncoder()  # torch again, each text in a batch of its own: int8 activations are scaled per batch
+    cos_alone = [float(a @ alone.encode([t])[0][0]) for (a, _), t in zip(torch_vectors, texts)]
+    assert np.mean(cos) > 0.98 and np.mean(cos) > np.mean(cos_alone), (cos, cos_alone)
+    pairs = [(t, CLAIM) for t in texts[:-1]]
+    by_torch, by_onnx = load_checker(encoder=reference), load_checker(encoder=ours)
+    assert [LABELS[i] for i in by_torch.probabilities(pairs).argmax(1)] == \
+        [LABELS[i] for i in by_onnx.probabilities(pairs).argmax(1)]
+
+
+def test_a_failed_checker_export_falls_back_to_torch_once(tmp_path, monkeypatch, caplog):
+    """When the ONNX copy cannot be made, the checker runs on torch with one warning; later loads do not
+    try again for the same model files."""
+    _needs_onnx_export()
+    from briefkit.evaluation import checker_onnx
+    from briefkit.evaluation.checker import PairEncoder, pair_encoder
+
+    monkeypatch.setenv("BRIEFKIT_CACHE", str(tmp_path))
+
+    def broken(path=None):
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(checker_onnx, "export_pair_encoder", broken)
+    assert checker_onnx.ensure_exported() is None
+    assert "exporter exploded" in caplog.text and "runs on torch" in caplog.text
+    monkeypatch.setattr(checker_onnx, "export_pair_encoder", lambda path=None: pytest.fail("tried again"))
+    assert isinstance(pair_encoder(), PairEncoder)

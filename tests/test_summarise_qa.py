@@ -176,3 +176,38 @@ def test_cli_evidence_flag_prints_the_sentences(sample_ws, capsys):
     bullets = [ln for ln in out.splitlines() if ln.startswith("- ")]
     evidence = [ln for ln in out.splitlines() if ln.startswith("    [")]
     assert len(bullets) == 2 and len(evidence) >= 2 and "Sources:" in out
+
+
+def test_extractive_summary_imports_no_torch_and_matches_the_torch_encoders(sample_ws):
+    """A summary in a new process embeds its evidence with the search's ONNX encoder and runs the support
+    checker's int8 encoder on ONNX Runtime: torch is never imported, and the bullets, citations and
+    evidence are those of the torch encoders (the torch embedder and the torch int8 checker)."""
+    import subprocess
+    import sys
+
+    from briefkit.evaluation.checker import PairEncoder, load_checker
+    from briefkit.index.onnx_embedder import onnx_available
+    from briefkit.workspace import Workspace
+
+    if not onnx_available(export=True):
+        pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
+    topics = ["Qwen team leadership changes", "Qwen downloads and adoption"]
+    child = f"""
+import json, sys
+from briefkit.config import Settings
+from briefkit.summarise import summarise
+from briefkit.workspace import Workspace
+ws = Workspace(Settings().with_overrides(home={str(sample_ws.home)!r}))
+out = [summarise(ws, t, strategy="extractive").to_json() for t in {topics!r}]
+print(json.dumps({{"summaries": out, "imported": sorted(m for m in ("torch", "transformers") if m in sys.modules)}}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
+    assert out["imported"] == []
+    torch_ws = Workspace(sample_ws.settings)
+    torch_ws._query_embedder.set(sample_ws.embedder)
+    torch_ws._support_scorer.set(load_checker(encoder=PairEncoder()))
+    for topic, got in zip(topics, out["summaries"]):
+        expected = summarise(torch_ws, topic, strategy="extractive").to_json()
+        assert [b.pop("support", None) for b in got["bullets"]] == [b.pop("support", None) for b in expected["bullets"]]
+        assert (got["bullets"], got["sources"]) == (expected["bullets"], expected["sources"])
+        assert got["bullets"]

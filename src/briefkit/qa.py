@@ -137,7 +137,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
 
     start = time.perf_counter()
     evidence, stats.filtered = gather(passages)
-    scored = score(question, evidence, ws.embedder)
+    scored = score(question, evidence, ws.query_embedder)  # as summarise() embeds evidence
     found = candidates(question, scored, cfg.min_relevance)
     stats.sentences = len(scored)
     stats.evidence_s = time.perf_counter() - start

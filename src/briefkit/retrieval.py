@@ -98,8 +98,10 @@ class Retriever:
         since: str | None = None,
         until: str | None = None,
         source: str | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Passage]:
-        """Top ``k`` passages for ``query``."""
+        """Top ``k`` passages for ``query``; ``vector``: its embedding, when the caller already has it from
+        this retriever's embedder."""
         if not query.strip():
             raise BadInput("the query is empty")
         if mode not in {"hybrid", "dense", "bm25"}:
@@ -109,7 +111,7 @@ class Retriever:
             allowed = self.store.filtered_chunk_ids(since, until, source)
         pool = max(candidates, k * 4 if mmr or doc_penalty else k)
         needs_vector = mode != "bm25" or mmr or doc_penalty
-        qvec = self.embedder.embed([query])[0] if needs_vector else None
+        qvec = (vector if vector is not None else self.embedder.embed([query])[0]) if needs_vector else None
         dense_hits = self.index.dense.search(qvec, pool, allowed) if mode != "bm25" else []
         sparse_hits = self.index.sparse.search(query, pool, allowed) if mode != "dense" else []
         if mode == "dense":

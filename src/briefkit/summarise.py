@@ -17,6 +17,7 @@ same verifier then keeps, quotes or hides each drafted bullet and reports how ma
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -28,6 +29,7 @@ from .attribution.verify import Verifier
 from .citations import Bullet, CitationChecker, Sources
 from .drafting import condense, draft
 from .errors import BadInput, ModelUnavailable
+from .index.embedder import Embedder
 from .llm.base import GenerationParams, GenerationResult
 from .retrieval import Passage
 from .workspace import Workspace
@@ -44,6 +46,7 @@ class Stats:
 
     retrieve_s: float = 0.0
     evidence_s: float = 0.0  # sentences, filter, scoring, grouping
+    evidence_steps: dict[str, float] = field(default_factory=dict)  # evidence_s by step (load: the models)
     generate_s: float = 0.0
     prompt_s: float = 0.0
     verify_s: float = 0.0
@@ -70,6 +73,7 @@ class Stats:
         return {
             "retrieve_s": round(self.retrieve_s, 4),
             "evidence_s": round(self.evidence_s, 4),
+            "evidence_steps_s": {k: round(v, 4) for k, v in self.evidence_steps.items()},
             "generate_s": round(self.generate_s, 4),
             "verify_s": round(self.verify_s, 4),
             "prompt_tokens": self.prompt_tokens,
@@ -218,40 +222,56 @@ def summarise(
         return result([], strategy, f"nothing in the corpus is relevant to {topic!r}; nothing to summarise")
 
     start = time.perf_counter()
-    evidence, stats.filtered = gather(passages)
-    all_scored = score(topic, evidence, ws.embedder)
-    scored = relevant(all_scored, cfg.min_relevance)
+    steps = _Steps(stats.evidence_steps)
+    with steps("load"):
+        embedder = ws.query_embedder  # evidence is embedded as queries are: the fastest copy of the index's model
+    with steps("gather"):
+        evidence, stats.filtered = gather(passages)
+    with steps("score"):
+        all_scored = score(topic, evidence, embedder)
+        scored = relevant(all_scored, cfg.min_relevance)
     stats.sentences = len(scored)
-    verifier = Verifier(ws.support_scorer, cfg.min_support)
+    with steps("load"):
+        verifier = Verifier(ws.support_scorer, cfg.min_support)
     params = ws.generation_params()
 
     if strategy in ("stuff", "map-reduce"):
         assert backend is not None
         stats.evidence_s = time.perf_counter() - start
-        condensed = condense(ws.embedder, topic, passages, cfg.sentences_per_passage)
-        checker = CitationChecker(ws.embedder, Sources.from_passages(condensed), 0.0)
+        condensed = condense(embedder, topic, passages, cfg.sentences_per_passage)
+        checker = CitationChecker(embedder, Sources.from_passages(condensed), 0.0)
         drafted, used, draft_notice = draft(backend, checker, topic, strategy, max_bullets, cfg.context_tokens,
                                             ws.settings.generation.max_new_tokens, params, stats.add,
                                             cfg.prompts_dir, on_text)
         start = time.perf_counter()
-        shown, rejected = _verify_drafts(drafted, all_scored, verifier, ws, stats)
+        shown, rejected = _verify_drafts(drafted, all_scored, verifier, embedder, stats)
         stats.verify_s = time.perf_counter() - start
         notes = [n for n in (notice, draft_notice) if n]
         if rejected:
             notes.append(f"the verifier replaced or hid {len(rejected)} of {len(drafted)} drafted bullets")
         return result(shown[:max_bullets], used, "; ".join(notes) or None, rejected)
 
-    groups = confirm(group_sentences(scored, cfg.group_threshold), verifier, keep=3 * max_bullets)
-    groups = plan(groups, max_bullets, cfg.max_citations)
+    with steps("group"):
+        groups = group_sentences(scored, cfg.group_threshold)
+    with steps("confirm"):
+        groups = confirm(groups, verifier, keep=3 * max_bullets)
+    with steps("plan"):
+        groups = plan(groups, max_bullets, cfg.max_citations)
     if cfg.support_k:
-        def search(text: str) -> list[Passage]:
-            return ws.retriever.search(text, k=cfg.support_k, mode="dense", since=since, until=until, source=source)
+        leads = {g.lead.evidence.text: g.lead.vector for g in groups}  # already embedded, by the query embedder
 
-        expand(groups, search, ws.embedder, cfg.group_threshold, verifier, cfg.max_citations, known=scored)
+        def search(text: str) -> list[Passage]:
+            return ws.retriever.search(text, k=cfg.support_k, mode="dense", since=since, until=until, source=source,
+                                       vector=leads.get(text))
+
+        with steps("expand"):  # every sentence scored above is embedded once, relevant or not
+            expand(groups, search, embedder, cfg.group_threshold, verifier, cfg.max_citations, known=all_scored)
     stats.evidence_s = time.perf_counter() - start
     if backend is None:
+        start = time.perf_counter()
         bullets = [_quote(g, []) for g in groups]
         _attribute(bullets, verifier)
+        stats.verify_s = time.perf_counter() - start
         used = "extractive"
     else:
         fuse = GenerationParams(max_tokens=FUSE_MAX_TOKENS, temperature=params.temperature, seed=params.seed,
@@ -269,6 +289,21 @@ def summarise(
     if not bullets:
         notice = notice or f"no sentence of the retrieved passages states a fact about {topic!r}"
     return result(bullets, used, notice)
+
+
+class _Steps:
+    """``with steps("name"):`` adds the block's wall time to ``times[name]``."""
+
+    def __init__(self, times: dict[str, float]) -> None:
+        self.times = times
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
 
 
 def _fused(group: Group) -> list[str]:
@@ -325,7 +360,7 @@ def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifi
     return bullets
 
 
-def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifier, ws: Workspace,
+def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifier, embedder: Embedder,
                    stats: Stats) -> tuple[list[Bullet], list[Bullet]]:
     """Drafted bullets checked against the closest sentences of their cited documents.
 
@@ -335,7 +370,7 @@ def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifi
     """
     if not drafted:
         return [], []
-    vectors = ws.embedder.embed([b.text for b in drafted])
+    vectors = embedder.embed([b.text for b in drafted])  # the embedder of ``scored``
     closest: list[list[Evidence]] = []
     best_sim: list[float] = []
     for b, vec in zip(drafted, vectors):

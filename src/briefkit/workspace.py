@@ -56,6 +56,12 @@ class Workspace:
         i = self.settings.index
         return load_embedder(i.embedder, i.device, i.embedder_backend)
 
+    @property
+    def query_embedder(self) -> Embedder:
+        """What embeds queries and evidence sentences: the index's vectors, from the fastest copy of its
+        model that gives them (see :meth:`_load_query_embedder`)."""
+        return self._query_embedder.get()
+
     def _load_query_embedder(self) -> Embedder:
         """What embeds search queries: for a ``torch`` index of a mean-pooling model on CPU, the model's
         fp32 ONNX export made at ingest (vectors at cosine > 0.9999 of torch's, the same ranking; no
@@ -74,11 +80,16 @@ class Workspace:
 
     def _export_query_encoder(self) -> None:
         """After chunks were embedded with torch: export the model to ONNX once for fast query starts
-        (mean-pooling models only, when onnxruntime, onnx and onnxscript are installed; about 10 s)."""
+        (mean-pooling models only, when onnxruntime, onnx and onnxscript are installed; about 10 s), and
+        the learned support checker's int8 encoder (a few seconds), so that a summary imports no torch."""
         if self.settings.index.embedder_backend == "torch" and self._embedder.loaded:
             from .index.onnx_embedder import export_for_queries
 
             export_for_queries(self.settings.index.embedder)
+            if self.settings.summarise.scorer != "cosine":
+                from .evaluation.checker_onnx import ensure_exported
+
+                ensure_exported()
 
     @property
     def index_root(self) -> Path:
@@ -157,7 +168,7 @@ class Workspace:
     def _load_support_scorer(self) -> "SupportScorer":
         from .evaluation.support import load_support_scorer
 
-        return load_support_scorer(self.settings.summarise.scorer, embedder=self.embedder)
+        return load_support_scorer(self.settings.summarise.scorer, embedder=self.query_embedder)
 
     def generator(self, model: str | None = None) -> "Backend":
         """The generation backend for ``model`` (default from settings), loaded once; behind the cache if enabled."""

