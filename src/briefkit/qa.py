@@ -26,7 +26,7 @@ from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
 from .retrieval import Passage
-from .summarise import Stats, describe, source_name, source_rows
+from .summarise import Stats, describe, sole_source, source_rows
 from .workspace import Workspace
 
 ABSTENTION = "The corpus does not contain an answer to this question."
@@ -176,10 +176,9 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         support += [s.evidence for s in differing]
     citations = list(dict.fromkeys(e.doc_id for e in support))
     rows = source_rows(citations, support)
-    single = len(citations) == 1 and len({p.doc_id for p in passages}) >= 2
     return Answer(question, text, citations, False, rows, model_name, stats,
                   evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
-                  passages=passages, backend=describe(backend), according_to=source_name(rows[0]) if single else None)
+                  passages=passages, backend=describe(backend), according_to=sole_source(citations, rows, passages))
 
 
 def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:

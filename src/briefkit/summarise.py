@@ -142,14 +142,18 @@ def source_name(row: dict) -> str:
     return row.get("source") or row.get("title") or row["doc_id"]
 
 
+def sole_source(citations: list[str], rows: list[dict], passages: list[Passage]) -> str | None:
+    """The name of the one document a claim cites, when several documents were retrieved: such a claim
+    is shown "According to Anon Blog: ...", not as a plain fact. None otherwise."""
+    if len(citations) != 1 or len({p.doc_id for p in passages}) < 2:
+        return None
+    return next((source_name(r) for r in rows if r["doc_id"] == citations[0]), None)
+
+
 def name_single_sources(bullets: list[Bullet], rows: list[dict], passages: list[Passage]) -> None:
-    """A claim that only one of several retrieved documents states is shown with that source named
-    ("According to Anon Blog: ..."), not as a plain fact; with one document retrieved, nothing is named."""
-    if len({p.doc_id for p in passages}) < 2:
-        return
-    names = {r["doc_id"]: source_name(r) for r in rows}
+    """Each bullet's ``according_to`` (:func:`sole_source`)."""
     for b in bullets:
-        b.according_to = names.get(b.citations[0]) if len(b.citations) == 1 else None
+        b.according_to = sole_source(b.citations, rows, passages)
 
 
 def describe(backend) -> str | None:

@@ -366,10 +366,11 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("turns a word of the evidence around", reversed_sense),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked)]
+    named = _word_places(joined)
     for message, find in relations:
         wrong = find(sentence, evidence)
         if core and find is misattributed:  # a source that does not name the role at all may state the core
-            wrong = [w for w in wrong if _bare(w.split()[0]) in _word_places(joined)]
+            wrong = [w for w in wrong if _bare(w.split()[0]) in named]
         if wrong:
             reasons.append(f"{message}: {', '.join(wrong)}")
     if negated(sentence) and not any(negated(e) for e in evidence):

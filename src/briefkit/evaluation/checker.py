@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def base_model_path() -> Path:
 N_ALIGN = 8
 
 
-class CachedPairEncoder:
+class CachedPairEncoder(ABC):
     """Encodes single texts into a unit sentence vector (mean pooled, as sentence-transformers does)
     and unit token vectors, cached per text. Subclasses run the model (:meth:`hidden`).
 
@@ -71,9 +72,10 @@ class CachedPairEncoder:
     cache: dict[str, tuple[np.ndarray, np.ndarray]]
     cache_size: int
 
+    @abstractmethod
     def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(last hidden states as float32 (n, length, dim), attention mask (n, length)) of one batch."""
-        raise NotImplementedError
+        """(last hidden states as float32 (n, length, dim), attention mask (n, length)) of one batch:
+        torch in :class:`PairEncoder`, ONNX Runtime in ``checker_onnx.OnnxPairEncoder``."""
 
     def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
         new = [t for t in dict.fromkeys(texts) if t not in self.cache]
