@@ -86,6 +86,10 @@ class AskSettings(_Strict):
     k: int = Field(8, ge=1, le=50)
     min_relevance: float = Field(0.5, ge=-1, le=1, description="Answer score (0.6 dense + 0.4 lexical) an evidence"
                                  " sentence needs, else abstain (calibrated on eval/sample_questions.jsonl).")
+    min_hop_relevance: float = Field(0.2, ge=-1, le=1, description="Answer score the best sentence of each hop of"
+                                     " a multi-source question needs, else abstain naming the hop.")
+    min_claim_support: float = Field(0.4, ge=0, le=1, description="Mean support (expected points) the hops' evidence gives"
+                                     " their claims for a yes (when no model of 0.5B+ parameters judges them).")
     max_question_chars: int = Field(1000, ge=10)
 
 

@@ -25,6 +25,8 @@ from .citations import key_terms
 from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
+from .multihop import compose, gather_hops
+from .questions import Analysis, analyse
 from .retrieval import Passage
 from .summarise import Stats, describe, sole_source, source_rows
 from .workspace import Workspace
@@ -61,6 +63,8 @@ class Answer:
     backend: str | None = None  # how the model ran and why that backend was chosen
     passages: list[Passage] = field(default_factory=list)
     according_to: str | None = None  # the one source that states it, named when others were retrieved
+    kind: str = "open"  # the answer type the question asks for (:data:`briefkit.questions.KINDS`)
+    reasoning: list[dict] = field(default_factory=list)  # multi-source questions: each hop, its evidence, verdict
 
     def to_json(self) -> dict:
         return {
@@ -70,6 +74,8 @@ class Answer:
             "abstained": self.abstained,
             "origin": self.origin,
             "according_to": self.according_to,
+            "kind": self.kind,
+            "reasoning": self.reasoning,
             "evidence": [e.to_json() for e in self.evidence],
             "conflict": self.conflict,
             "sources": self.sources,
@@ -121,19 +127,22 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     if k is not None and k < 1:
         raise BadInput("-k must be at least 1")
     stats = Stats()
-    start = time.perf_counter()
-    r = ws.settings.retrieval
-    passages = ws.retriever.search(question, k=k or cfg.k, mode="hybrid", candidates=r.candidates, rrf_k=r.rrf_k)
-    stats.retrieve_s = time.perf_counter() - start
-
+    analysis = analyse(question, ws.store.source_names())
     backend, notice = None, None
     try:
-        backend = ws.generator(model)
+        backend = None if model == "none" else ws.generator(model)
     except ModelUnavailable as exc:
         if model not in (None, "auto"):
             raise
         notice = f"no generation model could be loaded ({exc}); answering with the evidence sentence"
     model_name = backend.model_name if backend else "none (evidence only)"
+    if analysis.missing or analysis.multi_hop:
+        return _ask_hops(ws, analysis, k or cfg.k, backend, model_name, notice, stats)
+
+    start = time.perf_counter()
+    r = ws.settings.retrieval
+    passages = ws.retriever.search(question, k=k or cfg.k, mode="hybrid", candidates=r.candidates, rrf_k=r.rrf_k)
+    stats.retrieve_s = time.perf_counter() - start
 
     start = time.perf_counter()
     evidence, stats.filtered = gather(passages)
@@ -178,7 +187,33 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     rows = source_rows(citations, support)
     return Answer(question, text, citations, False, rows, model_name, stats,
                   evidence=support, origin=origin, conflict=shown_conflict, notice=notice, rejected=rejected,
-                  passages=passages, backend=describe(backend), according_to=sole_source(citations, rows, passages))
+                  passages=passages, backend=describe(backend), according_to=sole_source(citations, rows, passages),
+                  kind=analysis.kind)
+
+
+def _ask_hops(ws: Workspace, analysis: Analysis, k: int, backend, model_name: str, notice: str | None,
+              stats: Stats) -> Answer:
+    """A question naming outlets the corpus lacks, or one that combines sources (:mod:`briefkit.multihop`)."""
+    if analysis.missing:
+        why = "the corpus has no articles from " + " or ".join(analysis.missing)
+        return Answer(analysis.question, f"{ABSTENTION} ({why})", [], True, [], model_name, stats, notice=notice,
+                      backend=describe(backend), kind=analysis.kind,
+                      reasoning=[{"claim": analysis.question, "source": s, "date": None, "verdict": "not in the corpus",
+                                  "support": None, "evidence": []} for s in analysis.missing])
+    start = time.perf_counter()
+    hops = gather_hops(ws, analysis, k)
+    stats.retrieve_s = time.perf_counter() - start
+    start = time.perf_counter()
+    composed = compose(ws, analysis, hops, ws.settings.ask.min_hop_relevance, backend)
+    stats.evidence_s = time.perf_counter() - start
+    reasoning = [h.to_json() for h in composed.hops]
+    if composed.abstained:
+        return Answer(analysis.question, f"{ABSTENTION} ({composed.answer})", [], True, [], model_name, stats,
+                      notice=notice, backend=describe(backend), kind=analysis.kind, reasoning=reasoning)
+    citations = list(dict.fromkeys(e.doc_id for e in composed.evidence))
+    return Answer(analysis.question, composed.answer, citations, False, source_rows(citations, composed.evidence),
+                  model_name, stats, evidence=composed.evidence, origin="composed", notice=notice,
+                  backend=describe(backend), kind=analysis.kind, reasoning=reasoning)
 
 
 def _other_sources(question: str, best: Scored, scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:

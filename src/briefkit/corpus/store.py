@@ -261,6 +261,10 @@ class Store:
         return int(docs), int(chunks)
 
     @_locked
+    def source_names(self) -> list[str]:
+        """The distinct source names of the documents."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
+
     def sources(self) -> list[dict]:
         rows = self.db.execute("SELECT doc_id, title, source, date FROM documents ORDER BY date, doc_id").fetchall()
         return [dict(r) for r in rows]
