@@ -83,9 +83,9 @@ def correct(gold: str, answer: str, abstained: bool) -> bool:
         return False
     head = _words(re.split(r"(?<=[.!?])\s", answer.strip(), maxsplit=1)[0])
     g = _words(gold)
-    if g in SAME:
-        first = head.split()[0] if head else ""
-        return first in SAME[g]
+    verdict = next((v for v, spellings in SAME.items() if g in spellings), None)
+    if verdict:
+        return (head.split() or [""])[0] in SAME[verdict]
     return f" {g} " in f" {head} "
 
 

@@ -29,6 +29,16 @@ def _render_sources(sources: list[dict]) -> None:
                   markup=False)
 
 
+def _render_reasoning(reasoning: list[dict], numbers: dict[str, int]) -> None:
+    """Each hop of a multi-source answer: what it searched for, where, its verdict and its sentences."""
+    for n, hop in enumerate(reasoning, 1):
+        where = " · ".join(x for x in (hop.get("source"), hop.get("date")) if x) or "any source"
+        out.print(f"  hop {n} ({where}): {hop['verdict']}", markup=False)
+        out.print(f"    claim: {hop['claim']}", markup=False, style="dim")
+        for e in hop["evidence"]:
+            out.print(f"    [{numbers.get(e['doc_id'], '-')}] {e['text']}", markup=False)
+
+
 def summarise_cmd(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="What the summary is about."),
@@ -86,8 +96,9 @@ def ask_cmd(
     ctx: typer.Context,
     question: Optional[str] = typer.Argument(None, help="The question; leave out for an interactive session."),
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
-    model: Optional[str] = typer.Option(None, help="auto, qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
-    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences the answer rests on."),
+    model: Optional[str] = typer.Option(None, help="auto, none (no model: evidence, rules and the support scorer),"
+                                        " qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
+    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences the answer rests on (and, for questions that combine sources, each hop with its verdict)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),
@@ -102,7 +113,8 @@ def ask_cmd(
 
     st = state(ctx)
     check_k(k)
-    check_generation(st.settings, backend, base_url, model)
+    if model != "none":
+        check_generation(st.settings, backend, base_url, model)
     ws = st.workspace(generation={"cache": False if no_cache else None, "backend": backend, "base_url": base_url})
 
     def answer_one(q: str) -> None:
@@ -118,7 +130,9 @@ def ask_cmd(
             body = f"“{d['answer']}”" if d["origin"] == "quoted" and not d["abstained"] else d["answer"]
             body = f"According to {d['according_to']}: {body}" if d.get("according_to") else body
             out.print(body + (f" {marks}" if marks else ""), markup=False)
-            if evidence:
+            if evidence and d.get("reasoning"):
+                _render_reasoning(d["reasoning"], numbers)
+            elif evidence:
                 for e in d["evidence"]:
                     out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}", markup=False)
             if d["sources"]:
