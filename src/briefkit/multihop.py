@@ -46,8 +46,17 @@ _NOT_NAMES = re.compile(rf"^(?:{MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday
                         r"Here|Now|Then|What|Who|Why|How|Which|Where|One|Two|No|Yes|Not|All|Some|Many|Most|Every|"
                         r"Because|During|Despite|Although|Though|However|Meanwhile|Instead|According|Last|Next|"
                         r"Former|Earlier|Later|Today|Yesterday|Tomorrow|Just|Even|Only|Once|Both|Each|Other|Another|"
+                        r"Like|Unlike|Using|Additionally|Furthermore|Moreover|Overall|Hundreds|Thousands|Millions|"
+                        r"Dozens|Week|Weeks|Day|Days|Year|Years|Month|Months|Season|Game|Part|Chapter|Episode|"
                         r"Mr|Mrs|Ms|Dr|Sen|Rep|CEO|CFO|CTO|COO|Chief|President|Founder|Judge|Prosecutors?|Attorneys?|"
                         r"Co-founder|Executive|Chairman|Director|Head|Coach|Quarterback|Star|Officials?)$")
+
+
+_TITLES = re.compile(r"^(?:CEO|CFO|CTO|COO|Chief|President|Founder|Co-founder|Chairman|Chairwoman|Judge|Coach|"
+                     r"Quarterback|Senator|Sen|Rep|Minister|Secretary|Director|Officer|Executive|Mr|Mrs|Ms|Dr)\.?$")
+_PERSON = re.compile(r"^(?:who|whom|whose|individual|person|people|executive|ceo|founder|co-founder|player|coach|"
+                     r"athlete|singer|artist|actor|actress|author|journalist|politician|leader|figure|entrepreneur|"
+                     r"billionaire|quarterback|manager|celebrity|star|musician)$", re.I)
 
 
 @dataclass
@@ -108,7 +117,8 @@ def compose(ws, analysis: Analysis, hops: list[Hop], floor: float, backend=None)
         return Composed(f"no evidence for {where}", hops, [], abstained=True)
     hops = [h for h in hops if h.verdict == "evidence"]
     if analysis.kind == "entity":
-        return _entity(analysis, hops)
+        docs = {s.evidence.doc_id for h in hops for s in h.evidence}
+        return _entity(analysis, hops, {d: ws.store.get_document(d).text for d in docs})
     for h in hops:
         h.evidence = h.evidence[:HOP_SENTENCES]
     if analysis.kind == "temporal order" or analysis.order:
@@ -125,10 +135,11 @@ def _hop_name(hop: Hop) -> str:
     return where + (f" on {hop.claim.date}" if hop.claim.date else "")
 
 
-def _say(verdict: bool, deciding: list[Evidence]) -> str:
+def _say(verdict: bool, deciding: list[Evidence], words: tuple[str, str] = ("Yes", "No")) -> str:
+    """The verdict as its word, then the sentences that decide it, each with its source and date."""
     quoted = "; ".join(f"{e.source or e.title or e.doc_id}{f' ({e.date})' if e.date else ''}: “{e.text}”"
                        for e in deciding)
-    return ("Yes." if verdict else "No.") + (f" {quoted}" if quoted else "")
+    return f"{words[0] if verdict else words[1]}." + (f" {quoted}" if quoted else "")
 
 
 def _agreement(analysis: Analysis, hops: list[Hop]) -> Composed:
@@ -138,7 +149,7 @@ def _agreement(analysis: Analysis, hops: list[Hop]) -> Composed:
         h.verdict = "conflicts with another hop" if any(h.evidence[0] in pair for pair in conflicts) else "consistent"
     deciding = [s.evidence for pair in conflicts[:1] for s in pair] or [h.evidence[0].evidence for h in hops]
     yes = bool(conflicts) if analysis.polarity == "change" else not conflicts
-    return Composed(_say(yes, deciding), hops, deciding)
+    return Composed(_say(yes, deciding, analysis.choices or ("Yes", "No")), hops, deciding)
 
 
 def claim_core(text: str) -> str:
@@ -208,11 +219,15 @@ def _which(ws, analysis: Analysis, hops: list[Hop]) -> Composed:
 
 
 def names(text: str) -> list[str]:
-    """Capitalised names in ``text`` ("Sam Bankman-Fried", "Google"), possessives dropped, common words out."""
+    """Capitalised names in ``text`` ("Sam Bankman-Fried", "Google"), possessives dropped, common words and
+    titles out ("FTX CEO Sam Bankman-Fried" -> "Sam Bankman-Fried")."""
     found = []
     for m in _NAME.finditer(text):
         name = re.sub(r"['’]s?$", "", m.group(0).rstrip(".,-&"))
         words = [w for w in name.split() if not re.search(r"-(?:based|born|led|owned|backed|era|style)$", w)]
+        titles = [i for i, w in enumerate(words) if _TITLES.match(w)]
+        if titles:
+            words = words[titles[-1] + 1:]
         while words and (_NOT_NAMES.match(words[0]) or words[0] in {"of", "de", "van", "von"}):
             words.pop(0)
         if words and not (len(words) == 1 and len(words[0]) < 2):
@@ -220,10 +235,18 @@ def names(text: str) -> list[str]:
     return found
 
 
-def _entity(analysis: Analysis, hops: list[Hop]) -> Composed:
+def _usual_form(key: str, form: str, texts: list[str]) -> str:
+    """The most frequent name of two or more words ending in ``key`` in ``texts`` ("Altman" -> "Sam Altman"),
+    else ``form``."""
+    forms = [n for t in texts for n in names(t) if n.lower().split()[-1] == key and 2 <= len(n.split()) <= 4]
+    return max(forms, key=lambda n: (forms.count(n), len(n))) if forms else form
+
+
+def _entity(analysis: Analysis, hops: list[Hop], documents: dict[str, str]) -> Composed:
     asked = analysis.question.lower()
     outlets = [s.lower() for s in analysis.sources]
-    tally: dict[str, dict] = {}  # surname -> {hop: its first sentence naming it}, weight, longest form
+    person = bool(_PERSON.search(analysis.target or ""))
+    tally: dict[str, dict] = {}  # last word -> {hop: its first sentence naming it}, weight, a form seen
     for n, h in enumerate(hops):
         for s in h.evidence[:ENTITY_SENTENCES]:
             for name in dict.fromkeys(names(s.evidence.text)):
@@ -233,7 +256,11 @@ def _entity(analysis: Analysis, hops: list[Hop]) -> Composed:
                 t = tally.setdefault(low.split()[-1], {"hops": {}, "weight": 0.0, "form": name})
                 t["hops"].setdefault(n, s)
                 t["weight"] += answer_score(s)
-                t["form"] = max(t["form"], name, key=len)
+    texts = list(documents.values())
+    for key, t in tally.items():
+        t["form"] = _usual_form(key, t["form"], texts)
+    if person:  # "who" / "which individual": a first and last name, not an acronym or a company
+        tally = {k: t for k, t in tally.items() if len(t["form"].split()) >= 2 and not t["form"].isupper()}
     if not tally:
         for h in hops:
             h.evidence = h.evidence[:HOP_SENTENCES]

@@ -33,6 +33,8 @@ _DATE_Q = re.compile(r"^\s*(?:when|what (?:date|day|year|month)|in which (?:year
 _CHANGE = re.compile(r"\b(?:chang\w*|inconsisten\w*|differ\w*|shift\w*|contradict\w*|diverg\w*|depart\w*)\b", re.I)
 _SAME = re.compile(r"\b(?:consisten\w*|agree\w*|align\w*|similar\w*|same|maintain\w*|remain\w*|coheren\w*|uniform)\b",
                    re.I)
+_NO_CHANGE = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+|a\s+)?(?:chang|inconsisten|differ|shift|contradict)", re.I)
+_CHOICE = re.compile(r"\b(consistent|the same|similar|agree)\s+or\s+(inconsistent|different|disagree)\b", re.I)
 _STATES = re.compile(r"\b(?:suggest|claim|indicate|impl(?:y|ies)|state|say|attribute|describe|portray|argue|anticipate|"
                      r"highlight|mention|show|credit|blame|predict|assert|acknowledge)(?:s|ed)?\b", re.I)
 _CLAUSES = re.compile(r",?\s+(?:while|whereas|but)\s+|;\s+|,\s+and\s+(?=(?:the|a|an|does|did|is|was)\b)", re.I)
@@ -71,6 +73,7 @@ class Analysis:
     polarity: str | None = None  # yes/no about sources agreeing: "same" (yes = no conflict) or "change"
     order: str | None = None  # "before" / "after": the question asks whether its first hop came before/after
     target: str | None = None  # what a which/who question asks for ("company", "team", "narrative")
+    choices: tuple[str, str] | None = None  # "consistent or inconsistent?": the words for yes and for no
 
     @property
     def multi_hop(self) -> bool:
@@ -135,7 +138,7 @@ def _kind(question: str, n_sources: int) -> tuple[str, str | None]:
         return "date", None
     which = _WHICH.search(question)
     if which:
-        noun = (which.group(2).split() or [""])[0].strip("'\"").lower()
+        noun = "who" if which.group(1).lower().startswith("who") else (which.group(2).split() or [""])[0].strip("'\"").lower()
         if n_sources >= 2 and _ONE_OF.fullmatch(noun or "-") and re.match(r"^\s*between\b", question, re.I):
             return "comparison", noun
         return "entity", noun or which.group(1).lower()
@@ -153,8 +156,10 @@ def analyse(question: str, known_sources: list[str]) -> Analysis:
     kind, target = _kind(question, len(sources))
     a = Analysis(question, kind, sources, missing, target=target)
     if kind == "yes/no" and not _STATES.search(question):  # about the sources agreeing, not what each states
-        a.polarity = ("change" if _CHANGE.search(question) else "same") if (
-            _CHANGE.search(question) or _SAME.search(question)) else None
+        if _SAME.search(question) or _CHANGE.search(question):
+            a.polarity = "change" if _CHANGE.search(question) and not _NO_CHANGE.search(question) else "same"
+        if choice := _CHOICE.search(question):  # "consistent or inconsistent?": the answer is one of the words
+            a.polarity, a.choices = "same", (choice.group(1).capitalize(), choice.group(2).capitalize())
         if a.polarity is None and (seq := _SEQUENCE.search(question)):
             a.order = seq.group(1).lower()
     a.claims = _claims(question, mentions)
