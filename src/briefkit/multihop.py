@@ -7,9 +7,9 @@ it. Otherwise:
 
 - yes/no about sources agreeing ("was there consistency ...", "did X change ..."): the hops conflict when two
   of them give different values for the same quantity (:func:`~briefkit.attribution.verify.disagree`);
-- yes/no about what each source says: every hop's claim must be supported by its evidence (the support
-  scorer's expected points at least ``[ask] min_claim_support``, or the model's yes when a model of 0.5B+
-  parameters is loaded);
+- yes/no about what each source says: the hops' claims are supported by their evidence when the support
+  scorer's mean expected points reach ``[ask] min_claim_support``, or, with a model of 0.5B+ parameters
+  loaded, when the model says yes for at least half the hops;
 - yes/no "did A ... before B ...", and "before or after": the publication dates of the hops' documents;
 - which one of two sources: the source whose evidence best supports what the question asks about;
 - entity: the name the hops' evidence shares (the one in most hops, then most often), never one the question
@@ -171,12 +171,13 @@ def _claims(ws, analysis: Analysis, hops: list[Hop], backend) -> Composed:
             h.evidence.insert(0, h.evidence.pop(match.bullet))
         if verdicts is not None:
             h.verdict = "supported (model)" if verdicts[n] else "not supported (model)"
-    if verdicts is None:  # the scorer: the hops' claims together, as the mean of their support
-        yes = sum(h.support for h in hops) / len(hops) >= cfg.min_claim_support
+    mean = sum(h.support for h in hops) / len(hops)  # the scorer: the hops' claims together
+    yes = mean >= cfg.min_claim_support
+    if verdicts is None:
         for h in hops:
             h.verdict = "supported" if h.support >= cfg.min_claim_support else "not supported"
-    else:
-        yes = all(verdicts)
+    else:  # either judge: the model's yes for at least half the hops, or the scorer's mean
+        yes = yes or 2 * sum(verdicts) >= len(verdicts)
     weakest = min(hops, key=lambda h: h.support)
     deciding = [h.evidence[0].evidence for h in hops] if yes else [weakest.evidence[0].evidence]
     return Composed(_say(yes, deciding), hops, deciding)
