@@ -69,3 +69,15 @@ def test_ask_with_the_auto_backend_answers_with_citations(cli):
     assert data["model"] == ALIAS and data["backend"].startswith("llama.cpp")  # auto picked llama.cpp
     assert not data["abstained"] and data["citations"] and data["evidence"]
     assert "1 billion" in data["answer"], data["answer"]
+
+
+def test_a_multi_source_yes_no_is_judged_by_the_model(cli, tmp_path):
+    kb = Path(__file__).parent / "data" / "multihop_kb.jsonl"
+    home = ["--home", str(tmp_path / "home")]
+    own = [*cli[:3], *home, "--json"]
+    run(own, "ingest", str(kb))
+    data = run(own, "ask", "Does Harbor Daily report that Northwind Energy opened a tidal plant in Cork, while "
+                           "Coastline Times says that the tidal plant employs 85 people?", "--model", ALIAS, "--no-cache")
+    assert data["kind"] == "yes/no" and [h["source"] for h in data["reasoning"]] == ["Harbor Daily", "Coastline Times"]
+    assert all(h["verdict"].endswith("(model)") for h in data["reasoning"]), data["reasoning"]
+    assert data["answer"].startswith("Yes."), data["reasoning"]
