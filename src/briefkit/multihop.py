@@ -82,7 +82,7 @@ class Composed:
 
 
 def answer_score(s: Scored) -> float:
-    """How well a sentence answers its hop: 0.6 dense relevance + 0.4 lexical overlap (as single-hop answers)."""
+    """How well a sentence answers a question or a hop: 0.6 dense relevance + 0.4 lexical overlap."""
     return 0.6 * s.relevance + 0.4 * s.lexical
 
 

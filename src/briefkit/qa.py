@@ -25,7 +25,7 @@ from .citations import key_terms
 from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
-from .multihop import compose, gather_hops
+from .multihop import answer_score, compose, gather_hops
 from .questions import Analysis, analyse
 from .retrieval import Passage
 from .summarise import Stats, describe, sole_source, source_rows
@@ -33,7 +33,6 @@ from .workspace import Workspace
 
 ABSTENTION = "The corpus does not contain an answer to this question."
 ANSWER_MAX_TOKENS = 48
-W_RELEVANCE, W_LEXICAL = 0.6, 0.4
 SAME_CLAIM = 0.45  # cosine at which another source's sentence, naming the same entity, speaks to the same point
 _WANTS = [  # what a question asks for, and how a sentence shows it holds it
     (re.compile(r"^\s*how (?:old|young)\b|\bage of\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+", re.I)),
@@ -104,10 +103,6 @@ def states_answer(question: str, answer: str, sentence: str) -> bool:
     the question lacks, stemmed): "disbanded" for "What happened to the Qwen team?", not just "Qwen team"."""
     focus = _stems(answer) - _stems(question)
     return not focus or len(focus & _stems(sentence)) * 2 >= len(focus)
-
-
-def answer_score(s: Scored) -> float:
-    return W_RELEVANCE * s.relevance + W_LEXICAL * s.lexical
 
 
 def candidates(question: str, scored: list[Scored], floor: float) -> list[Scored]:
