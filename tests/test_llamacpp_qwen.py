@@ -39,6 +39,23 @@ def test_tiny_qwen35_gguf_generates_through_the_llamacpp_backend(tiny_qwen_gguf)
     assert [r.text for r in batch][0] == backend.generate(messages, GenerationParams(max_tokens=6)).text
 
 
+
+def test_tiny_qwen35_writes_the_same_with_its_shared_prompt_prefix_prefilled_once(tiny_qwen_gguf):
+    """Qwen3.5 keeps a recurrent state beside its KV cache: copying sequence 0's prefix must copy both."""
+    from briefkit.attribution.realise import fuse_request
+
+    backend = create_backend("llamacpp", model=str(tiny_qwen_gguf), context_tokens=512)
+    groups = (["Alibaba released Qwen3.5 Small in four sizes."], ["The tech lead stepped down on March 3, 2026."],
+              ["The team lead, Lin, left the Qwen team.", "Lin left the team."], ["Qwen models passed 700 downloads."])
+    requests = [fuse_request(g, None, backend.model_name) for g in groups]
+    params = GenerationParams(max_tokens=64, repetition_penalty=1.1)
+    shared = [r.text for r in backend.generate_batch(requests, params)]
+    assert backend._multi.shared_tokens > 20
+    backend.share_prefix = False
+    whole = [r.text for r in backend.generate_batch(requests, params)]
+    assert backend._multi.shared_tokens == 0
+    assert shared == whole and len(set(whole)) > 1  # each sequence continued its own prompt
+
 def test_a_qwen2_gguf_loads_without_a_switch_with_its_own_template_and_no_thinking(tmp_path, monkeypatch):
     """Qwen2.5's family (the benchmark model's): accepted from its header alone, rendered with the GGUF's
     template without enable_thinking (this template would open a think block if it were passed false)."""

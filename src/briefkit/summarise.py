@@ -54,6 +54,7 @@ class Stats:
     completion_tokens: int = 0
     calls: int = 0
     cached_calls: int = 0
+    timed_tokens: tuple[int, int] = (0, 0)  # prompt and completion tokens of the calls not served from the cache
     sentences: int = 0  # evidence sentences kept after the filter
     filtered: dict[str, int] = field(default_factory=dict)  # sentences removed, by reason
     model_bullets: int = 0  # shown in the model's wording
@@ -67,9 +68,16 @@ class Stats:
         self.completion_tokens += result.completion_tokens
         self.calls += 1
         self.cached_calls += int(result.cached)
+        if not result.cached:
+            prompt, completion = self.timed_tokens
+            self.timed_tokens = (prompt + result.prompt_tokens, completion + result.completion_tokens)
 
     def to_json(self) -> dict:
-        decode_s = self.generate_s - self.prompt_s
+        """The figures as JSON. ``tokens_per_s`` is generated tokens over ``generate_s``, the wall time of the
+        model calls with their prefill: the same figure whether the backend decodes the requests one after
+        another or as one batch (cached answers count neither tokens' time nor seconds; a server backend's
+        concurrent requests add up their own times)."""
+        prompt, completion = self.timed_tokens
         return {
             "retrieve_s": round(self.retrieve_s, 4),
             "evidence_s": round(self.evidence_s, 4),
@@ -78,8 +86,8 @@ class Stats:
             "verify_s": round(self.verify_s, 4),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
-            "tokens_per_s": round(self.completion_tokens / decode_s, 2) if decode_s > 0 else 0.0,
-            "prefill_tokens_per_s": round(self.prompt_tokens / self.prompt_s, 2) if self.prompt_s > 0 else 0.0,
+            "tokens_per_s": round(completion / self.generate_s, 2) if self.generate_s > 0 else 0.0,
+            "prefill_tokens_per_s": round(prompt / self.prompt_s, 2) if self.prompt_s > 0 else 0.0,
             "llm_calls": self.calls,
             "cached_calls": self.cached_calls,
             "evidence_sentences": self.sentences,

@@ -7,7 +7,9 @@ killing the process. The prompt is rendered with the GGUF's own chat template (t
 switched off for the families that have it, read from the GGUF's architecture: Qwen3 and
 Qwen3.5; Qwen2.5 has none) and tokenized once; generation is streamed to time prefill (first
 token) apart from decoding. ``generate_batch`` decodes greedy requests together, one
-sequence each in a second context (``llamacpp_batch.py``). Install: ``scripts/setup --dev`` (portable build; see README).
+sequence each in a second context (``llamacpp_batch.py``), prefilling the prompts' shared prefix once
+(``share_prefix``); one request after another, llama-cpp-python itself keeps the prefix a prompt shares with
+the previous one in the KV cache. Install: ``scripts/setup --dev`` (portable build; see README).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def llama_cpp_installed() -> bool:
 
 class LlamaCppBackend:
     max_concurrency = 1  # one context in one process
+    share_prefix = True  # batched requests prefill their common prefix once (False: for comparison)
 
     def __init__(self, model: str = "auto", threads: int | None = None, context_tokens: int = 8192,
                  probe: bool = True, allow_any_architecture: bool | None = None, n_batch: int = 512,
@@ -182,7 +185,7 @@ class LlamaCppBackend:
         def hit_stop(_: int, ids: list[int]) -> bool:
             return bool(params.stop) and any(s in text_of(ids) for s in params.stop)
 
-        outs, prefill, total = decoder.generate(prompts, budget, params.repetition_penalty, hit_stop)
+        outs, prefill, total = decoder.generate(prompts, budget, params.repetition_penalty, hit_stop, self.share_prefix)
         counts = [len(o) - (1 if o and llama_cpp.llama_vocab_is_eog(vocab, o[-1]) else 0) for o in outs]
         decode = total - prefill
         results = []

@@ -7,6 +7,11 @@ are read once per step for all of them. Decoding is memory-bound on CPU, so a st
 sequences costs little more than a step for one. Only greedy decoding (temperature 0) with
 llama.cpp's repetition penalty (over the last 64 generated tokens, as llama-cpp-python applies
 it); sampled requests go through the one-sequence path.
+
+The prompts' shared token prefix (a summary's rewrites share the system prompt and the chat
+template's opening) is prefilled once, as sequence 0, and its memory copied to the other
+sequences (``llama_memory_seq_cp``: with a unified KV cache the cells are shared, not copied);
+each sequence then prefills only its own rest. ``share_prefix=False`` prefills every prompt whole.
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ class _Seq:
     done: bool = False
     logit_row: int = -1  # row of this sequence's logits in the last batch
     first_logits: np.ndarray | None = None  # saved after prefill
+
+
+def shared_prefix(prompts: list[list[int]]) -> int:
+    """Length of the token prefix all prompts share, leaving each at least its last token to decode
+    (the logits of the next token come from it)."""
+    limit = min(len(p) for p in prompts) - 1
+    n = 0
+    while n < limit and all(p[n] == prompts[0][n] for p in prompts):
+        n += 1
+    return n
 
 
 class MultiSequenceDecoder:
@@ -55,6 +70,8 @@ class MultiSequenceDecoder:
         self.vocab = llama_cpp.llama_model_get_vocab(llm.model)
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         self.batch = llama_cpp.llama_batch_init(self.n_batch, 0, n_seq)
+        self.shared_tokens = 0  # of the last prefill
+        self.prefill_tokens = 0
 
     def close(self) -> None:
         if self.ctx:
@@ -96,42 +113,57 @@ class MultiSequenceDecoder:
             logits[recent] = np.where(vals <= 0, vals * penalty, vals / penalty)
         return int(np.argmax(logits))
 
-    def prefill(self, prompts: list[list[int]]) -> list[np.ndarray]:
+    def prefill(self, prompts: list[list[int]], share_prefix: bool = True) -> list[np.ndarray]:
         """Clear the context, decode every prompt as sequence 0, 1, ...; each prompt's last-token logits.
 
-        Prompts are packed whole into batches of n_batch tokens; the logits are copied out of the batch
-        that computed them, since the next batch overwrites its rows."""
-        self.lib.llama_memory_clear(self.lib.llama_get_memory(self.ctx), True)
+        With ``share_prefix``, the prompts' common prefix is decoded once and copied to every sequence
+        (see the module docstring); ``self.shared_tokens`` and ``self.prefill_tokens`` record what the
+        last call shared and decoded. Tokens are packed into batches of n_batch; the logits are copied
+        out of the batch that computed them, since the next batch overwrites its rows."""
+        memory = self.lib.llama_get_memory(self.ctx)
+        self.lib.llama_memory_clear(memory, True)
+        shared = shared_prefix(prompts) if share_prefix and len(prompts) > 1 else 0
         out: list[np.ndarray | None] = [None] * len(prompts)
         pending: list[tuple[int, int, int, bool]] = []
         lasts: list[tuple[int, int]] = []  # (sequence, index in ``pending``) of last prompt tokens
 
         def flush() -> None:
-            self._decode(pending)
+            if pending:
+                self._decode(pending)
             for s, index in lasts:
                 out[s] = self._logits(index)
             pending.clear()
             lasts.clear()
 
-        for s, prompt in enumerate(prompts):
-            for pos, tok in enumerate(prompt):
-                if pos == len(prompt) - 1:
+        def add(s: int, tokens: list[int], start: int, last: bool) -> None:
+            for pos in range(start, len(tokens)):
+                is_last = last and pos == len(tokens) - 1
+                if is_last:
                     lasts.append((s, len(pending)))
-                pending.append((tok, pos, s, pos == len(prompt) - 1))
+                pending.append((tokens[pos], pos, s, is_last))
                 if len(pending) == self.n_batch:
                     flush()
-        if pending:
+
+        if shared:
+            add(0, prompts[0][:shared], 0, last=False)
             flush()
+            for s in range(1, len(prompts)):
+                self.lib.llama_memory_seq_cp(memory, 0, s, -1, -1)
+        for s, prompt in enumerate(prompts):
+            add(s, prompt, shared, last=True)
+        flush()
+        self.shared_tokens = shared
+        self.prefill_tokens = shared + sum(len(p) - shared for p in prompts)
         return out  # type: ignore[return-value]
 
     def generate(self, prompts: list[list[int]], max_tokens: list[int], penalty: float,
-                 on_token=None) -> tuple[list[list[int]], float, float]:
+                 on_token=None, share_prefix: bool = True) -> tuple[list[list[int]], float, float]:
         """Generated token ids per prompt (stop token included), prefill seconds, total seconds.
 
         ``on_token(i, ids)`` may return True to stop sequence ``i`` early (a stop string)."""
         seqs = [_Seq(p, m) for p, m in zip(prompts, max_tokens)]
         start = time.perf_counter()
-        for seq, logits in zip(seqs, self.prefill(prompts)):
+        for seq, logits in zip(seqs, self.prefill(prompts, share_prefix)):
             seq.first_logits = logits
         prefill = time.perf_counter() - start
         while True:
