@@ -1,7 +1,8 @@
 """Benchmark: the generation of a whole summary, per backend, against the memory-bandwidth bound.
 
     .venv/bin/python bench/summary_speed.py [--models smollm2-135m qwen2.5-coder-1.5b] [--repeats 3]
-        [--home DIR] [--transformers smollm2-135m=auto qwen2.5-coder-1.5b=FOLDER] [--no-sequential]
+        [--home DIR] [--transformers smollm2-135m=auto qwen2.5-coder-1.5b=FOLDER] [--topics N]
+        [--no-sequential llamacpp transformers] [--keep-requests DIR]
 
 For each model, the rewrite requests that ``summarise`` sends on each seed topic (eval/seed_facts.jsonl,
 ``auto`` strategy) are captured once and replayed, in alternating order, ``--repeats`` times:
@@ -50,9 +51,15 @@ def gguf_bytes_per_token(path: Path) -> int:
     return sum(tensors.values())
 
 
-def capture_requests(ws, topics: list[str], model: str) -> dict[str, list]:
-    """The rewrite requests ``summarise`` sends for each topic (one run through llama.cpp)."""
+def capture_requests(ws, topics: list[str], model: str, keep: Path | None = None) -> dict[str, list]:
+    """The rewrite requests ``summarise`` sends for each topic (one run through llama.cpp); read from ``keep``
+    when an earlier run wrote them there, else written there."""
     import briefkit.summarise as summarise_module
+    from briefkit.llm.base import GenerationParams
+
+    if keep is not None and keep.exists():
+        saved = json.loads(keep.read_text())
+        return {t: (saved[t][0], GenerationParams(**saved[t][1]) if saved[t][1] else None) for t in topics if t in saved}
 
     seen: list = []
     original = summarise_module.realise
@@ -71,6 +78,8 @@ def capture_requests(ws, topics: list[str], model: str) -> dict[str, list]:
             out[topic] = seen[0] if seen else ([], None)
     finally:
         summarise_module.realise = original
+    if keep is not None:
+        keep.write_text(json.dumps({t: (r, p.key() if p else None) for t, (r, p) in out.items()}))
     return out
 
 
@@ -80,7 +89,7 @@ def timed(fn) -> tuple[float, list]:
     return time.perf_counter() - start, results
 
 
-def configurations(llama, torch_backend, sequential: bool) -> dict:
+def configurations(llama, torch_backend, sequential: set[str]) -> dict:
     """name -> function(requests, params) giving the results; each leaves the backend as it found it."""
     from briefkit.llm.base import generate_all
 
@@ -104,12 +113,12 @@ def configurations(llama, torch_backend, sequential: bool) -> dict:
         return run
 
     runs = {"llama.cpp batch, shared prefix": llama_batch(True), "llama.cpp batch, whole prompts": llama_batch(False)}
-    if sequential:
+    if "llamacpp" in sequential:
         runs["llama.cpp 1 by 1, prefix kept"] = llama_one_by_one(True)
         runs["llama.cpp 1 by 1, reset"] = llama_one_by_one(False)
     if torch_backend is not None:
         runs["transformers batch"] = lambda requests, params: generate_all(torch_backend, requests, params)
-        if sequential:
+        if "transformers" in sequential:
             runs["transformers 1 by 1"] = lambda requests, params: [torch_backend.generate(m, params) for m in requests]
     return runs
 
@@ -121,13 +130,13 @@ def decode_at_batch_1(backend) -> float:
     return backend.generate(LONG_CHAT, GenerationParams(max_tokens=64, stop=["\n\n\n"])).decode_tokens_per_s
 
 
-def run_model(ws, model: str, topics: list[str], torch_folder: str | None, repeats: int, sequential: bool,
-              bandwidth: float) -> dict:
+def run_model(ws, model: str, topics: list[str], torch_folder: str | None, repeats: int, sequential: set[str],
+              bandwidth: float, keep: Path | None) -> dict:
     from briefkit.attribution.realise import first_sentence
     from briefkit.llm.auto import cpu_dtype
     from briefkit.llm.base import create_backend
 
-    captured = capture_requests(ws, topics, model)
+    captured = capture_requests(ws, topics, model, keep)
     llama = create_backend("llamacpp", model=model)
     torch_backend = None
     if torch_folder:
@@ -198,7 +207,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=OUT / "seeds", help="the seeds workspace (ingested if new)")
     parser.add_argument("--transformers", nargs="*", default=["smollm2-135m=auto"], metavar="MODEL=FOLDER",
                         help="models to measure with transformers too, and the folder to load (auto: by name)")
-    parser.add_argument("--no-sequential", action="store_true", help="skip the one-request-at-a-time rows")
+    parser.add_argument("--no-sequential", nargs="*", default=[], choices=["llamacpp", "transformers"],
+                        help="skip the one-request-at-a-time rows of these backends")
+    parser.add_argument("--keep-requests", type=Path, default=None,
+                        help="a folder for the captured requests, so a second run skips the summaries")
+    parser.add_argument("--topics", type=int, default=None, help="the first N seed topics only")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args()
     folders = dict(item.split("=", 1) for item in args.transformers)
@@ -210,12 +223,13 @@ def main() -> None:
     bandwidth = read_bandwidth_gbs(threads)
     print(f"memory read bandwidth ({threads} threads, median of 10): {bandwidth:.1f} GB/s", flush=True)
     topics = [json.loads(line)["query"] for line in (ROOT / "eval" / "seed_facts.jsonl").read_text().splitlines()
-              if line.strip()]
+              if line.strip()][: args.topics]
     ws = workspace(args.home, sorted((SHARED / "seeds").glob("*.txt")))
     figures = {"machine": machine(), "bandwidth_start": bandwidth, "models": {}}
     for model in args.models:
         figures["models"][model] = run_model(ws, model, topics, folders.get(model), args.repeats,
-                                             not args.no_sequential, bandwidth)
+                                             {"llamacpp", "transformers"} - set(args.no_sequential), bandwidth,
+                                             args.keep_requests / f"{model}.json" if args.keep_requests else None)
     figures["bandwidth_end"] = read_bandwidth_gbs(threads)
     print(f"\nmemory read bandwidth at the end: {figures['bandwidth_end']:.1f} GB/s (the bounds use {bandwidth:.1f})")
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
