@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .config import Settings
 from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
-from .errors import BadInput
+from .errors import BadInput, BriefkitError
 from .index.embedder import Embedder, load_embedder
 from .index.search_index import SearchIndex, sync_index
 from .retrieval import Passage, Retriever
@@ -35,7 +35,9 @@ class Workspace:
         self.settings = settings
         self.home = settings.resolved_home()
         self.progress = progress
-        self._store: Lazy[Store] = Lazy(lambda: Store(self.home / "store.sqlite"))
+        self._creating = False  # only ingest may create the home and its store
+        self.store_was_lost = False  # set when an ingest had to start a new store next to an existing index
+        self._store: Lazy[Store] = Lazy(self._open_store)
         self._embedder: Lazy[Embedder] = Lazy(self._load_embedder)
         self._index: Lazy[SearchIndex] = Lazy(self._open_index)
         self._query_embedder: Lazy[Embedder] = Lazy(self._load_query_embedder)
@@ -47,6 +49,31 @@ class Workspace:
     @property
     def store(self) -> Store:
         return self._store.get()
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "store.sqlite"
+
+    def _open_store(self) -> Store:
+        """Open the store; only an ingest creates a home or a store, and a lost store is never silently replaced.
+
+        A missing or empty ``store.sqlite`` next to an index means the documents are gone while their
+        index is not: reading is refused (naming the file), and an ingest goes on but warns loudly.
+        """
+        if self.home.exists() and not self.home.is_dir():
+            raise BadInput(f"--home {self.home} is a file, not a briefkit home folder; give a folder")
+        lost = not self.store_path.exists() or self.store_path.stat().st_size == 0
+        if lost and not self._creating:
+            if (self.index_root / "CURRENT").exists():
+                raise BriefkitError(
+                    f"the store {self.store_path} is missing or empty, but {self.index_root} holds an index of its"
+                    " documents; restore store.sqlite from a backup, or ingest your articles again")
+            if not self.store_path.exists():
+                raise BadInput(f"no briefkit home at {self.home}; check --home, or create one with"
+                               " `briefkit ingest PATH`")
+        self.store_was_lost = lost and (self.index_root / "CURRENT").exists()
+        self.home.mkdir(parents=True, exist_ok=True)
+        return Store(self.store_path)
 
     @property
     def embedder(self) -> Embedder:
@@ -135,8 +162,17 @@ class Workspace:
         """Add (or replace edited) articles from ``paths``, then bring the index in line with the store."""
         # Check the saved index against the configured embedder before any work is done.
         existing = self._index.get() if self._index.loaded else SearchIndex.open(self.index_root, self.settings.index)
-        report = ingest_articles(self.store, paths, self.settings.corpus, lambda t: self.embedder.count_tokens(t),
+        self._creating = True
+        try:
+            store = self.store
+        finally:
+            self._creating = False
+        report = ingest_articles(store, paths, self.settings.corpus, lambda t: self.embedder.count_tokens(t),
                                  self.progress, exclude=exclude)
+        if self.store_was_lost and existing is not None:
+            report.warnings.append({"path": str(self.store_path), "warning": (
+                f"the store was missing or empty while the index held {existing.meta.chunks} chunks; a new store was"
+                " started and the index now holds only what this ingest stored")})
         self._sync(existing)
         return report
 

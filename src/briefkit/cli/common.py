@@ -17,8 +17,10 @@ from ..errors import BadInput
 GLOBALS_EPILOG = ("Global options, before or after the command: --json (JSON on stdout), --home DIR, "
                   "--config FILE, --debug. Exit codes: 0 done, 1 failed, 2 bad usage or input.")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup is off: titles, passages and topics may hold "[/]" or "[red]", which must print as written.
+# Styling is given with ``style=`` or :class:`rich.text.Text`, never by markup in a string.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import BadInput
 from ..resources import sample_corpus_path
@@ -48,9 +49,9 @@ def ingest(
 
     def render(d: dict) -> None:
         for f in d["failed"]:
-            err.print(f"[yellow]skipped[/] {f['path']}: {f['error']}")
+            err.print(Text.assemble(("skipped", "yellow"), f" {f['path']}: {f['error']}"))
         for w in d["warnings"]:
-            err.print(f"[yellow]warning[/] {w['path']}: {w['warning']}")
+            err.print(Text.assemble(("warning", "yellow"), f" {w['path']}: {w['warning']}"))
         out.print(
             f"added {d['added']} document(s), replaced {d['replaced']}, skipped {d['skipped_duplicates']} duplicate(s),"
             f" {len(d['failed'])} failed; the store holds {d['documents']} documents in {d['chunks']} chunks ({ws.home})"
@@ -89,8 +90,8 @@ def search(
         if not d["results"]:
             out.print("no matching passages")
         for i, r in enumerate(d["results"], 1):
-            out.print(f"[bold]{i}. {r['title'] or r['doc_id']}[/]  [dim]{r['doc_id']} · {r['source'] or '-'} · "
-                      f"{r['date'] or 'undated'} · score {r['score']:.4f}[/]")
+            out.print(Text.assemble((f"{i}. {r['title'] or r['doc_id']}", "bold"), "  ", (
+                f"{r['doc_id']} · {r['source'] or '-'} · {r['date'] or 'undated'} · score {r['score']:.4f}", "dim")))
             text = r["text"] if len(r["text"]) < 400 else r["text"][:400] + "…"
             out.print(f"   {text}\n")
 
@@ -184,12 +185,12 @@ def docs_show(ctx: typer.Context, doc_id: str = typer.Argument(..., metavar="ID"
     data = {k: getattr(doc, k) for k in ("doc_id", "title", "source", "url", "date", "path", "text")}
 
     def render(d: dict) -> None:
-        out.print(f"[bold]{d['title'] or d['doc_id']}[/]", markup=True)
+        out.print(d["title"] or d["doc_id"], style="bold")
         for key in ("doc_id", "source", "url", "date", "path"):
             if d[key]:
-                out.print(f"{key}: {d[key]}", markup=False)
+                out.print(f"{key}: {d[key]}")
         out.print()
-        out.print(d["text"], markup=False)
+        out.print(d["text"])
 
     emit(st, data, render)
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .common import emit, out, state
 
@@ -91,7 +92,7 @@ def summhay_cmd(
         for s in d["subtopics"]:
             t.add_row(s["query"][:60], f"{s['coverage']:.1f}", f"{s['citation']:.1f}", f"{s['joint']:.1f}",
                       f"{s['faithfulness']:.1f}", f"{s['latency_s']:.1f}")
-        t.add_row("[bold]overall[/]", f"{d['coverage']:.1f}", f"{d['citation']:.1f}", f"{d['joint']:.1f}",
+        t.add_row(Text("overall", style="bold"), f"{d['coverage']:.1f}", f"{d['citation']:.1f}", f"{d['joint']:.1f}",
                   f"{d['faithfulness']:.1f}", f"{d['latency_mean_s']:.1f}")
         out.print(f"model: {d['model']}")
         out.print(t)

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import BadInput
 from .common import GLOBALS_EPILOG, check_dates, check_generation, check_k, emit, err, out, state
@@ -19,14 +20,13 @@ def _stream_to_terminal(json_mode: bool):
     """Stream model text to stderr in human mode, dimmed, so people see progress."""
     if json_mode or not sys.stderr.isatty():
         return None
-    return lambda piece: err.print(piece, end="", style="dim", markup=False)
+    return lambda piece: err.print(piece, end="", style="dim")
 
 
 def _render_sources(sources: list[dict]) -> None:
     for i, s in enumerate(sources, 1):
         meta = " · ".join(x for x in (s.get("source"), s.get("date")) if x)
-        out.print(f"  [{i}] {s.get('title') or s['doc_id']}" + (f" — {meta}" if meta else "") + f"  ({s['doc_id']})",
-                  markup=False)
+        out.print(f"  [{i}] {s.get('title') or s['doc_id']}" + (f" — {meta}" if meta else "") + f"  ({s['doc_id']})")
 
 
 def _render_reasoning(reasoning: list[dict], numbers: dict[str, int]) -> None:
@@ -72,22 +72,23 @@ def summarise_cmd(
         if _stream_to_terminal(st.json):
             err.print()
         cached = " (cached)" if d["stats"]["llm_calls"] and d["stats"]["cached_calls"] == d["stats"]["llm_calls"] else ""
-        out.print(f"[bold]{topic}[/]  [dim]model: {d['model']}{cached} · strategy: {d['strategy']}[/]", highlight=False)
+        out.print(Text.assemble((topic, "bold"), "  ", (f"model: {d['model']}{cached} · strategy: {d['strategy']}", "dim")))
         if d["backend"]:
-            out.print(f"[dim]backend: {d['backend']}[/]", markup=True, highlight=False)
+            out.print(f"backend: {d['backend']}", style="dim")
         if d["notice"]:
-            out.print(f"[yellow]{d['notice']}[/]")
-        out.print(result.text(evidence=evidence) or "(nothing to show)", markup=False)
+            out.print(d["notice"], style="yellow")
+        out.print(result.text(evidence=evidence) or "(nothing to show)")
         v = d["stats"]["verification"]
         if d["strategy"] != "extractive" and d["bullets"]:
-            out.print(f"[dim]{v['model']} bullet(s) in the model's words, verified; {v['quoted']} quoted from the sources"
-                      + (f"; {v['hidden']} drafted bullet(s) hidden" if v["hidden"] else "") + "[/]")
+            out.print(f"{v['model']} bullet(s) in the model's words, verified; {v['quoted']} quoted from the sources"
+                      + (f"; {v['hidden']} drafted bullet(s) hidden" if v["hidden"] else ""), style="dim")
         if d["sources"]:
             out.print("\nSources:")
             _render_sources(d["sources"])
         s = d["stats"]
-        out.print(f"[dim]retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · generate {s['generate_s']:.2f}s · "
-                  f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens · {s['tokens_per_s']} tok/s[/]")
+        speed = f" · {s['tokens_per_s']} tok/s" if s["tokens_per_s"] else ""  # a cached result decoded nothing now
+        out.print(f"retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · generate {s['generate_s']:.2f}s · "
+                  f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens{speed}", style="dim")
 
     emit(st, result.to_json(), render)
 
@@ -122,23 +123,23 @@ def ask_cmd(
 
         def render(d: dict) -> None:
             if d["notice"]:
-                out.print(f"[yellow]{d['notice']}[/]")
+                out.print(d["notice"], style="yellow")
             if d["abstained"]:
                 out.print("abstained: ", style="yellow", end="")
             numbers = {row["doc_id"]: i for i, row in enumerate(d["sources"], 1)}
             marks = "".join(f"[{numbers[c]}]" for c in d["citations"] if c in numbers)
             body = f"“{d['answer']}”" if d["origin"] == "quoted" and not d["abstained"] else d["answer"]
             body = f"According to {d['according_to']}: {body}" if d.get("according_to") else body
-            out.print(body + (f" {marks}" if marks else ""), markup=False)
+            out.print(body + (f" {marks}" if marks else ""))
             if evidence and d.get("reasoning"):
                 _render_reasoning(d["reasoning"], numbers)
             elif evidence:
                 for e in d["evidence"]:
-                    out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}", markup=False)
+                    out.print(f"    [{numbers.get(e['doc_id'], '?')}] {e['text']}")
             if d["sources"]:
                 _render_sources(d["sources"])
-            out.print(f"[dim]model: {d['model']}" + (f" · {d['backend']}" if d["backend"] else "")
-                      + f" · {d['stats']['generate_s']:.2f}s[/]", highlight=False)
+            out.print(f"model: {d['model']}" + (f" · {d['backend']}" if d["backend"] else "")
+                      + f" · {d['stats']['generate_s']:.2f}s", style="dim")
 
         emit(st, result.to_json(), render)
 
@@ -159,7 +160,7 @@ def ask_cmd(
         try:
             answer_one(line.strip())
         except BadInput as exc:
-            err.print(f"error: {exc}", style="red", markup=False)
+            err.print(f"error: {exc}", style="red")
 
 
 @models_app.command("list")
@@ -178,7 +179,7 @@ def models_list(ctx: typer.Context) -> None:
         for r in d["models"]:
             t.add_row(r["name"], r["id"], "yes" if r["available"] else "no", r["where"])
         out.print(t)
-        out.print("[dim]`auto` uses qwen3.5-0.8b when available, else smollm2-135m[/]")
+        out.print("`auto` uses qwen3.5-0.8b when available, else smollm2-135m", style="dim")
 
     emit(st, {"models": rows}, render)
 

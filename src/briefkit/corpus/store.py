@@ -17,6 +17,8 @@ from typing import Iterable
 
 import numpy as np
 
+from ..errors import BriefkitError
+
 SCHEMA_VERSION = 2  # 2: documents.origin (the file or URL an article came from)
 
 _SCHEMA = """
@@ -82,12 +84,16 @@ class ChunkRecord:
 
 
 def _locked(method):
-    """Serialise access to the connection, so one Store can serve several threads (eval runs)."""
+    """Serialise access to the connection, so one Store can serve several threads (eval runs); a damaged
+    database file becomes one plain error naming it."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(exc) from None
 
     return wrapper
 
@@ -99,6 +105,12 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def _open(self) -> None:
         self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -111,6 +123,13 @@ class Store:
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> Exception:
+        """A corrupt or non-SQLite file as a :class:`BriefkitError`; other database errors (locked, busy) unchanged."""
+        if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
+            return exc
+        return BriefkitError(f"the store {self.path} is damaged ({exc}); restore it from a backup, or move it aside"
+                             " and ingest your articles again")
 
     def _migrate(self) -> None:
         """Version 1 stores lack ``origin``: add it, filled from the stored file paths (JSONL lines have none)."""

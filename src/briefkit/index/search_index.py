@@ -11,6 +11,7 @@ ones, removing stale ones), which is how ingest, delete and crash recovery all w
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from .embedder import Embedder, resolve_embedder
 from .sparse import SparseIndex
 
 FORMAT_VERSION = 1
+_GENERATION = re.compile(r"gen-\d+")
 
 
 @dataclass
@@ -55,15 +57,20 @@ class SearchIndex:
         pointer = root / "CURRENT"
         if not pointer.exists():
             return None
-        name = pointer.read_text(encoding="utf-8").strip()
-        folder = root / name
+        remedy = "run `briefkit index rebuild` to rebuild it from the store"
         try:
-            raw = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            meta = IndexMeta(**raw)
-        except (OSError, json.JSONDecodeError, TypeError) as exc:
-            raise BriefkitError(
-                f"index at {folder} is corrupt ({exc.__class__.__name__}); rebuild it with `briefkit index rebuild`"
-            ) from None
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, ValueError):
+            raise BriefkitError(f"the search index is broken: {pointer} cannot be read; {remedy}") from None
+        folder = root / name
+        if not _GENERATION.fullmatch(name) or not folder.is_dir():
+            raise BriefkitError(f"the search index is broken: {pointer} names {name[:40]!r}, which is not a folder"
+                                f" in {root}; {remedy}")
+        try:
+            meta = IndexMeta(**json.loads((folder / "meta.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            raise BriefkitError(f"the search index is broken: {folder / 'meta.json'} is missing or unreadable;"
+                                f" {remedy}") from None
         return meta, folder, int(name.split("-")[-1])
 
     @classmethod
@@ -89,8 +96,9 @@ class SearchIndex:
             sparse = SparseIndex.load(folder / "bm25")
         except Exception as exc:  # noqa: BLE001 - faiss/bm25s raise assorted errors on bad files
             raise BriefkitError(
-                f"index at {folder} is corrupt ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__});"
-                " rebuild it with `briefkit index rebuild`"
+                f"the search index is broken: the files in {folder} cannot be loaded"
+                f" ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__});"
+                " run `briefkit index rebuild` to rebuild it from the store"
             ) from None
         if dense.index.d != meta.dim:
             raise IndexMismatch(f"index at {folder} holds {dense.index.d}-d vectors but its metadata says {meta.dim}")
@@ -119,6 +127,12 @@ class SearchIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def _last_generation(root: Path) -> int:
+    """The highest ``gen-N`` number in ``root`` (0 if none), so that a new generation never reuses a live one."""
+    numbers = [int(p.name[4:]) for p in root.glob("gen-*") if _GENERATION.fullmatch(p.name)]
+    return max(numbers, default=0)
+
+
 def sync_index(
     root: Path, store: Store, embedder: Callable[[], Embedder], settings: IndexSettings, progress: bool = False,
     rebuild: bool = False, index: SearchIndex | None = None,
@@ -132,8 +146,7 @@ def sync_index(
         index = SearchIndex.open(root, settings)
     store_ids = store.chunk_ids()
     if index is None:
-        previous = SearchIndex.read_meta(root) if rebuild else None
-        generation = previous[2] if previous else 0
+        generation = _last_generation(root)  # a rebuild reads nothing of the old index, whatever its state
         records = store.chunks()
         model = embedder()
         vectors = model.embed([r.text for r in records], settings.batch_size, progress)
