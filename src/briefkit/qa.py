@@ -127,8 +127,8 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
     try:
         backend = None if model == "none" else ws.generator(model)
     except ModelUnavailable as exc:
-        if model not in (None, "auto"):
-            raise
+        if model not in (None, "auto") or ws.settings.generation.backend != "auto":
+            raise  # a model or backend the user named is not silently replaced
         notice = f"no generation model could be loaded ({exc}); answering with the evidence sentence"
     model_name = backend.model_name if backend else "none (evidence only)"
     if analysis.missing or analysis.multi_hop:

@@ -219,8 +219,8 @@ def summarise(
         try:
             backend = ws.generator(model)
         except ModelUnavailable as exc:
-            if strategy != "auto" or model not in (None, "auto"):
-                raise
+            if strategy != "auto" or model not in (None, "auto") or ws.settings.generation.backend != "auto":
+                raise  # a model, backend or strategy the user named is not silently replaced
             notice = f"no generation model could be loaded ({exc}); showing source sentences without rewriting"
     model_name = backend.model_name if backend else "none (extractive)"
 

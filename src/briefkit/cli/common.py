@@ -105,8 +105,12 @@ def check_generation(settings: Settings, backend: str | None, base_url: str | No
                            " (or set [generation] base_url in your --config profile)")
         return  # a server names its own models
     name = model or g.model
+    if name.lower().endswith(".gguf") and not Path(name).expanduser().is_file():
+        raise BadInput(f"no such file: {name} (--model names a .gguf file that does not exist)")
     known = set(models.known_names())
     looks_loadable = "/" in name or name.lower().endswith(".gguf") or Path(name).expanduser().exists()
     if name not in known and not looks_loadable:
         raise BadInput(f"unknown model {name!r}; use one of {', '.join(sorted(known))}, a model folder or a"
                        " Hugging Face id (see `briefkit models list`)")
+    if backend in ("auto", "transformers") and name not in known and not Path(name).expanduser().exists():
+        models.check_hub_model(models.resolve_model(name))  # a Hub id to download: is the Hub there?

@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelUnavailable
+from ..errors import BadInput, ModelUnavailable
 from ..runtime import cache_root
 
 QWEN_ALIASES = {
@@ -100,6 +100,37 @@ def hub_cached_file(repo_id: str, filename: str) -> Path | None:
         return None
     found = try_to_load_from_cache(repo_id, filename)
     return Path(found) if isinstance(found, str) else None
+
+
+def check_hub_model(spec: ModelSpec) -> None:
+    """A model to be downloaded (``origin == "hub"``) must be downloadable now; see :func:`check_hub_reachable`."""
+    if spec.origin == "hub":
+        check_hub_reachable(spec.path, alias=spec.name)
+
+
+def check_hub_reachable(repo_id: str, alias: str | None = None) -> None:
+    """For a model not in the local cache: fail at once, in one line, when the Hub cannot serve it.
+
+    Refuses when ``HF_HUB_OFFLINE`` is set, or when the Hub's host does not resolve or accept a
+    connection within two seconds (so that no download retry loop starts). Behind an HTTP(S) proxy the
+    check is left to the download itself. It does not check that ``repo_id`` exists on the Hub.
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    pull = f"run `briefkit models pull {alias or repo_id}` on a machine with Hub access, or give a local model folder"
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        raise ModelUnavailable(f"{repo_id} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set; {pull}")
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    url = urlparse(endpoint)
+    try:
+        socket.create_connection((url.hostname or "", url.port or (80 if url.scheme == "http" else 443)), 2.0).close()
+    except OSError as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ModelUnavailable(f"{repo_id} is not in the local Hugging Face cache and the Hub ({endpoint}) cannot be"
+                               f" reached ({reason}); {pull}") from None
 
 
 def benchmark_alias(name: str) -> str | None:
@@ -185,7 +216,7 @@ def resolve_gguf(model: str) -> tuple[str, Path]:
     path = Path(model).expanduser()
     if path.suffix.lower() == ".gguf":
         if not path.is_file():
-            raise ModelUnavailable(f"GGUF file {path} does not exist")
+            raise BadInput(f"no such file: {path} (--model names a .gguf file that does not exist)")
         return str(path), path
     if path.exists() or "/" in model:
         raise ModelUnavailable(f"the llamacpp backend needs a .gguf file or a GGUF alias, got {model!r}")

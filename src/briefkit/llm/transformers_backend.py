@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..errors import ModelUnavailable
 from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
-from .models import ModelSpec, resolve_model
+from .models import ModelSpec, check_hub_model, resolve_model
 
 
 class _Timer:
@@ -63,6 +63,7 @@ class TransformersBackend:
             raise ModelUnavailable(f"device {self.device!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__},"
                                    f" {build}); use device \"auto\" or \"cpu\"")
         spec = resolve_model(model)
+        check_hub_model(spec)  # not cached and no Hub: one line now, not a download retry loop
         self.spec: ModelSpec = spec
         self.model_name = spec.name
         if threads:
