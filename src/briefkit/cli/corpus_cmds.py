@@ -31,8 +31,9 @@ def ingest(
 ) -> None:
     """Add articles to the store and the index.
 
-    Re-ingesting the same content adds nothing; an edited file (same path, URL or id) replaces
-    its old version.
+    An article is known by its file, its URL, or its file and id (JSONL). Re-ingesting it
+    unchanged adds nothing; an edited one replaces its old version; a copy of another article
+    is skipped as a duplicate. Two records with the same id: the second is refused.
 
     Example: briefkit ingest notes/ --exclude 'drafts/*'
     """
@@ -53,7 +54,8 @@ def ingest(
         for w in d["warnings"]:
             err.print(Text.assemble(("warning", "yellow"), f" {w['path']}: {w['warning']}"))
         out.print(
-            f"added {d['added']} document(s), replaced {d['replaced']}, skipped {d['skipped_duplicates']} duplicate(s),"
+            f"added {d['added']} document(s), replaced {d['replaced']}, {d['unchanged']} unchanged,"
+            f" skipped {d['skipped_duplicates']} duplicate(s),"
             f" {len(d['failed'])} failed; the store holds {d['documents']} documents in {d['chunks']} chunks ({ws.home})"
         )
 

@@ -23,6 +23,7 @@ from .store import Document, Store
 class IngestReport:
     added: int = 0
     replaced: int = 0
+    unchanged: int = 0  # the same article (same file, URL or file and id) with the same text as stored
     skipped_duplicates: int = 0
     duplicates: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
@@ -35,6 +36,7 @@ class IngestReport:
         return {
             "added": self.added,
             "replaced": self.replaced,
+            "unchanged": self.unchanged,
             "skipped_duplicates": self.skipped_duplicates,
             "duplicates": self.duplicates,
             "failed": self.failed,
@@ -63,7 +65,11 @@ def ingest_articles(
     for doc_id, sig in store.signatures():
         near.add(doc_id, sig)
 
-    files = list(iter_files(paths, exclude or []))
+    def unreadable(folder: Path, error: str) -> None:
+        report.failed.append({"path": str(folder), "error": error})
+
+    files = list(iter_files(paths, exclude or [], on_error=unreadable))
+    claimed: dict[str, str] = {}  # explicit id -> where this run read it, so that no record overwrites another
     bar = progress_bar(progress, len(files), "reading", "file")
     max_bytes = int(settings.max_file_mb * 1e6)
     status = "failed"
@@ -74,7 +80,7 @@ def ingest_articles(
             for article in outcome.articles:
                 if article.warning:
                     report.warnings.append({"path": article.path, "warning": article.warning})
-                _ingest_one(store, article, settings, count_tokens, near, report, run_id)
+                _ingest_one(store, article, settings, count_tokens, near, report, run_id, claimed)
             bar.update(1)
         status = "done"
     finally:
@@ -92,28 +98,45 @@ def _ingest_one(
     near: NearDuplicateIndex,
     report: IngestReport,
     run_id: int,
+    claimed: dict[str, str],
 ) -> None:
+    """Store one article. Its identity is its origin (file path, URL, or file and explicit id); the content
+    hash decides whether a stored version is unchanged or replaced. An explicit id already claimed by
+    another place (in this run, or stored from another file or URL) is refused, naming both places."""
     text = clean_text(article.text)
     if len(text) < settings.min_chars:
         report.failed.append({"path": article.path, "error": f"under {settings.min_chars} characters of text after cleaning"})
         return
-    report.read += 1
     digest = content_hash(text)
     doc_id = article.id or f"doc-{digest[:12]}"
-    # The older version of this article: same id, else same file path or URL.
-    previous = doc_id if store.get_document(doc_id) is not None else None
+    if article.id:
+        stored = store.get_document(doc_id)
+        other = claimed.get(doc_id) or (stored.path if stored and stored.origin not in (None, article.origin, article.url)
+                                         else None)  # None or the URL: stored by a briefkit before file-qualified ids
+        if other is not None:
+            report.failed.append({"path": article.path, "error": f"id {doc_id!r} is already used by {other};"
+                                  " ids must be unique, so this record was not stored (give it another id)"})
+            return
+        claimed[doc_id] = article.path
+    report.read += 1
+    # The older version of this article: same explicit id, else same origin (file path or URL).
+    previous = doc_id if article.id and store.get_document(doc_id) is not None else None
     if previous is None and article.origin:
         previous = store.doc_from_origin(article.origin)
     same = store.doc_with_hash(digest)
-    if same is not None:
-        report.skipped_duplicates += 1
-        report.duplicates.append({"path": article.path, "duplicate_of": same, "kind": "exact"})
+    if same is not None and same == previous:
+        report.unchanged += 1
         return
-    signature = minhash_signature(text)
-    similar = near.find(signature, exclude={doc_id, previous})  # an edit is not a duplicate of its own old version
+    signature = minhash_signature(text) if same is None else None
+    similar = same or near.find(signature, exclude={doc_id, previous})  # an edit is no copy of its old version
     if similar is not None:
         report.skipped_duplicates += 1
-        report.duplicates.append({"path": article.path, "duplicate_of": similar, "kind": "near"})
+        entry = {"path": article.path, "duplicate_of": similar, "kind": "exact" if same else "near"}
+        if previous is not None:  # edited into a copy of another document: its old version goes
+            store.delete_document(previous)
+            near.remove(previous)
+            entry["removed"] = previous
+        report.duplicates.append(entry)
         return
     chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
     doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text,

@@ -8,12 +8,13 @@ Cleaning and deduplication happen later; readers only decode and extract.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf"}
 
@@ -49,12 +50,18 @@ def excluded(path: Path, rel: Path, patterns: list[str]) -> bool:
     return any(fnmatch(name, pattern) for pattern in patterns for name in names)
 
 
-def iter_files(paths: list[Path], exclude: list[str] = ()) -> Iterator[Path]:  # type: ignore[assignment]
+def iter_files(paths: list[Path], exclude: list[str] = (),  # type: ignore[assignment]
+               on_error: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """Expand folders recursively (sorted, hidden files skipped) into supported files, leaving out
-    files that match an ``exclude`` glob."""
+    files that match an ``exclude`` glob; a folder that cannot be listed goes to ``on_error``."""
+    def unreadable(exc: OSError) -> None:
+        if on_error is not None:
+            on_error(Path(exc.filename or "?"), f"cannot read folder: {exc.strerror or exc}")
+
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
+            found = [Path(top) / name for top, _, names in os.walk(path, onerror=unreadable) for name in names]
+            for child in sorted(found):
                 rel = child.relative_to(path)
                 if child.is_file() and not any(p.startswith(".") for p in rel.parts):
                     if child.suffix.lower() in SUPPORTED_SUFFIXES and not excluded(child, rel, list(exclude)):
@@ -120,6 +127,9 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return _check_text(mixed)
     latin = _legacy_latin(data)
     if latin is not None:
         return _check_text(latin)
@@ -129,6 +139,31 @@ def decode_bytes(data: bytes) -> str:
     if best is None:
         raise ReadError("cannot detect the text encoding (binary or corrupt file?)")
     return _check_text(str(best))
+
+
+def _mixed_utf8(data: bytes) -> str | None:
+    """Text pieced together from UTF-8 and cp1252 lines, decoded line by line (cp1252, or Latin-1 where
+    cp1252 leaves a byte undefined, for the lines that are not UTF-8); None when no line is non-ASCII
+    UTF-8, i.e. the file is consistently in one legacy encoding."""
+    lines = data.splitlines(keepends=True)
+    if not any(not line.isascii() and _is_utf8(line) for line in lines):
+        return None
+    return "".join(line.decode("utf-8") if _is_utf8(line) else _cp1252_or_latin1(line) for line in lines)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _cp1252_or_latin1(data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _legacy_latin(data: bytes) -> str | None:
@@ -333,14 +368,39 @@ def _pdf_metadata(reader) -> tuple[str | None, str | None]:
 _JSONL_FIELDS = ("id", "title", "source", "url", "date")
 
 
+def _jsonl_lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text or None, error or None) for each line of a JSONL file.
+
+    A consistent file (one encoding, no NUL bytes, or a byte-order mark) is decoded whole. Otherwise
+    each line is decoded on its own, so a line with NUL bytes costs that line only, never the file;
+    in a file with UTF-8 lines, the lines that are not UTF-8 are read as cp1252 (see :func:`_mixed_utf8`).
+    """
+    lines = data.split(b"\n")
+    mixed = any(not raw.isascii() and _is_utf8(raw) for raw in lines) and not _is_utf8(data)
+    if any(data.startswith(bom) for bom, _ in _BOMS) or (b"\x00" not in data and not mixed):
+        yield from ((n, line, None) for n, line in enumerate(decode_bytes(data).splitlines(), start=1))
+        return
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = _cp1252_or_latin1(raw) if mixed and not _is_utf8(raw) else decode_bytes(raw)
+            yield lineno, _check_text(text).rstrip("\r"), None
+        except ReadError as exc:
+            yield lineno, None, str(exc).replace("file ", "line ", 1)
+
+
 def _read_jsonl(path: Path, data: bytes) -> ReadOutcome:
-    text = decode_bytes(data)
     articles: list[RawArticle] = []
     failures: list[tuple[str, str]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    resolved = path.resolve()
+    for lineno, line, error in _jsonl_lines(data):
+        where = f"{path}:{lineno}"
+        if line is None:
+            failures.append((where, error or "cannot decode the line"))
+            continue
         if not line.strip():
             continue
-        where = f"{path}:{lineno}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -363,7 +423,9 @@ def _read_jsonl(path: Path, data: bytes) -> ReadOutcome:
             failures.append((where, f"field 'date' is not a date: {raw_date!r}"))
             continue
         extra = {k: v for k, v in record.items() if k not in _JSONL_FIELDS and k != "text"}
-        articles.append(RawArticle(text=body, path=where, date=iso, extra=extra, origin=fields["url"], **fields))
+        # Identity: the file and the explicit id, else the URL, else the file and the line.
+        origin = f"{resolved}#{fields['id']}" if fields["id"] else fields["url"] or f"{resolved}:{lineno}"
+        articles.append(RawArticle(text=body, path=where, date=iso, extra=extra, origin=origin, **fields))
     if not articles and not failures:
         failures.append((str(path), "no articles in file"))
     return ReadOutcome(articles, failures)
