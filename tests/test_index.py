@@ -46,7 +46,7 @@ def test_reingest_adds_nothing_and_replace_by_id(settings_factory, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", ROWS)
     ws.ingest([path])
     report = ws.ingest([path])
-    assert (report.added, report.skipped_duplicates) == (0, 3)
+    assert (report.added, report.unchanged, report.skipped_duplicates) == (0, 3, 0)
     changed = [dict(ROWS[0], text="The harbour town switched off its tidal turbines after storms damaged two of them.")]
     report = ws.ingest([write_jsonl(tmp_path / "b.jsonl", changed)])
     assert report.replaced == 1 and report.documents == 3
@@ -80,7 +80,7 @@ def test_an_edited_file_replaces_its_old_version(settings_factory, tmp_path):
     hit = ws.search("how many homes do the tidal turbines power", k=1, mode="bm25")[0]
     assert "2,400" in hit.text and "1,200" not in hit.text
     again = Workspace(ws.settings).ingest([notes])  # unchanged now: nothing to do
-    assert (again.added, again.replaced, again.skipped_duplicates) == (0, 0, 2)
+    assert (again.added, again.replaced, again.unchanged, again.skipped_duplicates) == (0, 0, 2, 0)
 
 
 def test_exclude_globs_skip_files(settings_factory, tmp_path):
@@ -151,7 +151,7 @@ def test_interrupted_ingest_is_completed_by_the_next_run(settings_factory, tmp_p
     assert stale.dense.ntotal < ws.store.counts()[1]
     resumed = Workspace(settings)
     report = resumed.ingest([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
-    assert report.added == 0 and report.skipped_duplicates == 3
+    assert report.added == 0 and report.unchanged == 3
     assert resumed.index.dense.ntotal == resumed.store.counts()[1]
     assert resumed.search("football league", k=1)[0].doc_id == "c"
 
@@ -254,7 +254,7 @@ def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
     assert 0 < stored < 20
     ws = Workspace(make_settings(home))
     report = ws.ingest([docs])
-    assert report.documents == 20 and report.added + report.skipped_duplicates == 20
+    assert report.documents == 20 and report.added + report.unchanged == 20
     assert ws.index.dense.ntotal == ws.store.counts()[1] == len(ws.index.sparse.ids)
 
     edited = {row["id"] for row in rows[::7]}
@@ -266,7 +266,7 @@ def test_ingest_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
     assert 0 < revised <= len(edited) == 3
     ws = Workspace(make_settings(home))
     report = ws.ingest([docs])
-    assert report.documents == 20 and report.replaced + report.skipped_duplicates == 20 and report.added == 0
+    assert report.documents == 20 and report.replaced + report.unchanged == 20 and report.added == 0
     assert report.replaced <= len(edited) - revised
     texts = {row["id"]: ws.store.get_document(row["id"]).text for row in rows}
     assert all(("Correction: this article was revised" in t) == (i in edited) for i, t in texts.items())
