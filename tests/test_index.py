@@ -48,8 +48,10 @@ def test_reingest_adds_nothing_and_replace_by_id(settings_factory, tmp_path):
     report = ws.ingest([path])
     assert (report.added, report.unchanged, report.skipped_duplicates) == (0, 3, 0)
     changed = [dict(ROWS[0], text="The harbour town switched off its tidal turbines after storms damaged two of them.")]
-    report = ws.ingest([write_jsonl(tmp_path / "b.jsonl", changed)])
-    assert report.replaced == 1 and report.documents == 3
+    report = ws.ingest([write_jsonl(tmp_path / "b.jsonl", changed)])  # the id belongs to a.jsonl: refused
+    assert report.replaced == 0 and f"is already used by {path}:1" in report.failed[0]["error"]
+    report = ws.ingest([write_jsonl(path, changed + ROWS[1:])])  # its own file may replace it
+    assert report.replaced == 1 and report.unchanged == 2 and report.documents == 3
     assert "storms" in ws.search("tidal turbines storms", k=1)[0].text
     assert ws.index.dense.ntotal == ws.store.counts()[1]
 

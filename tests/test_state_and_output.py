@@ -120,3 +120,18 @@ def test_a_damaged_store_names_the_file_and_the_remedy(home, capsys):  # row 11
     store.write_bytes(b"this is not a database at all" * 200)
     code, _, err = run(capsys, "--home", str(home), "search", "tidal", "--mode", "bm25")
     assert code == 1 and f"the store {store} is damaged" in err, err
+
+
+def test_ctrl_c_says_interrupted_and_exits_130(home):  # row 18
+    """A real SIGINT to a real process, sent while it waits for a question (so the timing is certain)."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(home),
+                             "ask"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stderr.readline().startswith("Ask about your corpus")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err

@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="briefkit", standalone_mode=False)
+        if result == 130:  # typer turns Ctrl-C into a silent exit code 130
+            err.print("interrupted")
         return result if isinstance(result, int) else 0  # the code of a typer.Exit
     except typer.Exit as exc:
         return exc.exit_code
