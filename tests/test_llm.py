@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from briefkit.errors import ModelUnavailable
+from briefkit.errors import BadInput, ModelUnavailable
 from briefkit.llm.base import GenerationParams, create_backend, strip_thinking
 from briefkit.llm.cache import CachedBackend, GenerationCache
 from briefkit.llm.models import resolve_model
@@ -160,7 +160,7 @@ def test_truncated_foreign_or_missing_gguf_is_one_clear_error(tmp_path):
         check_memory(source, available=100 * 2**20)
     with pytest.raises(ModelUnavailable, match="unknown model 'qwen9-gguf'"):
         resolve_gguf("qwen9-gguf")
-    with pytest.raises(ModelUnavailable, match="does not exist"):
+    with pytest.raises(BadInput, match="no such file"):  # bad input (exit 2), not a model that failed to load
         resolve_gguf(str(tmp_path / "missing.gguf"))
     with pytest.raises(ModelUnavailable, match="models pull qwen3.5-2b-gguf"):
         resolve_gguf("qwen3.5-2b-gguf")  # an alias not downloaded here
