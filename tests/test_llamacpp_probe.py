@@ -67,6 +67,12 @@ def test_a_gguf_llama_cpp_cannot_load_is_a_clear_error_from_the_probe(tmp_path):
         run_probe(bad, "bad")
 
 
+def test_auto_picks_llama_cpp_when_it_works():
+    backend = create_backend("auto", model="smollm2-135m", context_tokens=2048)
+    assert type(backend).__name__ == "LlamaCppBackend" and backend.model_name == "smollm2-135m"
+    assert "test decode passed" in backend.reason and "llama.cpp" in backend.description
+
+
 def test_same_prompt_through_another_backend_is_not_served_from_cache(tmp_path):
     cache = GenerationCache(tmp_path / "cache.sqlite")
     messages = [{"role": "user", "content": "Name a colour."}]
