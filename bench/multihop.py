@@ -123,14 +123,18 @@ def main() -> None:
     from briefkit.qa import ask
 
     print(machine(), "| load", " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    questions = load()
+    everything = load()
+    questions = everything
     if args.limit:
-        seen: dict[str, int] = defaultdict(int)
-        questions = [q for q in questions if (seen.__setitem__(q["type"], seen[q["type"]] + 1) or True)
-                     and seen[q["type"]] <= args.limit]
+        taken: dict[str, int] = defaultdict(int)
+        questions = []
+        for q in everything:
+            taken[q["type"]] += 1
+            if taken[q["type"]] <= args.limit:
+                questions.append(q)
     overrides = {k: v for k, v in (("min_hop_relevance", args.min_hop_relevance),
                                    ("min_claim_support", args.min_claim_support)) if v is not None}
-    ws = build_home(load(), overrides, generation_cache=not args.no_cache)
+    ws = build_home(everything, overrides, generation_cache=not args.no_cache)
     url_of = dict(ws.store.db.execute("SELECT doc_id, url FROM documents").fetchall())
     ask(ws, "warm-up: which company makes the Steam Deck?", model=args.model)  # models loaded before timing
     rows = []

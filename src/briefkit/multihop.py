@@ -22,6 +22,7 @@ and coreference between hops.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -101,7 +102,7 @@ def gather_hops(ws, analysis: Analysis, k: int) -> list[Hop]:
             passages = ws.search(query, k=k, mode="hybrid", mmr=False, source=claim.source)
         evidence, _ = gather(passages)
         scored = sorted(score(query, evidence, ws.query_embedder), key=lambda s: -answer_score(s))
-        hops.append(Hop(claim, scored[:max(HOP_SENTENCES, ENTITY_SENTENCES)]))
+        hops.append(Hop(claim, scored[:ENTITY_SENTENCES]))  # entity questions search the most; others keep fewer
     return hops
 
 
@@ -204,7 +205,7 @@ def _order(analysis: Analysis, hops: list[Hop]) -> Composed:
         return Composed("The sources' dates do not say which came first.", hops, deciding, abstained=True)
     first_earlier = dated[0][1] < dated[1][1]
     if analysis.kind == "temporal order":
-        return Composed(("Before." if first_earlier else "After.") + " " + _say(True, deciding)[5:], hops, deciding)
+        return Composed(_say(first_earlier, deciding, ("Before", "After")), hops, deciding)
     return Composed(_say(first_earlier == (analysis.order == "before"), deciding), hops, deciding)
 
 
@@ -236,11 +237,11 @@ def names(text: str) -> list[str]:
     return found
 
 
-def _usual_form(key: str, form: str, texts: list[str]) -> str:
-    """The most frequent name of two or more words ending in ``key`` in ``texts`` ("Altman" -> "Sam Altman"),
-    else ``form``."""
-    forms = [n for t in texts for n in names(t) if n.lower().split()[-1] == key and 2 <= len(n.split()) <= 4]
-    return max(forms, key=lambda n: (forms.count(n), len(n))) if forms else form
+def _usual_form(key: str, form: str, seen: Counter) -> str:
+    """The most frequent name of two to four words ending in ``key`` among the names ``seen`` in the documents
+    ("Altman" -> "Sam Altman"), else ``form``."""
+    forms = [n for n in seen if n.lower().split()[-1] == key and 2 <= len(n.split()) <= 4]
+    return max(forms, key=lambda n: (seen[n], len(n))) if forms else form
 
 
 def _entity(analysis: Analysis, hops: list[Hop], documents: dict[str, str]) -> Composed:
@@ -257,9 +258,9 @@ def _entity(analysis: Analysis, hops: list[Hop], documents: dict[str, str]) -> C
                 t = tally.setdefault(low.split()[-1], {"hops": {}, "weight": 0.0, "form": name})
                 t["hops"].setdefault(n, s)
                 t["weight"] += answer_score(s)
-    texts = list(documents.values())
+    seen = Counter(n for text in documents.values() for n in names(text))  # read once, not once per name
     for key, t in tally.items():
-        t["form"] = _usual_form(key, t["form"], texts)
+        t["form"] = _usual_form(key, t["form"], seen)
     if person:  # "who" / "which individual": a first and last name, not an acronym or a company
         tally = {k: t for k, t in tally.items() if len(t["form"].split()) >= 2 and not t["form"].isupper()}
     if not tally:

@@ -25,8 +25,8 @@ from .citations import key_terms
 from .corpus.readers import MONTHS
 from .errors import BadInput, ModelUnavailable
 from .llm.base import GenerationParams
-from .multihop import answer_score, compose, gather_hops
-from .questions import Analysis, analyse
+from .multihop import Hop, answer_score, compose, gather_hops
+from .questions import Analysis, Claim, analyse
 from .retrieval import Passage
 from .summarise import Stats, describe, sole_source, source_rows
 from .workspace import Workspace
@@ -191,20 +191,19 @@ def _ask_hops(ws: Workspace, analysis: Analysis, k: int, backend, model_name: st
     """A question naming outlets the corpus lacks, or one that combines sources (:mod:`briefkit.multihop`)."""
     if analysis.missing:
         why = "the corpus has no articles from " + " or ".join(analysis.missing)
+        hops = [Hop(Claim(analysis.question, s), verdict="not in the corpus") for s in analysis.missing]
+    else:
+        start = time.perf_counter()
+        hops = gather_hops(ws, analysis, k)
+        stats.retrieve_s = time.perf_counter() - start
+        start = time.perf_counter()
+        composed = compose(ws, analysis, hops, ws.settings.ask.min_hop_relevance, backend)
+        stats.evidence_s = time.perf_counter() - start
+        hops, why = composed.hops, composed.answer if composed.abstained else None
+    reasoning = [h.to_json() for h in hops]
+    if why is not None:
         return Answer(analysis.question, f"{ABSTENTION} ({why})", [], True, [], model_name, stats, notice=notice,
-                      backend=describe(backend), kind=analysis.kind,
-                      reasoning=[{"claim": analysis.question, "source": s, "date": None, "verdict": "not in the corpus",
-                                  "support": None, "evidence": []} for s in analysis.missing])
-    start = time.perf_counter()
-    hops = gather_hops(ws, analysis, k)
-    stats.retrieve_s = time.perf_counter() - start
-    start = time.perf_counter()
-    composed = compose(ws, analysis, hops, ws.settings.ask.min_hop_relevance, backend)
-    stats.evidence_s = time.perf_counter() - start
-    reasoning = [h.to_json() for h in composed.hops]
-    if composed.abstained:
-        return Answer(analysis.question, f"{ABSTENTION} ({composed.answer})", [], True, [], model_name, stats,
-                      notice=notice, backend=describe(backend), kind=analysis.kind, reasoning=reasoning)
+                      backend=describe(backend), kind=analysis.kind, reasoning=reasoning)
     citations = list(dict.fromkeys(e.doc_id for e in composed.evidence))
     return Answer(analysis.question, composed.answer, citations, False, source_rows(citations, composed.evidence),
                   model_name, stats, evidence=composed.evidence, origin="composed", notice=notice,

@@ -51,7 +51,7 @@ _ISO = re.compile(r"\b(20\d\d-\d\d-\d\d)(?:T[\d:+.]+)?\b")
 _SPELLED = re.compile(rf"\b(?:{MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? 20\d\d)?\b")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Claim:
     """One hop of a question: the clause to search for, the corpus source it names and the date it names."""
 
@@ -182,8 +182,8 @@ def _claims(question: str, mentions: list[tuple[int, str]]) -> list[Claim]:
             if sum(a <= p < b for p, _ in mentions for a, b, _ in clauses if a <= pos < b) > 1:
                 text = _segment(question, pos, [p for p, _ in mentions], clauses)
             claims.append(Claim(text, source, _date(text)))
-        return _unique(claims)
-    return _unique([Claim(c, None, _date(c)) for _, _, c in clauses])
+        return list(dict.fromkeys(claims))
+    return list(dict.fromkeys(Claim(c, None, _date(c)) for _, _, c in clauses))
 
 
 def _segment(question: str, pos: int, positions: list[int], clauses: list[tuple[int, int, str]]) -> str:
@@ -194,11 +194,3 @@ def _segment(question: str, pos: int, positions: list[int], clauses: list[tuple[
     after = min([p for p in inside if p > pos], default=end)
     return question[start if pos == inside[0] else pos:after].strip(" ,?'‘’\"")
 
-
-def _unique(claims: list[Claim]) -> list[Claim]:
-    seen, out = set(), []
-    for c in claims:
-        if (c.text, c.source, c.date) not in seen:
-            seen.add((c.text, c.source, c.date))
-            out.append(c)
-    return out

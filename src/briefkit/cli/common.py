@@ -105,8 +105,8 @@ def check_generation(settings: Settings, backend: str | None, base_url: str | No
                            " (or set [generation] base_url in your --config profile)")
         return  # a server names its own models
     name = model or g.model
-    if name.lower().endswith(".gguf") and not Path(name).expanduser().is_file():
-        raise BadInput(f"no such file: {name} (--model names a .gguf file that does not exist)")
+    if name.lower().endswith(".gguf"):
+        models.resolve_gguf(name)  # a missing file: BadInput, before anything loads
     known = set(models.known_names())
     looks_loadable = "/" in name or name.lower().endswith(".gguf") or Path(name).expanduser().exists()
     if name not in known and not looks_loadable:

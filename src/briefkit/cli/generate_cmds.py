@@ -33,10 +33,10 @@ def _render_reasoning(reasoning: list[dict], numbers: dict[str, int]) -> None:
     """Each hop of a multi-source answer: what it searched for, where, its verdict and its sentences."""
     for n, hop in enumerate(reasoning, 1):
         where = " · ".join(x for x in (hop.get("source"), hop.get("date")) if x) or "any source"
-        out.print(f"  hop {n} ({where}): {hop['verdict']}", markup=False)
-        out.print(f"    claim: {hop['claim']}", markup=False, style="dim")
+        out.print(f"  hop {n} ({where}): {hop['verdict']}")
+        out.print(f"    claim: {hop['claim']}", style="dim")
         for e in hop["evidence"]:
-            out.print(f"    [{numbers.get(e['doc_id'], '-')}] {e['text']}", markup=False)
+            out.print(f"    [{numbers.get(e['doc_id'], '-')}] {e['text']}")
 
 
 def summarise_cmd(

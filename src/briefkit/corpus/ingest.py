@@ -109,8 +109,8 @@ def _ingest_one(
         return
     digest = content_hash(text)
     doc_id = article.id or f"doc-{digest[:12]}"
+    stored = store.get_document(doc_id) if article.id else None
     if article.id:
-        stored = store.get_document(doc_id)
         other = claimed.get(doc_id) or (stored.path if stored and stored.origin not in (None, article.origin, article.url)
                                          else None)  # None or the URL: stored by a briefkit before file-qualified ids
         if other is not None:
@@ -120,7 +120,7 @@ def _ingest_one(
         claimed[doc_id] = article.path
     report.read += 1
     # The older version of this article: same explicit id, else same origin (file path or URL).
-    previous = doc_id if article.id and store.get_document(doc_id) is not None else None
+    previous = doc_id if stored is not None else None
     if previous is None and article.origin:
         previous = store.doc_from_origin(article.origin)
     same = store.doc_with_hash(digest)

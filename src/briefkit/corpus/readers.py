@@ -146,9 +146,14 @@ def _mixed_utf8(data: bytes) -> str | None:
     cp1252 leaves a byte undefined, for the lines that are not UTF-8); None when no line is non-ASCII
     UTF-8, i.e. the file is consistently in one legacy encoding."""
     lines = data.splitlines(keepends=True)
-    if not any(not line.isascii() and _is_utf8(line) for line in lines):
+    if not _has_utf8_line(lines):
         return None
     return "".join(line.decode("utf-8") if _is_utf8(line) else _cp1252_or_latin1(line) for line in lines)
+
+
+def _has_utf8_line(lines: list[bytes]) -> bool:
+    """Whether some line is UTF-8 with more than ASCII in it."""
+    return any(not line.isascii() and _is_utf8(line) for line in lines)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -376,7 +381,7 @@ def _jsonl_lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
     in a file with UTF-8 lines, the lines that are not UTF-8 are read as cp1252 (see :func:`_mixed_utf8`).
     """
     lines = data.split(b"\n")
-    mixed = any(not raw.isascii() and _is_utf8(raw) for raw in lines) and not _is_utf8(data)
+    mixed = _has_utf8_line(lines) and not _is_utf8(data)
     if any(data.startswith(bom) for bom, _ in _BOMS) or (b"\x00" not in data and not mixed):
         yield from ((n, line, None) for n, line in enumerate(decode_bytes(data).splitlines(), start=1))
         return

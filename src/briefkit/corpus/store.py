@@ -284,6 +284,7 @@ class Store:
         """The distinct source names of the documents."""
         return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
 
+    @_locked
     def sources(self) -> list[dict]:
         rows = self.db.execute("SELECT doc_id, title, source, date FROM documents ORDER BY date, doc_id").fetchall()
         return [dict(r) for r in rows]
