@@ -46,10 +46,11 @@ def _globals(
 
 
 def _register() -> None:
-    from . import corpus_cmds, eval_cmds, generate_cmds
+    from . import corpus_cmds, eval_cmds, generate_cmds, serve_cmd
 
     corpus_cmds.register(app)
     generate_cmds.register(app)
+    serve_cmd.register(app)
     app.add_typer(eval_cmds.eval_app, name="eval")
     _document_globals(app)
 

@@ -1,0 +1,7 @@
+"""`briefkit serve`: the library's operations as a JSON HTTP API and one page, over one warm Workspace.
+
+:mod:`.app` builds the ASGI app (routes call the same library functions as the CLI),
+:mod:`.guard` holds the safety rules (token, allowed hosts, body limits), :mod:`.jobs` the
+bounded generation queue, and ``static/`` the page (plain HTML, CSS and JavaScript, no build step).
+Serving (uvicorn) is left to the caller: ``briefkit serve`` or a test.
+"""
