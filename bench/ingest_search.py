@@ -1,6 +1,6 @@
 """Benchmark: ingest throughput vs plain SentenceTransformer.encode, and search latency flat vs IVF.
 
-Usage: python bench/ingest_search.py [--sizes 10000,100000,1000000] [--summhay PATH]
+Usage: python bench/ingest_search.py [--sizes 10000,100000,1000000] [--summhay PATH[,PATH...]]
 Prints figures and the machine; the encode baseline runs in the same process on the same chunks.
 """
 
@@ -50,7 +50,7 @@ def ingest_vs_encode(summhay: Path) -> None:
         model.encode(texts, batch_size=64, show_progress_bar=False)
         encode_s = time.perf_counter() - start
     docs, chunks = report.documents, report.chunks
-    print(f"SummHay topic 1: {docs} documents, {chunks} chunks")
+    print(f"SummHay {summhay.stem}: {docs} documents, {chunks} chunks")
     print(f"plain SentenceTransformer.encode of the {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
     for backend, (seconds, p10) in results.items():
         print(f"briefkit ingest ({backend}): {seconds:.1f}s = {docs / seconds:.1f} docs/s, {chunks / seconds:.1f} chunks/s;"
@@ -100,11 +100,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
-    parser.add_argument("--summhay", default=str(Path(__file__).resolve().parents[2] / "shared/data/summhay/topic_news1.json"))
+    data = Path(__file__).resolve().parents[2] / "shared/data/summhay"
+    parser.add_argument("--summhay", default=f"{data / 'topic_news1.json'},{data / 'topic_news2.json'}",
+                        help="SummHay topic files, comma-separated (default: topics 1 and 2)")
     args = parser.parse_args()
     print("machine:", machine())
     if not args.skip_ingest:
-        ingest_vs_encode(Path(args.summhay))
+        for path in args.summhay.split(","):
+            ingest_vs_encode(Path(path))
     if not args.skip_search:
         search_latency([int(s) for s in args.sizes.split(",")])
     print(f"\npeak RSS: {peak_rss_mb():.0f} MB")

@@ -50,9 +50,12 @@ def test_search_and_docs_mirror_the_cli_json(server, sample_ws, capsys):
         status = http.get("/api/status").json()
         assert status["documents"] == len(docs["documents"]) and status["queue"] == {"places": 4, "taken": 0}
         assert "/api/summarise" in http.get("/openapi.json").json()["paths"]
-        assert http.get("/docs").status_code == 200
+        docs_page = http.get("/docs").text  # Swagger UI from the package, not from a CDN: works offline
+        assert "/docs-assets/swagger-ui-bundle.js" in docs_page and "cdn" not in docs_page
+        assert http.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
         page = http.get("/")
         assert page.status_code == 200 and 'id="topic"' in page.text
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert "openSource" in http.get("/static/app.js").text
 
 

@@ -2,6 +2,6 @@
 
 :mod:`.app` builds the ASGI app (routes call the same library functions as the CLI),
 :mod:`.guard` holds the safety rules (token, allowed hosts, body limits), :mod:`.jobs` the
-bounded generation queue, and ``static/`` the page (plain HTML, CSS and JavaScript, no build step).
-Serving (uvicorn) is left to the caller: ``briefkit serve`` or a test.
+bounded generation queue, :mod:`.serve` warms the models and runs uvicorn, and ``static/`` holds the
+page (plain HTML, CSS and JavaScript, no build step).
 """

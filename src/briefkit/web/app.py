@@ -11,6 +11,7 @@ This module does not start a server: :func:`create_app` returns an ASGI app for 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import re
 import shutil
@@ -21,7 +22,8 @@ from typing import AsyncIterator, Callable, Optional
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
@@ -36,6 +38,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 SEARCH_FIELDS = ("doc_id", "chunk_id", "title", "source", "date", "score", "text")
 DOC_FIELDS = ("doc_id", "title", "source", "url", "date", "path", "text")
 MAX_UPLOAD_FILES = 200
+# The page loads only its own files and talks only to this server; no framing, no content sniffing.
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy":
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"}
 
 
 @dataclass
@@ -78,6 +83,15 @@ def safe_name(client_name: str | None) -> str:
     return base or "upload"
 
 
+def swagger_ui_files() -> Path:
+    """Swagger UI 5 (it reads OpenAPI 3.1) as shipped by the swagger-ui-py package, found without importing
+    it, so that /docs works without a CDN."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise BriefkitError("swagger-ui-py is not installed; reinstall briefkit (scripts/setup)")
+    return Path(spec.submodule_search_locations[0]) / "static"
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -101,7 +115,7 @@ def create_app(ws: Workspace, options: ServeOptions | None = None) -> FastAPI:
     options = options or ServeOptions()
     jobs = JobQueue(options.queue_places)
     app = FastAPI(title="briefkit", summary="Cited summaries, answers and search over your own articles.",
-                  version="1", docs_url="/docs", redoc_url=None)
+                  version="1", docs_url=None, redoc_url=None)
     app.state.workspace, app.state.jobs = ws, jobs
 
     @app.exception_handler(BriefkitError)
@@ -217,12 +231,20 @@ def create_app(ws: Workspace, options: ServeOptions | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def page(token: Optional[str] = None) -> FileResponse:
-        response = FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
-        if token is not None:  # the guard has checked it: keep it for the page's own requests
+        response = FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+        if token is not None and options.token is not None:  # the guard has checked it: keep it for the page
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response
 
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="briefkit API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_files()), name="docs-assets")
     app.add_middleware(Guard, token=options.token, limits=options.limits, loopback_only=options.loopback_only)
     if options.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
