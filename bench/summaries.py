@@ -9,6 +9,10 @@ Q&A: eval/sample_questions.jsonl over the sample corpus.
     .venv/bin/python bench/summaries.py [--part summhay seeds qa latency] [--systems no-llm auto-transformers ...]
     .venv/bin/python bench/summaries.py --part latency --model PATH.gguf
 
+SummHay runs at GPT-4o's length (at most 10 bullets and 250 words) with held-out selector weights: topic
+N is summarised by eval/selector-holdout-newsN.json, trained on the other topic (``--selector-weights
+shipped`` uses the package's). Each subtopic's funnel shows where insights are lost: coverage by every
+retrieved evidence sentence, by the candidate groups' lead sentences, by the bullets shown.
 Corpora are ingested once into bench/out/ and reused.
 """
 
@@ -25,10 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine  # noqa: E402
 
+from briefkit.attribution.evidence import gather  # noqa: E402
 from briefkit.config import Settings  # noqa: E402
 from briefkit.evaluation.summary_eval import score_summary  # noqa: E402
 from briefkit.evaluation.summhay import load_topic, shipped_system_scores, write_documents_jsonl  # noqa: E402
-from briefkit.evaluation.summhay_run import SUMMHAY_BULLETS  # noqa: E402
+from briefkit.evaluation.summhay_run import SUMMHAY_BULLETS, SUMMHAY_WORDS  # noqa: E402
 from briefkit.evaluation.support import ScorerCoverage, load_support_scorer  # noqa: E402
 from briefkit.summarise import summarise  # noqa: E402
 from briefkit.workspace import Workspace  # noqa: E402
@@ -36,12 +41,13 @@ from briefkit.workspace import Workspace  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 OUT = ROOT / "bench" / "out"
-# name -> (strategy, generation backend); the model is SmolLM2-135M for every system that uses one
+# name -> (strategy, generation backend, selector); the model is SmolLM2-135M for every system that uses one
 SYSTEMS = {
-    "no-llm": ("extractive", "transformers"),
-    "auto-transformers": ("auto", "transformers"),
-    "auto-llamacpp": ("auto", "llamacpp"),
-    "stuff-transformers": ("stuff", "transformers"),
+    "no-llm": ("extractive", "transformers", "learned"),
+    "no-llm-hand": ("extractive", "transformers", "hand"),
+    "auto-transformers": ("auto", "transformers", "learned"),
+    "auto-llamacpp": ("auto", "llamacpp", "learned"),
+    "stuff-transformers": ("stuff", "transformers", "learned"),
 }
 SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")
 
@@ -62,9 +68,12 @@ def open_topic(path: Path, scorer_kind: str):
     return topic, ws, ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder)), topic.insight_documents()
 
 
-def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5):
-    strategy, backend = SYSTEMS[name]
-    derived = ws.derive(generation={"backend": backend, "cache": False}, summarise={"max_citations": max_citations})
+def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5,
+               max_words: int | None = None, weights: str | None = None):
+    strategy, backend, selector = SYSTEMS[name]
+    derived = ws.derive(generation={"backend": backend, "cache": False},
+                        summarise={"max_citations": max_citations, "max_words": max_words, "selector": selector,
+                                   "selector_weights": weights})
     start = time.perf_counter()
     summary = summarise(derived, query, k=k, model=None if strategy == "extractive" else "smollm2-135m",
                         strategy=strategy, max_bullets=max_bullets)
@@ -75,26 +84,48 @@ def mean(rows: list[dict], key: str) -> float:
     return round(statistics.fmean(r[key] for r in rows), 1) if rows else 0.0
 
 
+def coverage_of(texts: list[str], insights: dict[str, str], scorer) -> float:
+    """SummHay coverage of ``insights`` if every text were a bullet (FULL 100, PARTIAL 50)."""
+    points = {"FULL": 100.0, "PARTIAL": 50.0}
+    return statistics.fmean(points.get(m.label, 0.0) for m in scorer.score(list(insights.values()), texts))
+
+
+def selector_weights(path: Path, which: str) -> str | None:
+    """The selector weights a topic is summarised with: held out (trained on the other topic) or shipped."""
+    return str(ROOT / "eval" / f"selector-holdout-{path.stem.removeprefix('topic_')}.json") if which == "held-out" else None
+
+
 def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int,
-            subtopics: int | None) -> None:
+            subtopics: int | None, weights: str) -> None:
     print(f"\n## SummHay ({', '.join(p.stem for p in paths)}, {f'first {subtopics}' if subtopics else 'all'} subtopics"
-          f" of each; scorer: {scorer_kind}; k={k}, {SUMMHAY_BULLETS} bullets, at most {max_citations} citations a bullet)")
+          f" of each; scorer: {scorer_kind}; k={k}, at most {SUMMHAY_BULLETS} bullets and {SUMMHAY_WORDS} words,"
+          f" at most {max_citations} citations a bullet; selector weights: {weights})")
     rows: dict[str, list[dict]] = {s: [] for s in systems}
     shipped: dict[str, list[dict]] = {}
+    funnel: list[tuple] = []
     for path in paths:
         topic, ws, scorer, gold = open_topic(path, scorer_kind)
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         for name in systems:
             for sub in chosen:
-                summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations)
+                summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations, SUMMHAY_WORDS,
+                                              selector_weights(path, weights))
                 scores = score_summary(summary, sub.insights, gold, scorer)
                 st = summary.stats.to_json()
-                rows[name].append({**{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
+                steps = st["evidence_steps_s"]
+                rows[name].append({"topic": path.stem, **{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
                                                              "citation_precision")},
                                    "latency": latency, "bullets": len(summary.bullets),
+                                   "words": sum(len(b.text.split()) for b in summary.bullets),
+                                   "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0),
                                    "cites": statistics.fmean(len(b.citations) for b in summary.bullets)
                                    if summary.bullets else 0.0,
                                    "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
+                if name == systems[0]:
+                    funnel.append((path.stem, sub.subtopic_id, len(sub.insights),
+                                   coverage_of([e.text for e in gather(summary.passages)[0]], sub.insights, scorer),
+                                   coverage_of(summary.candidates, sub.insights, scorer), scores["coverage"],
+                                   len(summary.bullets)))
                 print(f"  {path.stem} {sub.subtopic_id} {name}: cov {scores['coverage']:.0f} cit {scores['citation']:.0f}"
                       f" joint {scores['joint']:.0f} {latency:.1f}s", file=sys.stderr)
         ids = [s.subtopic_id for s in chosen]
@@ -102,16 +133,29 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
             ours = shipped_system_scores(path, system, ids, scorer)
             labels = shipped_system_scores(path, system, ids)
             if ours and labels:
-                shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids)})
-    print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | citations a bullet"
-          " | model wording | mean s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids), "topic": path.stem})
+    print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | words |"
+          " citations a bullet | model wording | select s | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
         r = rows[name]
         print(f"| briefkit {name} (SmolLM2-135M) | {mean(r, 'coverage')} | {mean(r, 'citation')} |"
               f" {mean(r, 'citation_precision')} | {mean(r, 'joint')} |"
-              f" {mean(r, 'faithfulness')} | {mean(r, 'bullets')} | {statistics.fmean(x['cites'] for x in r):.2f} |"
-              f" {100 * statistics.fmean(x['model_share'] for x in r):.0f}% | {statistics.fmean(x['latency'] for x in r):.1f} |")
+              f" {mean(r, 'faithfulness')} | {mean(r, 'bullets')} | {mean(r, 'words')} |"
+              f" {statistics.fmean(x['cites'] for x in r):.2f} |"
+              f" {100 * statistics.fmean(x['model_share'] for x in r):.0f}% |"
+              f" {statistics.fmean(x['select'] for x in r):.3f} | {statistics.fmean(x['latency'] for x in r):.1f} |")
+    print(f"\nFunnel ({systems[0]}): coverage of the subtopic's insights by every retrieved evidence sentence, by the"
+          " candidate groups' lead sentences, and by the bullets shown:\n")
+    print("| topic | subtopic | insights | retrieved sentences | candidate groups | bullets | bullets shown |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for row in funnel:
+        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.1f} | {row[4]:.1f} | {row[5]:.1f} | {row[6]} |")
+    for stem in dict.fromkeys(r[0] for r in funnel):
+        part = [r for r in funnel if r[0] == stem]
+        print(f"| {stem} | mean | {statistics.fmean(r[2] for r in part):.1f} |"
+              + "".join(f" **{statistics.fmean(r[i] for r in part):.1f}** |" for i in (3, 4, 5))
+              + f" {statistics.fmean(r[6] for r in part):.1f} |")
     print("\nShipped systems, re-scored with the same local scorer (and, in brackets, from SummHay's GPT-4o labels):\n")
     print("| system | coverage | citation | joint |")
     print("|---|---:|---:|---:|")
@@ -123,6 +167,23 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
 
         print(f"| {system} | {avg('ours', 'coverage')} ({avg('labels', 'coverage')}) |"
               f" {avg('ours', 'citation')} ({avg('labels', 'citation')}) | {avg('ours', 'joint')} ({avg('labels', 'joint')}) |")
+    per_topic(rows, shipped)
+
+
+def per_topic(rows: dict[str, list[dict]], shipped: dict[str, list[dict]]) -> None:
+    """Coverage / citation / joint of each system on each topic, ours and the shipped systems re-scored."""
+    print("\nPer topic (coverage / citation / joint; shipped systems re-scored with the same scorer):\n")
+    stems = list(dict.fromkeys(r["topic"] for r in next(iter(rows.values()), [])))
+    print("| system | " + " | ".join(stems) + " |")
+    print("|---|" + "---|" * len(stems))
+    for name, r in rows.items():
+        cells = [[x for x in r if x["topic"] == t] for t in stems]
+        print(f"| briefkit {name} | " + " | ".join(f"{mean(c, 'coverage')} / {mean(c, 'citation')} / {mean(c, 'joint')}"
+                                                 for c in cells) + " |")
+    for system, parts in shipped.items():
+        by = {p["topic"]: p["ours"] for p in parts}
+        print(f"| {system} | " + " | ".join(" / ".join(f"{by[t][m]:.1f}" for m in ("coverage", "citation", "joint"))
+                                            if t in by else "" for t in stems) + " |")
 
 
 def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
@@ -211,12 +272,14 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=16)
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
+    parser.add_argument("--selector-weights", default="held-out", choices=["held-out", "shipped"],
+                        help="SummHay: each topic's held-out selector (trained on the other topic) or the shipped one")
     parser.add_argument("--model", default=None, help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")
     if "summhay" in args.part:
-        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics)
+        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics, args.selector_weights)
     if "seeds" in args.part:
         seeds(args.systems, args.scorer, 8)
     if "qa" in args.part:

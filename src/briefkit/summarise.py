@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .attribution.evidence import Evidence, gather
+from .attribution.insight import load_selector
 from .attribution.plan import Group, confirm, expand, group_sentences, plan
 from .attribution.realise import fuse_request, realise
 from .attribution.select import Scored, relevant, score
@@ -108,6 +109,7 @@ class Summary:
     passages: list[Passage] = field(default_factory=list)
     rejected: list[Bullet] = field(default_factory=list)  # drafted bullets the verifier hid or replaced
     backend: str | None = None  # how the model ran and why that backend was chosen
+    candidates: list[str] = field(default_factory=list)  # lead sentences of the groups the plan chose among
 
     def text(self, evidence: bool = False) -> str:
         """The bullets with [n] source numbers; quoted bullets in quotation marks; ``evidence`` adds their sentences."""
@@ -224,11 +226,12 @@ def summarise(
             notice = f"no generation model could be loaded ({exc}); showing source sentences without rewriting"
     model_name = backend.model_name if backend else "none (extractive)"
 
-    def result(bullets: list[Bullet], used: str, note: str | None, rejected: list[Bullet] | None = None) -> Summary:
+    def result(bullets: list[Bullet], used: str, note: str | None, rejected: list[Bullet] | None = None,
+               candidates: list[str] | None = None) -> Summary:
         rows = source_rows([d for b in bullets for d in b.citations], [e for b in bullets for e in b.evidence])
         name_single_sources(bullets, rows, passages)
         return Summary(topic, bullets, rows, model_name, used, stats, note, passages,
-                       rejected or [], describe(backend))
+                       rejected or [], describe(backend), candidates or [])
 
     if not passages:
         return result([], strategy, f"nothing in the corpus is relevant to {topic!r}; nothing to summarise")
@@ -263,12 +266,14 @@ def summarise(
             notes.append(f"the verifier replaced or hid {len(rejected)} of {len(drafted)} drafted bullets")
         return result(shown[:max_bullets], used, "; ".join(notes) or None, rejected)
 
+    selector = load_selector(cfg.selector_weights) if cfg.selector == "learned" else None
     with steps("group"):
         groups = group_sentences(scored, cfg.group_threshold)
     with steps("confirm"):
-        groups = confirm(groups, verifier, keep=3 * max_bullets)
+        groups = confirm(groups, verifier, keep=3 * max_bullets, selector=selector)
+    candidates = [g.lead.evidence.text for g in groups]
     with steps("plan"):
-        groups = plan(groups, max_bullets, cfg.max_citations)
+        groups = plan(groups, max_bullets, cfg.max_citations, cfg.max_words, selector)
     if cfg.support_k:
         leads = {g.lead.evidence.text: g.lead.vector for g in groups}  # already embedded, by the query embedder
 
@@ -300,7 +305,7 @@ def summarise(
     stats.quoted_bullets = len(bullets) - stats.model_bullets
     if not bullets:
         notice = notice or f"no sentence of the retrieved passages states a fact about {topic!r}"
-    return result(bullets, used, notice)
+    return result(bullets, used, notice, candidates=candidates)
 
 
 class _Steps:

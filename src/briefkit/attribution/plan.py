@@ -5,8 +5,10 @@ paraphrases (embedding cosine at or above ``threshold``) unless the two state di
 figures; a document contributes at most one sentence to a group, and a second sentence of
 a document already in its best group is dropped as redundant. A group's citations are its
 documents, ranked by how closely their sentence matches the lead, capped at
-``max_citations``. Groups are ranked by salience plus support (how many documents agree);
-the chosen ones are shown in date order when most of them state a date (events), else by rank.
+``max_citations``. Groups are chosen by the learned selector's probability that they state an
+insight (:mod:`.insight`), or, with the hand-weighted selector, by salience plus support (how many
+documents agree), within a bullet and word budget; the chosen ones are shown in date order when most
+of them state a date (events), else by rank.
 Before ranking, each member is confirmed by the verifier against the lead (:func:`confirm`),
 so support counts only documents whose sentence really states the lead's fact. After
 choosing, :func:`expand` searches the corpus with each lead for more documents stating it.
@@ -19,11 +21,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from ..citations import YEAR, figures
 from ..corpus.readers import MONTH_NAMES, MONTHS
 from ..index.embedder import Embedder
 from ..retrieval import Passage
 from .evidence import gather
+from .insight import NOVELTY, Selector, features
 from .select import Scored
 
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
@@ -92,10 +97,15 @@ def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
     return groups
 
 
-def confirm(groups: list[Group], verifier, keep: int) -> list[Group]:
-    """The ``keep`` most salient groups, each member confirmed by the support scorer: its sentence
-    must support the lead sentence at least in part, else it leaves the group (its document is not cited)."""
-    top = sorted(groups, key=lambda g: -g.lead.salience)[:keep]
+def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None = None) -> list[Group]:
+    """The ``keep`` best groups (by lead salience, or by the ``selector``'s probability), each member confirmed
+    by the support scorer: its sentence must support the lead sentence at least in part, else it leaves the
+    group (its document is not cited)."""
+    if selector is None:
+        top = sorted(groups, key=lambda g: -g.lead.salience)[:keep]
+    else:
+        p = selector.probability(features(groups)) if groups else []
+        top = [groups[i] for i in sorted(range(len(groups)), key=lambda i: -p[i])[:keep]]
     pairs = [(g, i) for g in top for i in range(1, len(g.members))]
     scores = verifier.support([g.lead.evidence.text for g, _ in pairs], [g.members[i].evidence.text for g, i in pairs])
     failed = {(id(g), i) for (g, i), value in zip(pairs, scores) if value < verifier.min_support}
@@ -149,19 +159,49 @@ def event_date(group: Group) -> tuple[int, int, int] | None:
     return int(year) if year else fallback_year, _MONTH[month], int(day)
 
 
-def plan(groups: list[Group], max_bullets: int, max_citations: int) -> list[Group]:
-    """The ``max_bullets`` best groups, each capped at ``max_citations`` members, in reading order.
+def words(group: Group) -> int:
+    """Words of the group's lead: what its bullet costs in a word budget (a quoted bullet is its lead)."""
+    return len(group.lead.evidence.text.split())
 
-    Groups are taken greedily by score less :data:`REDUNDANCY` times the cosine to the closest lead
-    already taken, so that two groups saying nearly the same thing below the grouping threshold do
-    not both take a bullet."""
+
+def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: int | None = None,
+         selector: Selector | None = None) -> list[Group]:
+    """At most ``max_bullets`` groups, their leads at most ``max_words`` words in all, each capped at
+    ``max_citations`` members, in reading order.
+
+    Groups are taken greedily by value less redundancy times the cosine to the closest lead already
+    taken, so that two groups saying nearly the same thing below the grouping threshold do not both take
+    a bullet. Without a ``selector`` the value is :attr:`Group.score` and the penalty :data:`REDUNDANCY`
+    (the hand-weighted plan). With one, the value is its probability that the group states an insight
+    (novelty measured against the leads taken so far) and the penalty its ``redundancy``; groups below its
+    ``stop_below`` are never taken, so a thin topic gets a short summary. A group too long for the words
+    left is skipped for a shorter one."""
     chosen: list[Group] = []
-    pool = sorted(groups, key=lambda g: -g.score)
-    while pool and len(chosen) < max_bullets:
-        best = max(pool, key=lambda g: g.score - REDUNDANCY * max([0.0, *(float(g.lead.vector @ c.lead.vector)
-                                                                           for c in chosen)]))
-        pool.remove(best)
-        chosen.append(best)
+    groups = sorted(groups, key=lambda g: -g.score)  # ties go to the hand-weighted rank
+    if groups:
+        leads = np.stack([g.lead.vector for g in groups])
+        closest = np.zeros(len(groups))  # cosine of each lead to the closest chosen lead
+        x = features(groups) if selector is not None else None
+        hand = np.array([g.score for g in groups])
+        cost = np.array([words(g) for g in groups])
+        open_ = np.ones(len(groups), dtype=bool)
+        left = max_words if max_words is not None else math.inf
+        while len(chosen) < max_bullets:
+            if selector is None:
+                value = hand - REDUNDANCY * closest
+            else:
+                x[:, NOVELTY] = 1.0 - closest
+                p = selector.probability(x)
+                open_ &= p >= selector.stop_below
+                value = p - selector.redundancy * closest
+            open_ &= cost <= left
+            if not open_.any():
+                break
+            best = int(np.argmax(np.where(open_, value, -np.inf)))
+            open_[best] = False
+            left -= cost[best]
+            chosen.append(groups[best])
+            closest = np.maximum(closest, leads @ leads[best])
     for g in chosen:
         g.rank(max_citations)
     dated = [event_date(g) for g in chosen]

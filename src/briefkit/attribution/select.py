@@ -35,6 +35,7 @@ class Scored:
     relevance: float  # dense: mean of the sentence's and its passage's cosine to the query
     lexical: float  # share of the query's content words the sentence contains
     informativeness: float  # 0..1, from figures, dates and names
+    query_cosine: float = 0.0  # the sentence's own cosine to the query (without its passage's)
 
     @property
     def salience(self) -> float:
@@ -66,8 +67,8 @@ def score(query: str, evidence: list[Evidence], embedder: Embedder) -> list[Scor
     out = []
     for ev, vec in zip(evidence, svecs):
         lexical = len(wanted & content_words(ev.text)) / len(wanted) if wanted else 0.0
-        relevance = 0.5 * float(vec @ qvec) + 0.5 * ev.passage_relevance
-        out.append(Scored(ev, vec, relevance, lexical, informativeness(ev.text)))
+        cosine = float(vec @ qvec)
+        out.append(Scored(ev, vec, 0.5 * cosine + 0.5 * ev.passage_relevance, lexical, informativeness(ev.text), cosine))
     return out
 
 

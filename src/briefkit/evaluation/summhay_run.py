@@ -21,6 +21,7 @@ from .summary_eval import score_summary
 from .summhay import load_topic, shipped_system_scores, write_documents_jsonl
 
 SUMMHAY_BULLETS = 10  # the benchmark asks each system for about ten insights a subtopic
+SUMMHAY_WORDS = 250  # GPT-4o's shipped summaries: about 9 bullets and 230 words a subtopic
 REFERENCE_SYSTEMS = ("vector_gpt3.5", "vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro")
 
 
@@ -35,7 +36,8 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
         topic = load_topic(path)
         topic_home = home / Path(path).stem
         topic_home.mkdir(parents=True, exist_ok=True)
-        ws = Workspace(settings.with_overrides(home=topic_home), progress=progress)
+        words = settings.summarise.max_words or SUMMHAY_WORDS  # GPT-4o's length unless the profile sets one
+        ws = Workspace(settings.with_overrides(home=topic_home, summarise={"max_words": words}), progress=progress)
         ws.ingest([write_documents_jsonl(topic, topic_home / "documents.jsonl")])
         if judge_model:
             scorer = LLMJudgeScorer(ws.generator(judge_model))

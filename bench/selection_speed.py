@@ -1,0 +1,77 @@
+"""What the learned selector costs a summary: confirm + plan with the learned and the hand-weighted selector.
+
+For each SummHay subtopic (and each seed topic) the stages before selection run once; then the selection
+steps (confirming the candidate groups' members with the support scorer, and planning the bullets) run
+``--runs`` times with each selector, alternating, and the medians are compared. Both selectors confirm
+the same number of groups; they can pick different ones, whose members cost different support checks.
+
+    nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine  # noqa: E402
+from summaries import OUT, SHARED, SUMMHAY_WORDS, open_topic, workspace  # noqa: E402
+
+from briefkit.attribution.evidence import gather  # noqa: E402
+from briefkit.attribution.insight import load_selector  # noqa: E402
+from briefkit.attribution.plan import confirm, group_sentences, plan  # noqa: E402
+from briefkit.attribution.select import relevant, score  # noqa: E402
+from briefkit.attribution.verify import Verifier  # noqa: E402
+from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
+from briefkit.summarise import retrieve_for_topic  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: int) -> tuple[float, float]:
+    """Median seconds of confirm + plan for (hand, learned) on ``query``."""
+    cfg = ws.settings.summarise
+    passages = retrieve_for_topic(ws, query, k, None, None, None, cfg.min_relevance)
+    scored = relevant(score(query, gather(passages)[0], ws.query_embedder), cfg.min_relevance)
+    verifier = Verifier(ws.support_scorer, cfg.min_support)
+    times: dict[str, list[float]] = {"hand": [], "learned": []}
+    for _ in range(runs):
+        for name, selector in (("hand", None), ("learned", load_selector())):
+            groups = group_sentences(scored, cfg.group_threshold)  # fresh groups: confirm edits them
+            start = time.perf_counter()
+            plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations, words,
+                 selector)
+            times[name].append(time.perf_counter() - start)
+    return statistics.median(times["hand"]), statistics.median(times["learned"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    print(f"# bench/selection_speed.py on {machine()}; load average at start {os.getloadavg()[0]:.2f}")
+    rows = []
+    for i in (1, 2):
+        topic, ws, _, _ = open_topic(SHARED / "data" / "summhay" / f"topic_news{i}.json", "cosine")
+        selection_s(ws, topic.subtopics[0].query, 16, 10, SUMMHAY_WORDS, 1)  # warm the scorer up
+        for sub in topic.subtopics:
+            rows.append((f"topic_news{i}", *selection_s(ws, sub.query, 16, 10, SUMMHAY_WORDS, args.runs)))
+    seeds = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
+    for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
+        rows.append(("seeds", *selection_s(seeds, item.query, 8, 6, None, args.runs)))
+    print(f"\n| corpus | summaries | hand: confirm + plan s | learned: confirm + plan s | added by learned s (max) |")
+    print("|---|---:|---:|---:|---:|")
+    for corpus in dict.fromkeys(r[0] for r in rows):
+        part = [r for r in rows if r[0] == corpus]
+        added = [r[2] - r[1] for r in part]
+        print(f"| {corpus} | {len(part)} | {statistics.fmean(r[1] for r in part):.3f} |"
+              f" {statistics.fmean(r[2] for r in part):.3f} | {statistics.fmean(added):+.3f} ({max(added):+.3f}) |")
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
