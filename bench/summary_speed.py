@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/summary_speed.py [--models smollm2-135m qwen2.5-coder-1.5b] [--repeats 3]
         [--home DIR] [--transformers smollm2-135m=auto qwen2.5-coder-1.5b=FOLDER] [--topics N]
-        [--no-sequential llamacpp transformers] [--keep-requests DIR]
+        [--no-sequential llamacpp transformers] [--keep-requests DIR] [--load-only]
 
 For each model, the rewrite requests that ``summarise`` sends on each seed topic (eval/seed_facts.jsonl,
 ``auto`` strategy) are captured once and replayed, in alternating order, ``--repeats`` times:
@@ -13,6 +13,9 @@ For each model, the rewrite requests that ``summarise`` sends on each seed topic
 - transformers, as one left-padded batch and one request after another, where the model has a transformers
   form (``--transformers MODEL=FOLDER``; ``auto`` is the bundled folder; the 1.5B exists here only as a GGUF,
   so pass a folder de-quantised from it, e.g. with transformers' ``gguf_file=`` loader).
+
+``--load-only`` measures instead what a fresh process pays to load each backend and model (median of
+``--repeats``), to add to a batch's time for the whole summary as a one-shot command runs it.
 
 Per configuration: wall seconds of the whole set of requests (medians), generated tokens / wall seconds
 (the figure ``stats.tokens_per_s`` reports) and prefill seconds; whether the texts are the same with and
@@ -123,6 +126,28 @@ def configurations(llama, torch_backend, sequential: set[str]) -> dict:
     return runs
 
 
+LOAD_CHILD = """
+import sys, time
+start = time.perf_counter()
+from briefkit.llm.base import create_backend
+kind, model, dtype = sys.argv[1:4]
+backend = create_backend(kind, model=model, **({"device": "cpu", "dtype": dtype} if kind == "transformers" else {}))
+print(time.perf_counter() - start)
+"""
+
+
+def load_seconds(kind: str, model: str, repeats: int) -> float:
+    """Median wall seconds for a fresh process to import briefkit's backend and load ``model`` with it: what a
+    one-shot ``summarise`` pays before its first token (llama.cpp's crash probe is cached after the first run)."""
+    import subprocess
+
+    from briefkit.llm.auto import cpu_dtype
+
+    runs = [float(subprocess.run([sys.executable, "-c", LOAD_CHILD, kind, model, cpu_dtype()[0]], check=True,
+                                 capture_output=True, text=True).stdout.split()[-1]) for _ in range(repeats)]
+    return statistics.median(runs)
+
+
 def decode_at_batch_1(backend) -> float:
     from briefkit.llm.base import GenerationParams
 
@@ -213,6 +238,8 @@ def main() -> None:
                         help="a folder for the captured requests, so a second run skips the summaries")
     parser.add_argument("--topics", type=int, default=None, help="the first N seed topics only")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the fresh-process load time of each backend, to add to the batch times")
     args = parser.parse_args()
     folders = dict(item.split("=", 1) for item in args.transformers)
     print("machine:", machine())
@@ -226,6 +253,18 @@ def main() -> None:
               if line.strip()][: args.topics]
     ws = workspace(args.home, sorted((SHARED / "seeds").glob("*.txt")))
     figures = {"machine": machine(), "bandwidth_start": bandwidth, "models": {}}
+    if args.load_only:
+        for model in args.models:
+            kinds = ["llamacpp"] + (["transformers"] if model in folders else [])
+            loads = {k: load_seconds(k, model if k == "llamacpp" or folders[model] == "auto" else folders[model],
+                                     args.repeats) for k in kinds}
+            figures["models"][model] = {"load_s": loads}
+            print(f"{model}: load in a fresh process, median of {args.repeats}: "
+                  + ", ".join(f"{k} {v:.2f} s" for k, v in loads.items()), flush=True)
+        print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1))
+        return
     for model in args.models:
         figures["models"][model] = run_model(ws, model, topics, folders.get(model), args.repeats,
                                              {"llamacpp", "transformers"} - set(args.no_sequential), bandwidth,
