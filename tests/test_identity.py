@@ -110,7 +110,7 @@ def test_an_unreadable_folder_is_reported(tmp_path, capsys, monkeypatch):  # row
         real_scandir = os.scandir
 
         def scandir(path="."):
-            if os.fspath(path) == str(locked):
+            if not isinstance(path, int) and os.fspath(path) == str(locked):  # an int: a folder opened by fd
                 raise PermissionError(13, "Permission denied", str(locked))
             return real_scandir(path)
 
@@ -133,3 +133,43 @@ def test_reingesting_unchanged_files_says_unchanged(tmp_path, capsys):  # row 19
     assert main(["--home", str(home), "ingest", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "2 unchanged" in out and "skipped 0 duplicate(s)" in out
+
+
+def varied_articles(folder, n: int, seed: int = 0) -> list:
+    """``n`` short articles of different made-up sentences, one a file (no two alike, none near alike)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["harbour", "council", "turbine", "ferry", "budget", "school", "market", "river", "bridge", "library",
+             "station", "orchard", "festival", "museum", "clinic", "stadium", "quarry", "canal", "airport", "forest"]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        sentences = [f"The {rng.choice(words)} near {rng.choice(words)} {i} reported {rng.randint(2, 999)} new"
+                     f" {rng.choice(words)}s and {rng.randint(2, 999)} {rng.choice(words)}s this week." for _ in range(6)]
+        paths.append(folder / f"article-{i:03d}.txt")
+        paths[-1].write_text(" ".join(sentences), encoding="utf-8")
+    return paths
+
+
+def test_two_ingests_at_once_report_what_each_wrote(tmp_path):  # row 17
+    """Two real processes ingest the same 200 files at the same time: every article is stored once, and the
+    reported counts add up to what was written (one process's "added" is the other's "unchanged")."""
+    import subprocess
+    import sys
+
+    varied_articles(tmp_path / "docs", 200)
+    home = tmp_path / "h"
+    command = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(home), "--json",
+               "ingest", str(tmp_path / "docs")]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [proc.communicate(timeout=300) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err[-500:] for _, err in results]
+    reports = [json.loads(out) for out, _ in results]
+    assert sum(r["added"] for r in reports) == 200
+    assert all(r["added"] + r["unchanged"] == 200 and r["replaced"] == r["skipped_duplicates"] == 0 for r in reports)
+    assert all(r["failed"] == [] for r in reports)
+    from briefkit.corpus.store import Store
+
+    store = Store(home / "store.sqlite")
+    assert store.counts()[0] == 200

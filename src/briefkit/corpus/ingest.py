@@ -130,22 +130,36 @@ def _ingest_one(
     signature = minhash_signature(text) if same is None else None
     similar = same or near.find(signature, exclude={doc_id, previous})  # an edit is no copy of its old version
     if similar is not None:
-        report.skipped_duplicates += 1
-        entry = {"path": article.path, "duplicate_of": similar, "kind": "exact" if same else "near"}
-        if previous is not None:  # edited into a copy of another document: its old version goes
-            store.delete_document(previous)
-            near.remove(previous)
-            entry["removed"] = previous
-        report.duplicates.append(entry)
+        _skip_duplicate(store, article, similar, "exact" if same else "near", previous, near, report)
         return
     chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
     doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text,
                    article.origin)
-    store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks], run_id, article.extra,
-                       replaces=previous)
+    # Another ingest may have stored this text since it was looked up: the store checks again and says.
+    outcome, other = store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks],
+                                        run_id, article.extra, replaces=previous)
+    if outcome == "unchanged":
+        report.unchanged += 1
+        return
+    if outcome == "duplicate":
+        _skip_duplicate(store, article, other, "exact", previous, near, report)
+        return
     if previous is not None:
         near.remove(previous)
+    if outcome == "replaced":
         report.replaced += 1
     else:
         report.added += 1
     near.add(doc_id, signature)
+
+
+def _skip_duplicate(store: Store, article: RawArticle, of: str, kind: str, previous: str | None,
+                    near: NearDuplicateIndex, report: IngestReport) -> None:
+    """Count ``article`` as a duplicate of document ``of``; a stored older version of it goes (it was edited
+    into a copy of another document)."""
+    report.skipped_duplicates += 1
+    entry = {"path": article.path, "duplicate_of": of, "kind": kind}
+    if previous is not None and store.delete_document(previous):
+        near.remove(previous)
+        entry["removed"] = previous
+    report.duplicates.append(entry)

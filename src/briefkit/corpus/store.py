@@ -185,25 +185,44 @@ class Store:
     def put_document(
         self, doc: Document, signature: np.ndarray, chunks: Iterable[tuple[int, int, int, str]], run_id: int | None,
         extra: dict | None = None, replaces: str | None = None,
-    ) -> list[int]:
+    ) -> tuple[str, str | None]:
         """Insert a document and its chunks, removing any document with the same id and the one it
-        ``replaces`` (an older version) with their chunks, all in one transaction; returns chunk ids."""
-        with self.db:
-            self.db.execute("DELETE FROM documents WHERE doc_id IN (?, ?)", (doc.doc_id, replaces or doc.doc_id))
-            self.db.execute(
+        ``replaces`` (an older version) with their chunks, all in one transaction.
+
+        The transaction takes the write lock first (``BEGIN IMMEDIATE``) and checks the content hash again,
+        so that concurrent ingests report what each of them wrote: a document with this text stored
+        meanwhile by another process means nothing is written. Returns ``("added" | "replaced", None)``,
+        ``("unchanged", doc_id)`` when this article (same origin) is already stored with this text, or
+        ``("duplicate", doc_id)`` when another article holds it."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            same = db.execute("SELECT doc_id, origin FROM documents WHERE content_hash = ?",
+                              (doc.content_hash,)).fetchone()
+            if same is not None:
+                db.rollback()
+                mine = same["origin"] == doc.origin if doc.origin else same["doc_id"] == doc.doc_id
+                return ("unchanged" if mine else "duplicate"), same["doc_id"]
+            if replaces is None and doc.origin:  # an older version stored meanwhile by another process
+                row = db.execute("SELECT doc_id FROM documents WHERE origin = ?", (doc.origin,)).fetchone()
+                replaces = row["doc_id"] if row else None
+            gone = db.execute("DELETE FROM documents WHERE doc_id IN (?, ?)", (doc.doc_id, replaces or doc.doc_id))
+            outcome = "replaced" if gone.rowcount > 0 else "added"
+            db.execute(
                 "INSERT INTO documents(doc_id, title, source, url, date, path, origin, content_hash, minhash, text,"
                 " extra, run_id, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc.doc_id, doc.title, doc.source, doc.url, doc.date, doc.path, doc.origin, doc.content_hash,
                  signature.astype(np.uint64).tobytes(), doc.text, json.dumps(extra or {}), run_id, time.time()),
             )
-            ids = []
-            for ord_, (start, end, n_tokens, text) in enumerate(chunks):
-                cur = self.db.execute(
-                    "INSERT INTO chunks(doc_id, ord, start, end, n_tokens, text) VALUES (?,?,?,?,?,?)",
-                    (doc.doc_id, ord_, start, end, n_tokens, text),
-                )
-                ids.append(int(cur.lastrowid))
-        return ids
+            db.executemany(
+                "INSERT INTO chunks(doc_id, ord, start, end, n_tokens, text) VALUES (?,?,?,?,?,?)",
+                ((doc.doc_id, ord_, start, end, n_tokens, text) for ord_, (start, end, n_tokens, text) in enumerate(chunks)),
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        return outcome, None
 
     @_locked
     def delete_document(self, doc_id: str) -> bool:
