@@ -47,6 +47,7 @@ SYSTEMS = {
     "no-llm-hand": ("extractive", "transformers", "hand"),
     "auto-transformers": ("auto", "transformers", "learned"),
     "auto-llamacpp": ("auto", "llamacpp", "learned"),
+    "auto-llamacpp-hand": ("auto", "llamacpp", "hand"),
     "stuff-transformers": ("stuff", "transformers", "learned"),
 }
 SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from briefkit.errors import ModelUnavailable
+from briefkit.attribution.verify import Verifier
 from briefkit.llm.base import GenerationParams, create_backend
 from briefkit.llm.models import smollm2_gguf
 from briefkit.summarise import summarise
@@ -64,11 +65,16 @@ def server():
     srv.stop()
 
 
-def _check_cited(result):
-    retrieved = {p.doc_id for p in result.passages}
-    assert result.bullets
+def _check_written(ws, result):
+    """The backend wrote: at least one bullet is in the model's words, and each such bullet passes the
+    verifier against its evidence; every citation rests on an exact span of the cited document."""
+    verifier = Verifier(ws.support_scorer, ws.settings.summarise.min_support)
+    written = [b for b in result.bullets if b.origin == "model"]
+    assert written, [b.notes for b in result.bullets]
+    assert all(verifier.check([b.text], [[e.text for e in b.evidence]])[0].ok for b in written)
     for b in result.bullets:
-        assert b.citations and set(b.citations) <= retrieved
+        assert b.citations and set(b.citations) == {e.doc_id for e in b.evidence}
+        assert all(ws.store.get_document(e.doc_id).text[e.start:e.end] == e.text for e in b.evidence)
 
 
 def test_llamacpp_backend_generates_with_token_accounting():
@@ -84,17 +90,17 @@ def test_llamacpp_backend_generates_with_token_accounting():
 
 def test_summarise_with_llamacpp_backend(sample_ws):
     ws = sample_ws.derive(generation={"backend": "llamacpp", "cache": False})
-    result = summarise(ws, "Qwen adoption figures", model="smollm2-135m", strategy="stuff", k=4)
-    assert result.model == "smollm2-135m"
-    _check_cited(result)
+    result = summarise(ws, "Qwen adoption figures", model="smollm2-135m", k=4)
+    assert result.model == "smollm2-135m" and result.backend.startswith("llama.cpp")
+    _check_written(ws, result)
 
 
 def test_summarise_through_openai_compatible_server(sample_ws, server):
     ws = sample_ws.derive(generation={"backend": "openai", "base_url": server.url, "cache": False})
-    result = summarise(ws, "Qwen3.5 model releases", strategy="stuff", k=4)
+    result = summarise(ws, "Qwen3.5 model releases", k=4)
     assert result.model == f"smollm2-135m @ {server.url}"
     assert result.stats.completion_tokens > 0 and result.stats.prompt_tokens > 0
-    _check_cited(result)
+    _check_written(ws, result)
 
 
 def test_server_down_is_one_clear_error():

@@ -7,6 +7,7 @@ import pytest
 
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
+from briefkit.resources import sample_corpus_path
 from briefkit.workspace import Workspace
 from conftest import SEEDS
 
@@ -286,23 +287,25 @@ def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory,
     assert fresh._query_embedder.loaded
     from briefkit.index.onnx_embedder import serves_queries
 
-    # with the ONNX export the query is embedded without the torch model; without it, with it
-    assert fresh._embedder.loaded != serves_queries(settings.index.embedder)
+    # a torch index with the ONNX export embeds queries without the torch model; any other index, with its own
+    separate = settings.index.embedder_backend == "torch" and serves_queries(settings.index.embedder)
+    assert fresh._embedder.loaded != separate
 
 
 def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
     """The fast start path (transformers only) gives the vectors sentence-transformers gives."""
-    from briefkit.index.embedder import MeanPoolingEmbedder, SentenceTransformerEmbedder
+    from briefkit.index.embedder import MeanPoolingEmbedder, SentenceTransformerEmbedder, load_embedder
 
-    assert isinstance(sample_ws.embedder, MeanPoolingEmbedder)
+    fast = load_embedder("all-MiniLM-L6-v2", None, "torch")
+    assert isinstance(fast, MeanPoolingEmbedder)
     reference = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     texts = ["Alibaba released Qwen3.5 Small in four sizes.", "ok", "word " * 400]  # the last is truncated
-    assert np.abs(sample_ws.embedder.embed(texts) - reference.embed(texts)).max() < 1e-5
-    assert sample_ws.embedder.count_tokens(texts) == reference.count_tokens(texts)
-    assert sample_ws.embedder.name == reference.name and sample_ws.embedder.dim == reference.dim
+    assert np.abs(fast.embed(texts) - reference.embed(texts)).max() < 1e-5
+    assert fast.count_tokens(texts) == reference.count_tokens(texts)
+    assert fast.name == reference.name and fast.dim == reference.dim
 
 
-def test_hybrid_search_embeds_queries_without_importing_torch(sample_ws):
+def test_hybrid_search_embeds_queries_without_importing_torch(settings_factory):
     """Ingest with the torch embedder leaves an fp32 ONNX export; a new process then embeds queries
     with it (no torch, no transformers imported) and ranks exactly as torch query vectors do."""
     import json
@@ -314,25 +317,27 @@ def test_hybrid_search_embeds_queries_without_importing_torch(sample_ws):
 
     if not onnx_available(export=True):
         pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
-    assert exported("all-MiniLM-L6-v2") is not None  # made by the ingest of the session's sample workspace
+    torch_ws = Workspace(settings_factory(index={"embedder_backend": "torch"}))
+    torch_ws.ingest([sample_corpus_path()])
+    assert exported("all-MiniLM-L6-v2") is not None  # made by that ingest
     queries = ["Qwen downloads on Hugging Face", "who leads the Qwen team", "T-Head chip shipments"]
     child = f"""
 import json, sys
 from briefkit.config import Settings
 from briefkit.workspace import Workspace
-ws = Workspace(Settings().with_overrides(home={str(sample_ws.home)!r}))
+ws = Workspace(Settings().with_overrides(home={str(torch_ws.home)!r}, index={{"embedder_backend": "torch"}}))
 ids = [[p.chunk_id for p in ws.search(q, k=5, mode='hybrid')] for q in {queries!r}]
 print(json.dumps({{"ids": ids, "backend": ws._query_embedder.get().backend,
                   "imported": sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)}}))
 """
     out = json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
     assert out["backend"] == "onnx" and out["imported"] == []
-    by_torch = Retriever(sample_ws.index, sample_ws.store, lambda: sample_ws.embedder)
-    r = sample_ws.settings.retrieval
+    by_torch = Retriever(torch_ws.index, torch_ws.store, lambda: torch_ws.embedder)
+    r = torch_ws.settings.retrieval
     assert out["ids"] == [[p.chunk_id for p in by_torch.search(q, k=5, candidates=r.candidates, rrf_k=r.rrf_k)]
                           for q in queries]
-    onnx_vecs = sample_ws._query_embedder.get().embed(queries)
-    assert (onnx_vecs * sample_ws.embedder.embed(queries)).sum(axis=1).min() > 0.9999
+    onnx_vecs = torch_ws._query_embedder.get().embed(queries)
+    assert (onnx_vecs * torch_ws.embedder.embed(queries)).sum(axis=1).min() > 0.9999
 
 
 def test_the_query_export_follows_the_model_files(tmp_path):

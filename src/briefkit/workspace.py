@@ -106,17 +106,20 @@ class Workspace:
         return self.embedder
 
     def _export_query_encoder(self) -> None:
-        """After chunks were embedded with torch: export the model to ONNX once for fast query starts
-        (mean-pooling models only, when onnxruntime, onnx and onnxscript are installed; about 10 s), and
-        the learned support checker's int8 encoder (a few seconds), so that a summary imports no torch."""
-        if self.settings.index.embedder_backend == "torch" and self._embedder.loaded:
+        """After chunks were embedded: for a ``torch`` embedder, export the model to ONNX once for fast query
+        starts (mean-pooling models only, when onnxruntime, onnx and onnxscript are installed; about 10 s);
+        for any embedder, the learned support checker's int8 encoder (a few seconds), so that a summary
+        imports no torch."""
+        if not self._embedder.loaded:
+            return
+        if self.settings.index.embedder_backend == "torch":
             from .index.onnx_embedder import export_for_queries
 
             export_for_queries(self.settings.index.embedder)
-            if self.settings.summarise.scorer != "cosine":
-                from .evaluation.checker_onnx import ensure_exported
+        if self.settings.summarise.scorer != "cosine":
+            from .evaluation.checker_onnx import ensure_exported
 
-                ensure_exported()
+            ensure_exported()
 
     @property
     def index_root(self) -> Path:
