@@ -33,6 +33,8 @@ class IndexSettings(_Strict):
     # onnx-int8: 2.6-4.7x faster ingest than torch at the same retrieval precision (BENCHMARKS.md)
     embedder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
     batch_size: int = Field(64, ge=1)
+    commit_chunks: int = Field(2048, ge=1, description="Embedded chunks saved at a time: an interrupted ingest"
+                               " resumes from the last save.")
     kind: Literal["auto", "flat", "ivf", "ivfpq"] = "auto"
     ivf_min_vectors: int = Field(50_000, ge=1000, description="`auto` switches to IVF at this many chunks.")
     nprobe: int = Field(16, ge=1)

@@ -6,6 +6,7 @@ This is the library entry point that the CLI and the evaluation harness share:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,8 @@ from .config import Settings
 from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
 from .errors import BadInput, BriefkitError
-from .index.embedder import Embedder, load_embedder
-from .index.search_index import SearchIndex, sync_index
+from .index.embedder import Embedder, load_embedder, token_counter
+from .index.search_index import SearchIndex, behind, sync_index
 from .retrieval import Passage, Retriever
 from .runtime import Lazy
 
@@ -28,7 +29,9 @@ class Workspace:
     """One home's store, embedder, index and generators; each is loaded on first use and kept.
 
     A BM25 search never loads the embedding model: the index opens without it, and it is
-    loaded only when chunks must be embedded or a query needs a vector.
+    loaded only when chunks must be embedded or a query needs a vector. Only ingest, ``index
+    update`` and ``index rebuild`` embed chunks; a read finds the dense index as it is (behind
+    the store after an interrupted ingest) and says so once on stderr.
     """
 
     def __init__(self, settings: Settings, progress: bool = False) -> None:
@@ -37,6 +40,7 @@ class Workspace:
         self.progress = progress
         self._creating = False  # only ingest may create the home and its store
         self.store_was_lost = False  # set when an ingest had to start a new store next to an existing index
+        self.embedded = 0  # chunks embedded by the last sync of the index
         self._store: Lazy[Store] = Lazy(self._open_store)
         self._embedder: Lazy[Embedder] = Lazy(self._load_embedder)
         self._index: Lazy[SearchIndex] = Lazy(self._open_index)
@@ -127,19 +131,28 @@ class Workspace:
 
     @property
     def index(self) -> SearchIndex:
-        """The saved index, synced with the store (this also completes an interrupted ingest)."""
+        """The saved index, with BM25 in step with the store; its dense part may be behind (nothing is embedded
+        here: :meth:`update_index` or an ingest does that)."""
         return self._index.get()
 
     def _open_index(self) -> SearchIndex:
+        """The index for reading: synced with the store without embedding anything (a search must not start
+        hours of embedding); chunks still without a vector are counted in one notice on stderr."""
         existing = SearchIndex.open(self.index_root, self.settings.index)
         docs, _ = self.store.counts()
         if existing is None and docs == 0:
             raise BadInput(f"the index in {self.home} is empty; add articles with `briefkit ingest PATH`")
-        return self._sync(existing)
+        index = self._sync(existing, embed=False)
+        missing = behind(index, self.store)
+        if missing:
+            print(f"notice: the dense index is behind: {missing} of {len(index.sparse.ids)} chunks are not embedded"
+                  " yet (an ingest was interrupted or is still running), so searches rank them by BM25 alone; run"
+                  " `briefkit index update` to embed them", file=sys.stderr)
+        return index
 
-    def _sync(self, existing: SearchIndex | None, rebuild: bool = False) -> SearchIndex:
-        index = sync_index(self.index_root, self.store, self._embedder.get, self.settings.index, self.progress,
-                           rebuild=rebuild, index=existing)
+    def _sync(self, existing: SearchIndex | None, rebuild: bool = False, embed: bool = True) -> SearchIndex:
+        index, self.embedded = sync_index(self.index_root, self.store, self._embedder.get, self.settings.index,
+                                          self.progress, rebuild=rebuild, index=existing, embed=embed)
         self._index.set(index)
         self._retriever.reset()
         self._export_query_encoder()
@@ -170,24 +183,39 @@ class Workspace:
             store = self.store
         finally:
             self._creating = False
-        report = ingest_articles(store, paths, self.settings.corpus, lambda t: self.embedder.count_tokens(t),
-                                 self.progress, exclude=exclude)
+        count = token_counter(self.settings.index.embedder) or (lambda t: self.embedder.count_tokens(t))
+        report = ingest_articles(store, paths, self.settings.corpus, count, self.progress, exclude=exclude)
         if self.store_was_lost and existing is not None:
             report.warnings.append({"path": str(self.store_path), "warning": (
                 f"the store was missing or empty while the index held {existing.meta.chunks} chunks; a new store was"
                 " started and the index now holds only what this ingest stored")})
         self._sync(existing)
+        report.embedded = self.embedded
         return report
 
     def delete(self, doc_id: str) -> bool:
-        """Remove a document and its chunks from the store and the index."""
+        """Remove a document and its chunks from the store and the index (embedding nothing)."""
         removed = self.store.delete_document(doc_id)
         if removed:
-            self._sync(self._index.get() if self._index.loaded else None)
+            self._sync(self._index.get() if self._index.loaded else None, embed=False)
         return removed
 
+    def update_index(self) -> SearchIndex:
+        """Embed the chunks the index lacks (an interrupted ingest or rebuild continues from its last save)."""
+        existing = SearchIndex.open(self.index_root, self.settings.index)
+        if existing is None and self.store.counts()[0] == 0:
+            raise BadInput(f"the index in {self.home} is empty; add articles with `briefkit ingest PATH`")
+        return self._sync(existing)
+
     def rebuild(self) -> SearchIndex:
-        """Re-embed every chunk into a fresh index generation."""
+        """Re-embed every chunk into a fresh index generation; a rebuild that was interrupted (same embedder and
+        kind) continues from its last save instead."""
+        try:
+            current = SearchIndex.open(self.index_root, self.settings.index)
+        except BriefkitError:  # a broken index, or one of another embedder: start afresh
+            current = None
+        if current is not None and current.meta.rebuild_kind == self.settings.index.kind:
+            return self._sync(current)
         return self._sync(None, rebuild=True)
 
     @property

@@ -153,6 +153,19 @@ def index_rebuild(
         f"rebuilt a {d['kind']} index of {d['chunks']} chunks with {d['embedder']}"))
 
 
+@index_app.command("update", epilog=GLOBALS_EPILOG)
+def index_update(ctx: typer.Context) -> None:
+    """Embed the chunks the index lacks, e.g. after an ingest or rebuild was interrupted (it resumes there).
+
+    Example: briefkit index update
+    """
+    st = state(ctx)
+    ws = st.workspace()
+    index = ws.update_index()
+    emit(st, {"embedded": ws.embedded, **index.meta.__dict__}, lambda d: out.print(
+        f"embedded {d['embedded']} chunk(s); the index holds {d['chunks']} embedded chunks ({d['kind']}, {d['embedder']})"))
+
+
 @docs_app.command("list", epilog=GLOBALS_EPILOG)
 def docs_list(ctx: typer.Context) -> None:
     """List stored documents: id, date, source, title, chunks.

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from itertools import islice
+from typing import Callable, Iterator
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -26,22 +27,26 @@ class Chunk:
     n_tokens: int
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of sentences (whitespace trimmed)."""
-    spans: list[tuple[int, int]] = []
+def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Character spans of sentences (whitespace trimmed), in order, found as they are needed."""
     pos = 0
     for match in _SENTENCE_BOUNDARY.finditer(text):
-        spans.append((pos, match.start()))
+        yield from _trimmed(text, pos, match.start())
         pos = match.end()
-    spans.append((pos, len(text)))
-    out = []
-    for start, end in spans:
-        seg = text[start:end]
-        lead = len(seg) - len(seg.lstrip())
-        trail = len(seg) - len(seg.rstrip())
-        if end - trail > start + lead:
-            out.append((start + lead, end - trail))
-    return out
+    yield from _trimmed(text, pos, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    seg = text[start:end]
+    lead = len(seg) - len(seg.lstrip())
+    trail = len(seg) - len(seg.rstrip())
+    if end - trail > start + lead:
+        yield start + lead, end - trail
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences (whitespace trimmed)."""
+    return list(iter_sentences(text))
 
 
 def _split_long(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int]]:
@@ -64,29 +69,49 @@ def _split_long(text: str, start: int, end: int, budget: int, count: TokenCounte
     return pieces
 
 
+_COUNT_BATCH = 256  # sentences whose tokens are counted in one tokenizer call
+
+
+def _units(text: str, count: TokenCounter, budget: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, tokens) of each sentence, an over-long one split at word boundaries; tokens are counted a
+    batch of sentences at a time, so a long text never has all its sentences in memory at once."""
+    spans = iter_sentences(text)
+    while batch := list(islice(spans, _COUNT_BATCH)):
+        for (s, e), n in zip(batch, count([text[s:e] for s, e in batch])):
+            if n <= budget:
+                yield s, e, n
+            else:
+                pieces = _split_long(text, s, e, budget, count)
+                yield from ((ps, pe, pn) for (ps, pe), pn in zip(pieces, count([text[a:b] for a, b in pieces])))
+
+
 def chunk_text(text: str, count: TokenCounter, budget: int, overlap: int) -> list[Chunk]:
     """Pack sentences into chunks of at most ``budget`` tokens, repeating up to ``overlap``
     tokens of trailing sentences at the start of the next chunk."""
+    return list(iter_chunks(text, count, budget, overlap))
+
+
+def iter_chunks(text: str, count: TokenCounter, budget: int, overlap: int) -> Iterator[Chunk]:
+    """The chunks of :func:`chunk_text`, made as they are consumed: only the sentences of the chunk being
+    packed are held, whatever the length of ``text``."""
     if budget < 1:
         raise ValueError("budget must be positive")
-    spans = split_sentences(text)
-    if not spans:
-        return []
-    lengths = count([text[s:e] for s, e in spans])
-    units: list[tuple[int, int, int]] = []
-    for (s, e), n in zip(spans, lengths):
-        if n <= budget:
-            units.append((s, e, n))
-        else:
-            pieces = _split_long(text, s, e, budget, count)
-            for (ps, pe), pn in zip(pieces, count([text[a:b] for a, b in pieces])):
-                units.append((ps, pe, pn))
+    source = _units(text, count, budget)
+    units: list[tuple[int, int, int]] = []  # a window of the units; units[k] is unit number base + k
 
-    chunks: list[Chunk] = []
+    def have(k: int) -> bool:
+        """Whether window position ``k`` exists, reading units from the text as needed."""
+        while len(units) <= k:
+            nxt = next(source, None)
+            if nxt is None:
+                return False
+            units.append(nxt)
+        return True
+
     i = 0
-    while i < len(units):
+    while have(i):
         j, total = i, 0
-        while j < len(units) and total + units[j][2] <= budget:
+        while have(j) and total + units[j][2] <= budget:
             total += units[j][2]
             j += 1
         j = max(j, i + 1)
@@ -98,12 +123,12 @@ def chunk_text(text: str, count: TokenCounter, budget: int, overlap: int) -> lis
             end = units[j - 1][1]
             chunk_str = text[start:end]
             n_tokens = count([chunk_str])[0]
-        chunks.append(Chunk(start, end, chunk_str, n_tokens))
-        if j >= len(units):
-            break
+        yield Chunk(start, end, chunk_str, n_tokens)
+        if not have(j):
+            return
         back, carried = j, 0
         while back - 1 > i and carried + units[back - 1][2] <= overlap:
             back -= 1
             carried += units[back][2]
-        i = back
-    return chunks
+        del units[:back]  # the next chunk starts at unit ``back``; nothing before it is needed again
+        i = 0

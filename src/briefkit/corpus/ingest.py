@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..config import CorpusSettings
 from ..runtime import progress_bar
-from .chunk import TokenCounter, chunk_text
+from .chunk import TokenCounter, iter_chunks
 from .clean import clean_text
 from .dedup import NearDuplicateIndex, content_hash, minhash_signature
 from .readers import RawArticle, iter_files, read_file
@@ -31,6 +31,7 @@ class IngestReport:
     read: int = 0
     documents: int = 0
     chunks: int = 0
+    embedded: int = 0  # chunks embedded into the index after storing (set by the caller that syncs it)
 
     def to_json(self) -> dict:
         return {
@@ -43,6 +44,7 @@ class IngestReport:
             "warnings": self.warnings,
             "documents": self.documents,
             "chunks": self.chunks,
+            "embedded": self.embedded,
         }
 
 
@@ -132,12 +134,12 @@ def _ingest_one(
     if similar is not None:
         _skip_duplicate(store, article, similar, "exact" if same else "near", previous, near, report)
         return
-    chunks = chunk_text(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)
+    chunks = [(c.start, c.end, c.n_tokens, c.text)
+              for c in iter_chunks(text, count_tokens, settings.chunk_tokens, settings.overlap_tokens)]
     doc = Document(doc_id, article.title, article.source, article.url, article.date, article.path, digest, text,
                    article.origin)
     # Another ingest may have stored this text since it was looked up: the store checks again and says.
-    outcome, other = store.put_document(doc, signature, [(c.start, c.end, c.n_tokens, c.text) for c in chunks],
-                                        run_id, article.extra, replaces=previous)
+    outcome, other = store.put_document(doc, signature, chunks, run_id, article.extra, replaces=previous)
     if outcome == "unchanged":
         report.unchanged += 1
         return

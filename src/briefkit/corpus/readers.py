@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fnmatch import fnmatch
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -197,8 +198,11 @@ def _legacy_latin(data: bytes) -> str | None:
     return western
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
+
+
 def _check_text(text: str) -> str:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = sum(1 for _ in _CONTROL.finditer(text))
     if controls > max(10, len(text) // 100):
         raise ReadError("file looks binary (control characters), not text")
     return text
@@ -254,9 +258,18 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[match.end():]
 
 
+_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines() splits at
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """The first ``n`` non-empty lines of ``text``, stripped (read lazily: the text may be long)."""
+    lines = (m.group().strip() for m in _LINE.finditer(text))
+    return list(islice((line for line in lines if line), n))
+
+
 def _first_line_title(text: str) -> str | None:
     """A plain-text first line that reads as a heading: short, no closing full stop, more text after it."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = _first_lines(text, 2)
     if len(lines) < 2:
         return None
     first = lines[0]
@@ -266,7 +279,7 @@ def _first_line_title(text: str) -> str | None:
 
 
 def _date_in_first_lines(text: str) -> str | None:
-    for line in [ln for ln in text.splitlines() if ln.strip()][:8]:
+    for line in _first_lines(text, 8):
         found = normalise_date(line)
         if found:
             return found

@@ -49,9 +49,35 @@ class DenseIndex:
         dense.add(vectors, ids)
         return dense
 
+    @classmethod
+    def empty(cls, dim: int) -> "DenseIndex":
+        """A flat index with no vectors yet (vectors are added as they are embedded)."""
+        return cls.build(np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=np.int64), "flat")
+
     @property
     def ntotal(self) -> int:
         return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        """The chunk ids that have a vector, sorted."""
+        import faiss
+
+        if self.kind in ("ivf", "ivfpq"):
+            lists = self.index.invlists
+            parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
+                     for n in range(lists.nlist) if lists.list_size(n)]
+            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        else:
+            found = faiss.vector_to_array(self.index.id_map)
+        return np.sort(found.astype(np.int64))
+
+    def converted(self, kind: str, nprobe: int, pq_m: int) -> "DenseIndex":
+        """A ``kind`` index holding this flat index's vectors (an index finished in slabs gets its kind at the end)."""
+        import faiss
+
+        vectors = self.index.index.reconstruct_n(0, self.ntotal) if self.ntotal else np.zeros((0, self.index.d))
+        ids = faiss.vector_to_array(self.index.id_map)
+        return DenseIndex.build(np.asarray(vectors, dtype=np.float32), ids, kind, nprobe, pq_m)
 
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         if len(ids):
@@ -86,8 +112,14 @@ class DenseIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def vectors(self, ids: list[int]) -> np.ndarray:
-        """Stored vectors for ``ids`` (used by MMR)."""
-        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.index.d))
+        """Stored vectors for ``ids`` (used by MMR); zeros for a chunk not embedded yet."""
+        out = np.zeros((len(ids), self.index.d), dtype=np.float32)
+        for row, i in enumerate(ids):
+            try:
+                out[row] = self.index.reconstruct(int(i))
+            except RuntimeError:  # not embedded yet: the index is behind the store
+                pass
+        return out
 
     def save(self, path: Path) -> None:
         import faiss
