@@ -1,6 +1,7 @@
 """Benchmark: peak memory and stage times of `briefkit ingest` on one big, varied text file.
 
 Usage: python bench/big_file.py [--mb 50] [--embed-chunks 4096] [--stop-after 300] [--src PATH] [--keep DIR]
+                                [--config TOML]
 
 Writes a deterministic file of made-up but varied sentences (no line repeats, so cleaning and
 deduplication keep it whole), then runs `briefkit ingest FILE --max-file-mb 60` in a child
@@ -72,10 +73,10 @@ def _embedded(home: Path) -> int:
         return -1  # no index saved yet
 
 
-def run(src: Path, file: Path, home: Path, embed_chunks: int, stop_after: float) -> dict:
+def run(src: Path, file: Path, home: Path, embed_chunks: int, stop_after: float, config: Path | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src), HF_HUB_OFFLINE="1")
     command = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()", "--home", str(home), "ingest",
-               str(file), "--max-file-mb", "60"]
+               str(file), "--max-file-mb", "60", *(["--config", str(config)] if config else [])]
     start = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stored = indexed = None
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--stop-after", type=float, default=300.0, help="or this many seconds after storing")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="the briefkit source tree to run")
     parser.add_argument("--keep", type=Path, help="write the file and the home here (else a temporary folder)")
+    parser.add_argument("--config", type=Path, help="a briefkit TOML profile for the ingest (e.g. [index] batch_size)")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average at start {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,8 +119,8 @@ def main() -> None:
         t = time.perf_counter()
         size = write_varied_text(file, args.mb)
         print(f"file: {size / 1e6:.1f} MB of varied text, written in {time.perf_counter() - t:.1f}s")
-        r = run(args.src.resolve(), file, folder / "home", args.embed_chunks, args.stop_after)
-    print(f"briefkit from {args.src}")
+        r = run(args.src.resolve(), file, folder / "home", args.embed_chunks, args.stop_after, args.config)
+    print(f"briefkit from {args.src}" + (f" with --config {args.config}" if args.config else ""))
     print(f"read + clean + dedup + chunk + store: {r['stored_s']:.1f}s" if r["stored_s"] else "never stored")
     print(f"first index save (BM25, no vectors yet): {r['index_saved_s']:.1f}s" if r["index_saved_s"] else
           "no index saved before the stop")

@@ -101,3 +101,28 @@ def test_reading_cleaning_and_chunking_a_big_file_stay_within_a_few_times_its_si
     assert report.added == 1 and report.chunks > 1000
     print(f"peak {peak / size:.1f}x the file")
     assert peak < 12 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.1f} MB file"
+
+
+def test_index_update_embeds_what_an_interrupted_ingest_left(tmp_path, capsys):  # row 9, the remedy
+    """Chunks stored but never embedded (the state a kill leaves): a search embeds none of them and says so;
+    `briefkit index update` embeds exactly those, after which the notice is gone."""
+    from briefkit.cli.app import main
+    from briefkit.corpus.ingest import ingest_articles
+    from briefkit.workspace import Workspace
+    from conftest import make_settings
+
+    varied_articles(tmp_path / "first", 5)
+    varied_articles(tmp_path / "later", 8, seed=1)
+    home = tmp_path / "h"
+    ws = Workspace(make_settings(home))
+    ws.ingest([tmp_path / "first"])
+    stored = ingest_articles(ws.store, [tmp_path / "later"], ws.settings.corpus, ws.embedder.count_tokens)
+    assert stored.added == 8
+    capsys.readouterr()
+    assert main(["--home", str(home), "--json", "search", "harbour", "--mode", "hybrid"]) == 0
+    missing = ws.store.counts()[1] - Workspace(make_settings(home)).index.dense.ntotal
+    assert missing > 0 and f"the dense index is behind: {missing} of" in capsys.readouterr().err
+    assert main(["--home", str(home), "--json", "index", "update"]) == 0
+    assert json.loads(capsys.readouterr().out)["embedded"] == missing
+    assert main(["--home", str(home), "--json", "search", "harbour"]) == 0
+    assert "behind" not in capsys.readouterr().err
