@@ -20,7 +20,7 @@ from briefkit.attribution.evidence import gather  # noqa: E402
 from briefkit.attribution.select import score  # noqa: E402
 from briefkit.config import Settings  # noqa: E402
 from briefkit.evaluation.datasets import load_question_set  # noqa: E402
-from briefkit.qa import answer_score, candidates  # noqa: E402
+from briefkit.briefs.qa import answer_score, candidates  # noqa: E402
 from briefkit.resources import sample_corpus_path  # noqa: E402
 from briefkit.workspace import Workspace  # noqa: E402
 

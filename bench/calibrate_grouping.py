@@ -21,11 +21,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine  # noqa: E402
 
-from briefkit.attribution.plan import conflict  # noqa: E402
+from briefkit.text.figures import conflict  # noqa: E402
 from briefkit.config import Settings  # noqa: E402
-from briefkit.corpus.chunk import split_sentences  # noqa: E402
+from briefkit.text.sentences import split_sentences  # noqa: E402
 from briefkit.evaluation.summhay import load_topic  # noqa: E402
-from briefkit.index.embedder import load_embedder  # noqa: E402
+from briefkit.index.embedders.load import load_embedder  # noqa: E402
 
 
 def statements(path: Path, embedder) -> list[tuple[str, str, str, np.ndarray]]:

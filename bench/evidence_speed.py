@@ -39,9 +39,9 @@ STEPS = ("load", "gather", "score", "group", "confirm", "plan", "expand")
 
 # The baseline child: the same CLI with torch encoders for the evidence sentences and the support checker.
 TORCH_CHILD = """
-from briefkit.evaluation import checker
+from briefkit.scoring import encoders, learned
 from briefkit.workspace import Workspace
-checker.pair_encoder = lambda quantize=True: checker.PairEncoder(quantize=quantize)
+learned.pair_encoder = lambda quantize=True: encoders.PairEncoder(quantize=quantize)
 Workspace.query_embedder = property(lambda self: self.embedder)
 from briefkit.cli.app import entry
 entry()

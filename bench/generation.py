@@ -22,7 +22,7 @@ def main() -> None:
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
     from briefkit.llm.base import GenerationParams
     from briefkit.resources import sample_corpus_path
-    from briefkit.summarise import summarise
+    from briefkit.briefs.summarise import summarise
     from briefkit.workspace import Workspace
 
     print("machine:", machine())

@@ -23,8 +23,8 @@ def ingest_vs_encode(summhay: Path) -> None:
     from briefkit.config import Settings
     from briefkit.evaluation.retrieval import distinct_docs, precision_at_k
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
-    from briefkit.index.embedder import SentenceTransformerEmbedder
-    from briefkit.index.onnx_embedder import export_for_queries
+    from briefkit.index.embedders.torch import SentenceTransformerEmbedder
+    from briefkit.index.embedders.onnx import export_for_queries
     from briefkit.workspace import Workspace
 
     topic = load_topic(summhay)

@@ -31,8 +31,9 @@ from summaries import OUT, ROOT, SHARED, open_topic, workspace  # noqa: E402
 
 from briefkit.evaluation.summary_eval import score_summary  # noqa: E402
 from briefkit.evaluation.summhay_run import SUMMHAY_BULLETS  # noqa: E402
-from briefkit.evaluation.support import ScorerCoverage, load_support_scorer  # noqa: E402
-from briefkit.summarise import summarise  # noqa: E402
+from briefkit.scoring.base import ScorerCoverage
+from briefkit.scoring.load import load_support_scorer  # noqa: E402
+from briefkit.briefs.summarise import summarise  # noqa: E402
 
 SMALL, LARGE = "smollm2-135m", "qwen2.5-coder-1.5b"
 DEFAULT_SYSTEMS = ["extractive", f"auto:{SMALL}", f"auto:{LARGE}", f"stuff:{LARGE}", f"map-reduce:{LARGE}"]
@@ -208,8 +209,8 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, subtopics: 
 def qa(models: list[str], scorer_kind: str) -> None:
     from briefkit.evaluation.datasets import load_question_set
     from briefkit.evaluation.qa_eval import answer_matches, score_answers
-    from briefkit.evaluation.support import cover
-    from briefkit.qa import ask
+    from briefkit.scoring.base import cover
+    from briefkit.briefs.qa import ask
     from briefkit.resources import sample_corpus_path
 
     ws = workspace(OUT / "sample", [sample_corpus_path()])

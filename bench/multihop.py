@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--min-claim-support", type=float, help="override [ask] min_claim_support")
     args = parser.parse_args()
 
-    from briefkit.qa import ask
+    from briefkit.briefs.qa import ask
 
     print(machine(), "| load", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     everything = load()

@@ -26,7 +26,7 @@ def main() -> None:
     import torch
 
     from briefkit.evaluation.summhay import labelled_summaries, strip_citations
-    from briefkit.evaluation.support import load_support_scorer
+    from briefkit.scoring.load import load_support_scorer
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     summaries = labelled_summaries(DATA / "topic_news2.json")[:n]

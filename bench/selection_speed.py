@@ -27,7 +27,7 @@ from briefkit.attribution.plan import confirm, group_sentences, plan  # noqa: E4
 from briefkit.attribution.select import relevant, score  # noqa: E402
 from briefkit.attribution.verify import Verifier  # noqa: E402
 from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
-from briefkit.summarise import retrieve_for_topic  # noqa: E402
+from briefkit.briefs.summarise import retrieve_for_topic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def main() -> None:
     seeds = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
     for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
         rows.append(("seeds", *selection_s(seeds, item.query, 8, 6, None, args.runs)))
-    print(f"\n| corpus | summaries | hand: confirm + plan s | learned: confirm + plan s | added by learned s (max) |")
+    print("\n| corpus | summaries | hand: confirm + plan s | learned: confirm + plan s | added by learned s (max) |")
     print("|---|---:|---:|---:|---:|")
     for corpus in dict.fromkeys(r[0] for r in rows):
         part = [r for r in rows if r[0] == corpus]

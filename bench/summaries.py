@@ -34,8 +34,9 @@ from briefkit.config import Settings  # noqa: E402
 from briefkit.evaluation.summary_eval import score_summary  # noqa: E402
 from briefkit.evaluation.summhay import load_topic, shipped_system_scores, write_documents_jsonl  # noqa: E402
 from briefkit.evaluation.summhay_run import SUMMHAY_BULLETS, SUMMHAY_WORDS  # noqa: E402
-from briefkit.evaluation.support import ScorerCoverage, load_support_scorer  # noqa: E402
-from briefkit.summarise import summarise  # noqa: E402
+from briefkit.scoring.base import ScorerCoverage
+from briefkit.scoring.load import load_support_scorer  # noqa: E402
+from briefkit.briefs.summarise import summarise  # noqa: E402
 from briefkit.workspace import Workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

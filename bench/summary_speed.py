@@ -57,7 +57,8 @@ def gguf_bytes_per_token(path: Path) -> int:
 def capture_requests(ws, topics: list[str], model: str, keep: Path | None = None) -> dict[str, list]:
     """The rewrite requests ``summarise`` sends for each topic (one run through llama.cpp); read from ``keep``
     when an earlier run wrote them there, else written there."""
-    import briefkit.summarise as summarise_module
+    import briefkit.briefs.strategies.attributed as attributed
+    from briefkit.briefs.summarise import summarise
     from briefkit.llm.base import GenerationParams
 
     if keep is not None and keep.exists():
@@ -65,22 +66,22 @@ def capture_requests(ws, topics: list[str], model: str, keep: Path | None = None
         return {t: (saved[t][0], GenerationParams(**saved[t][1]) if saved[t][1] else None) for t in topics if t in saved}
 
     seen: list = []
-    original = summarise_module.realise
+    original = attributed.realise
 
     def recording(backend, requests, params):
         seen.append((requests, params))
         return original(backend, requests, params)
 
-    summarise_module.realise = recording
+    attributed.realise = recording
     try:
         derived = ws.derive(generation={"backend": "llamacpp", "cache": False})
         out = {}
         for topic in topics:
             seen.clear()
-            summarise_module.summarise(derived, topic, model=model)
+            summarise(derived, topic, model=model)
             out[topic] = seen[0] if seen else ([], None)
     finally:
-        summarise_module.realise = original
+        attributed.realise = original
     if keep is not None:
         keep.write_text(json.dumps({t: (r, p.key() if p else None) for t, (r, p) in out.items()}))
     return out
@@ -129,7 +130,7 @@ def configurations(llama, torch_backend, sequential: set[str]) -> dict:
 LOAD_CHILD = """
 import sys, time
 start = time.perf_counter()
-from briefkit.llm.base import create_backend
+from briefkit.llm.registry import create_backend
 kind, model, dtype = sys.argv[1:4]
 backend = create_backend(kind, model=model, **({"device": "cpu", "dtype": dtype} if kind == "transformers" else {}))
 print(time.perf_counter() - start)
@@ -159,7 +160,7 @@ def run_model(ws, model: str, topics: list[str], torch_folder: str | None, repea
               bandwidth: float, keep: Path | None) -> dict:
     from briefkit.attribution.realise import first_sentence
     from briefkit.llm.auto import cpu_dtype
-    from briefkit.llm.base import create_backend
+    from briefkit.llm.registry import create_backend
 
     captured = capture_requests(ws, topics, model, keep)
     llama = create_backend("llamacpp", model=model)

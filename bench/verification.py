@@ -38,7 +38,7 @@ def main() -> None:
 
     from briefkit.attribution.verify import Verifier
     from briefkit.config import Settings
-    from briefkit.evaluation.support import load_support_scorer
+    from briefkit.scoring.load import load_support_scorer
     from briefkit.evaluation.verification_set import PAIRS, figures, load_pairs, run
 
     pairs = load_pairs()

@@ -16,7 +16,7 @@ DATA = Path(os.environ.get("BRIEFKIT_SHARED", ROOT.parent / "shared")) / "data" 
 
 
 def main() -> None:
-    from briefkit.evaluation.checker import WEIGHTS_DIR
+    from briefkit.scoring.learned import WEIGHTS_DIR
     from briefkit.evaluation.checker_train import train
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

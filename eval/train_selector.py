@@ -50,8 +50,9 @@ def extract(name: str) -> list[dict]:
     from briefkit.attribution.verify import Verifier
     from briefkit.config import Settings
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
-    from briefkit.evaluation.support import LABELS, load_support_scorer
-    from briefkit.summarise import retrieve_for_topic
+    from briefkit.scoring.base import LABELS
+    from briefkit.scoring.load import load_support_scorer
+    from briefkit.briefs.summarise import retrieve_for_topic
     from briefkit.workspace import Workspace
 
     topic = load_topic(TOPICS[name])

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from briefkit.citations import key_terms, missing_terms
-from briefkit.qa import ask
+from briefkit.text.figures import key_terms, missing_terms
+from briefkit.briefs.qa import ask
 from briefkit.resources import sample_corpus_path
-from briefkit.summarise import summarise
+from briefkit.briefs.summarise import summarise
 from conftest import make_settings
 
 PLANTED = Path(__file__).parent / "data" / "adversarial.jsonl"

@@ -11,8 +11,8 @@ from briefkit.attribution.evidence import Evidence, gather, sentence_problem, ti
 from briefkit.attribution.plan import Group, event_date, group_sentences, plan
 from briefkit.attribution.select import Scored, informativeness
 from briefkit.attribution.verify import rule_problems
-from briefkit.llm.base import GenerationResult
-from briefkit.summarise import summarise
+from briefkit.llm.base import Backend, GenerationResult
+from briefkit.briefs.summarise import summarise
 
 from conftest import SEEDS, make_settings
 
@@ -202,7 +202,7 @@ def test_a_role_must_belong_to_the_name_the_evidence_gives_it():
 
 # --- the whole pipeline with a scripted backend -----------------------------------------------------
 
-class ScriptedBackend:
+class ScriptedBackend(Backend):
     """Test double for a generation backend: answers each prompt with the first scripted reply whose
     key occurs in it, else a fixed fallback, so each verification outcome can be produced on purpose."""
 
@@ -366,7 +366,7 @@ def test_a_citation_needs_a_source_that_states_the_core():
 
 
 def test_conflicts_are_the_same_quantity_with_another_value():
-    from briefkit.attribution.verify import disagree
+    from briefkit.text.figures import disagree
 
     downloads = "Qwen models passed 1 billion downloads on Hugging Face."
     assert disagree(downloads, "Qwen models have been downloaded more than 700 million times.")

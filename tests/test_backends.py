@@ -14,9 +14,10 @@ import pytest
 
 from briefkit.errors import ModelUnavailable
 from briefkit.attribution.verify import Verifier
-from briefkit.llm.base import GenerationParams, create_backend
+from briefkit.llm.base import GenerationParams
+from briefkit.llm.registry import create_backend
 from briefkit.llm.models import smollm2_gguf
-from briefkit.summarise import summarise
+from briefkit.briefs.summarise import summarise
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
 

@@ -85,7 +85,7 @@ def test_reading_cleaning_and_chunking_a_big_file_stay_within_a_few_times_its_si
     from briefkit.config import Settings
     from briefkit.corpus.ingest import ingest_articles
     from briefkit.corpus.store import Store
-    from briefkit.index.embedder import load_embedder
+    from briefkit.index.embedders.load import load_embedder
 
     big = write_varied_text(tmp_path / "big.txt", 3)
     size = big.stat().st_size

@@ -2,7 +2,8 @@
 
 import pytest
 
-from briefkit.corpus.chunk import chunk_text, split_sentences
+from briefkit.corpus.chunk import chunk_text
+from briefkit.text.sentences import split_sentences
 from briefkit.corpus.dedup import NearDuplicateIndex, content_hash, minhash_signature
 
 from conftest import SEEDS

@@ -47,7 +47,7 @@ def test_summhay_labels_and_shipped_scores():
 
 def test_score_existing_reports_agreement(sample_ws):
     from briefkit.evaluation.agreement import score_existing
-    from briefkit.evaluation.support import load_support_scorer
+    from briefkit.scoring.load import load_support_scorer
 
     result = score_existing([SUMMHAY / "topic_news2.json"], load_support_scorer("cosine", sample_ws.embedder),
                             limit=60, n_boot=200)
@@ -59,7 +59,7 @@ def test_score_existing_reports_agreement(sample_ws):
 
 
 def test_training_on_a_slice_gives_a_loadable_scorer(tmp_path):
-    from briefkit.evaluation.checker import load_checker
+    from briefkit.scoring.learned import load_checker
     from briefkit.evaluation.checker_train import train
 
     meta = train([SUMMHAY / "topic_news1.json"], tmp_path / "w", epochs=3, max_pairs=200, log=lambda m: None)
@@ -191,7 +191,12 @@ def test_eval_qa_cli(tmp_path, capsys, sample_ws):
 def test_train_scorer_cli_rejects_bad_input(tmp_path, capsys):
     from briefkit.cli.app import main
 
-    assert main(["eval", "train-scorer", str(tmp_path / "missing.json")]) == 2
-    assert main(["eval", "train-scorer", str(SUMMHAY / "topic_news1.json"), "--epochs", "0"]) == 2
-    err = capsys.readouterr().err
-    assert "file not found" in err and "--epochs" in err and "Traceback" not in err
+    out = ["--out", str(tmp_path / "weights")]
+    assert main(["eval", "train-scorer", str(tmp_path / "missing.json"), *out]) == 2
+    assert "file not found" in capsys.readouterr().err
+    assert main(["eval", "train-scorer", str(SUMMHAY / "topic_news1.json"), "--epochs", "0", *out]) == 2
+    assert "--epochs" in capsys.readouterr().err
+    # no --out: refused, so the installed package's shipped weights are never overwritten
+    assert main(["eval", "train-scorer", str(SUMMHAY / "topic_news1.json")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert not (tmp_path / "weights").exists()

@@ -1,7 +1,7 @@
 """One tokens-per-second figure for every backend, and ``auto`` choosing by whole-request time."""
 
 from briefkit.llm.base import GenerationResult
-from briefkit.summarise import Stats
+from briefkit.briefs.results import Stats
 
 
 def test_tokens_per_s_is_generated_tokens_over_the_whole_requests_wall_time():

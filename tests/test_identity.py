@@ -3,8 +3,6 @@
 import json
 import os
 
-import pytest
-
 from briefkit.cli.app import main
 from briefkit.corpus.readers import decode_bytes
 

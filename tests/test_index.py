@@ -101,10 +101,11 @@ def test_filters_by_date_and_source(settings_factory, tmp_path):
     ws = Workspace(settings_factory())
     ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
     for mode in ("hybrid", "dense", "bm25"):
-        hits = ws.search("turbines league release", k=5, mode=mode, source="herald")
-        assert {h.doc_id for h in hits} <= {"a", "c"}
-        hits = ws.search("turbines league release", k=5, mode=mode, since="2026-03-01", until="2026-03-05")
-        assert {h.doc_id for h in hits} <= {"b"}
+        query = "turbines league weights"  # a word of each article, so that BM25 finds each too
+        hits = ws.search(query, k=5, mode=mode, source="herald")
+        assert {h.doc_id for h in hits} == {"a", "c"}, mode  # both Herald articles, and only those
+        hits = ws.search(query, k=5, mode=mode, since="2026-03-01", until="2026-03-05")
+        assert {h.doc_id for h in hits} == {"b"}, mode
 
 
 def test_delete_removes_from_store_and_index(settings_factory, tmp_path):
@@ -202,7 +203,7 @@ def test_ivfpq_index_fits_its_budget_and_keeps_recall():
 
 
 def test_onnx_int8_embedder_matches_torch(sample_ws):
-    from briefkit.index.embedder import load_embedder
+    from briefkit.index.embedders.load import load_embedder
 
     texts = ["Alibaba released Qwen3.5 Small in four sizes.", "Rovers won the league on the final day.",
              "T-Head shipped 470,000 AI chips by February 2026, most of them to outside customers."]
@@ -285,7 +286,7 @@ def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory,
     assert not fresh._embedder.loaded  # the index opened and BM25 ranked without the embedding model
     fresh.search("tidal turbines", k=1, mode="hybrid")
     assert fresh._query_embedder.loaded
-    from briefkit.index.onnx_embedder import serves_queries
+    from briefkit.index.embedders.onnx import serves_queries
 
     # a torch index with the ONNX export embeds queries without the torch model; any other index, with its own
     separate = settings.index.embedder_backend == "torch" and serves_queries(settings.index.embedder)
@@ -294,7 +295,8 @@ def test_bm25_search_on_a_saved_index_never_loads_the_embedder(settings_factory,
 
 def test_mean_pooling_embedder_matches_sentence_transformers(sample_ws):
     """The fast start path (transformers only) gives the vectors sentence-transformers gives."""
-    from briefkit.index.embedder import MeanPoolingEmbedder, SentenceTransformerEmbedder, load_embedder
+    from briefkit.index.embedders.load import load_embedder
+    from briefkit.index.embedders.torch import MeanPoolingEmbedder, SentenceTransformerEmbedder
 
     fast = load_embedder("all-MiniLM-L6-v2", None, "torch")
     assert isinstance(fast, MeanPoolingEmbedder)
@@ -312,7 +314,7 @@ def test_hybrid_search_embeds_queries_without_importing_torch(settings_factory):
     import subprocess
     import sys
 
-    from briefkit.index.onnx_embedder import exported, onnx_available
+    from briefkit.index.embedders.onnx import exported, onnx_available
     from briefkit.retrieval import Retriever
 
     if not onnx_available(export=True):
@@ -346,13 +348,13 @@ def test_the_query_export_follows_the_model_files(tmp_path):
     import os
     import shutil
 
-    from briefkit.index.embedder import _bundled_minilm
-    from briefkit.index.onnx_embedder import export_for_queries, exported, onnx_available, serves_queries
+    from briefkit.index.embedders.models import bundled_minilm
+    from briefkit.index.embedders.onnx import export_for_queries, exported, onnx_available, serves_queries
 
     if not onnx_available(export=True):
         pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
     model = tmp_path / "my-minilm"
-    shutil.copytree(_bundled_minilm(), model)
+    shutil.copytree(bundled_minilm(), model)
     assert not serves_queries(str(model))
     export_for_queries(str(model))
     assert exported(str(model)) is not None and serves_queries(str(model))

@@ -8,7 +8,8 @@ the end-to-end test checks the per-request accounting."""
 import numpy as np
 import pytest
 
-from briefkit.llm.base import GenerationParams, create_backend, generate_all
+from briefkit.llm.base import GenerationParams, generate_all
+from briefkit.llm.registry import create_backend
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
 

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from briefkit.errors import ModelUnavailable
-from briefkit.llm.base import GenerationParams, create_backend
+from briefkit.llm.base import GenerationParams
+from briefkit.llm.registry import create_backend
 from briefkit.llm.cache import CachedBackend, GenerationCache
 from briefkit.llm.models import smollm2_gguf
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from briefkit.errors import ModelUnavailable
-from briefkit.llm.base import GenerationParams, create_backend
+from briefkit.llm.base import GenerationParams
+from briefkit.llm.registry import create_backend
 
 from test_backends import Server
 from tiny_qwen import build_tiny_qwen, write_qwen2_gguf, write_qwen35_gguf

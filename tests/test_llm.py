@@ -5,7 +5,8 @@ import json
 import pytest
 
 from briefkit.errors import BadInput, ModelUnavailable
-from briefkit.llm.base import GenerationParams, create_backend, strip_thinking
+from briefkit.llm.base import GenerationParams, strip_thinking
+from briefkit.llm.registry import create_backend
 from briefkit.llm.cache import CachedBackend, GenerationCache
 from briefkit.llm.models import resolve_model
 from briefkit.prompts import PromptError, load_prompt, parse_prompt

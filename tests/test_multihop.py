@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import make_settings
 
-from briefkit.multihop import claim_core, names
-from briefkit.questions import analyse, named_sources
+from briefkit.briefs.multihop import claim_core, names
+from briefkit.briefs.questions import analyse, named_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = ROOT / "tests" / "data" / "multihop_kb.jsonl"
@@ -83,7 +83,7 @@ def kb_ws(tmp_path_factory):
 
 
 def _ask(ws, question):
-    from briefkit.qa import ask
+    from briefkit.briefs.qa import ask
 
     return ask(ws, question, model="none")
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from briefkit.corpus.readers import decode_bytes, normalise_date, read_file, ReadError
+from briefkit.corpus.readers import ReadError, decode_bytes, read_file
+from briefkit.text.dates import normalise_date
 
 MB = 1_000_000
 

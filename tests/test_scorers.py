@@ -76,7 +76,7 @@ def test_answer_normalisation():
 
 
 def test_coverage_scorer_behaviour(sample_ws):
-    from briefkit.evaluation.coverage import CoverageScorer
+    from briefkit.scoring.cosine import CoverageScorer
 
     scorer = CoverageScorer(sample_ws.embedder)
     fact = "T-Head had shipped 470,000 AI chips by February 2026."
@@ -95,14 +95,18 @@ def test_coverage_scorer_behaviour(sample_ws):
 
 def test_llm_judge_parses_replies_and_runs_on_a_real_model(smollm2):
     from briefkit.evaluation.coverage import LLMJudgeScorer
+    from briefkit.prompts import load_prompt
 
     judge = LLMJudgeScorer(smollm2)
     assert judge.parse("FULL 2", 3).label == "FULL" and judge.parse("FULL 2", 3).bullet == 1
     assert judge.parse("Partial, bullet 1.", 3).label == "PARTIAL"
     assert judge.parse("FULL 7", 3).label == "NONE"  # a bullet that does not exist
     assert judge.parse("I think so", 3).label == "NONE"
-    matches = judge.score(["Qwen passed 1 billion downloads."], ["Qwen passed 1 billion downloads on Hugging Face."])
-    assert len(matches) == 1 and matches[0].label in {"FULL", "PARTIAL", "NONE"}
+    fact, bullet = "Qwen passed 1 billion downloads.", "Qwen passed 1 billion downloads on Hugging Face."
+    matches = judge.score([fact], [bullet])
+    # the verdict is the real model's reply, read by parse(): asked again (greedy, so the same reply), it agrees
+    reply = smollm2.generate(load_prompt("judge_coverage").render(bullets=f"1. {bullet}", fact=fact), judge.params).text
+    assert reply.strip() and len(matches) == 1 and matches[0] == judge.parse(reply, 1)
 
 
 def test_more_agreement_statistics_golden():
@@ -148,8 +152,9 @@ def test_agreement_by_label_and_by_system_golden():
 
 
 def test_cosine_support_probabilities_follow_its_labels(sample_ws):
-    from briefkit.evaluation.coverage import CoverageScorer
-    from briefkit.evaluation.support import LABELS, CosineSupportScorer, cover
+    from briefkit.scoring.cosine import CoverageScorer
+    from briefkit.scoring.base import LABELS, cover
+    from briefkit.scoring.cosine import CosineSupportScorer
 
     cos = CosineSupportScorer(sample_ws.embedder)
     fact = "T-Head had shipped 470,000 AI chips by February 2026."
@@ -169,8 +174,8 @@ def test_cosine_support_probabilities_follow_its_labels(sample_ws):
 
 def test_load_support_scorer_falls_back_with_a_notice(tmp_path, monkeypatch, capsys, sample_ws):
     from briefkit.errors import BadInput, ModelUnavailable
-    from briefkit.evaluation import checker
-    from briefkit.evaluation.support import load_support_scorer
+    from briefkit.scoring import learned as checker
+    from briefkit.scoring.load import load_support_scorer
 
     with pytest.raises(BadInput):
         load_support_scorer("bert")
@@ -189,7 +194,7 @@ def test_load_support_scorer_falls_back_with_a_notice(tmp_path, monkeypatch, cap
 
 @pytest.fixture(scope="module")
 def learned():
-    from briefkit.evaluation.checker import load_checker
+    from briefkit.scoring.learned import load_checker
 
     return load_checker()  # the shipped weights; a missing or broken file fails here, loudly
 
@@ -208,7 +213,7 @@ CLAIM = "T-Head had shipped 470,000 AI chips by February 2026."
      "PARTIAL"),
 ])
 def test_shipped_learned_scorer_verdicts(learned, text, claim, expected):
-    from briefkit.evaluation.support import LABELS
+    from briefkit.scoring.base import LABELS
 
     probs = learned.probabilities([(text, claim)])
     assert LABELS[int(probs[0].argmax())] == expected, probs.round(3).tolist()
@@ -225,7 +230,7 @@ def test_learned_scorer_handles_odd_input(learned):
 
 
 def _needs_onnx_export():
-    from briefkit.index.onnx_embedder import onnx_available
+    from briefkit.index.embedders.onnx import onnx_available
 
     if not onnx_available(export=True):
         pytest.skip("needs onnxruntime, onnx and onnxscript (pip install '.[fast]')")
@@ -241,8 +246,8 @@ def test_onnx_linear_is_torchs_dynamic_int8_linear(tmp_path):
     import torch
     from onnx import TensorProto, helper, numpy_helper
 
-    from briefkit.evaluation.checker import quantize_model
-    from briefkit.evaluation.checker_onnx import build_graph
+    from briefkit.scoring.encoders import quantize_model
+    from briefkit.scoring.onnx_encoder import build_graph
 
     torch.manual_seed(0)
     k, n = 384, 96
@@ -272,9 +277,10 @@ def test_onnx_pair_encoder_tracks_the_torch_encoder():
     at cosine 0.98 or more on average to torch's in the same batch (torch's own vectors of the same texts
     encoded one at a time are further off), the same verdicts."""
     _needs_onnx_export()
-    from briefkit.evaluation.checker import PairEncoder, load_checker
-    from briefkit.evaluation.checker_onnx import OnnxPairEncoder, onnx_pair_encoder
-    from briefkit.evaluation.support import LABELS
+    from briefkit.scoring.encoders import PairEncoder
+    from briefkit.scoring.learned import load_checker
+    from briefkit.scoring.onnx_encoder import OnnxPairEncoder, onnx_pair_encoder
+    from briefkit.scoring.base import LABELS
 
     ours, reference = onnx_pair_encoder(), PairEncoder()
     assert isinstance(ours, OnnxPairEncoder)
@@ -283,7 +289,7 @@ def test_onnx_pair_encoder_tracks_the_torch_encoder():
                     "Qwen models have passed 1 billion downloads on Hugging Face, Alibaba said on its earnings call.",
                     "Lin Junyang announced on March 3 that he was stepping down as technical lead of the Qwen team.",
                     " ".join(["The committee met again and discussed the budget at length."] * 30)], key=len)
-    (ts, tm), (os_, om) = reference.hidden(texts), ours.hidden(texts)
+    (_, tm), (_, om) = reference.hidden(texts), ours.hidden(texts)
     assert np.array_equal(tm, om) and tm.shape[1] == 128
     torch_vectors = reference.encode(texts)
     cos = [float(a @ b) for (a, _), (b, _) in zip(torch_vectors, ours.encode(texts))]
@@ -300,8 +306,9 @@ def test_a_failed_checker_export_falls_back_to_torch_once(tmp_path, monkeypatch,
     """When the ONNX copy cannot be made, the checker runs on torch with one warning; later loads do not
     try again for the same model files."""
     _needs_onnx_export()
-    from briefkit.evaluation import checker_onnx
-    from briefkit.evaluation.checker import PairEncoder, pair_encoder
+    from briefkit.scoring import onnx_encoder as checker_onnx
+    from briefkit.scoring.encoders import PairEncoder
+    from briefkit.scoring.learned import pair_encoder
 
     monkeypatch.setenv("BRIEFKIT_CACHE", str(tmp_path))
 

@@ -15,7 +15,7 @@ from briefkit.attribution.plan import Group, plan
 from briefkit.attribution.select import Scored
 from briefkit.config import Settings
 from briefkit.errors import BadInput
-from briefkit.summarise import summarise
+from briefkit.briefs.summarise import summarise
 
 from conftest import ROOT
 

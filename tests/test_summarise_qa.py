@@ -5,23 +5,26 @@ import json
 
 import pytest
 
-from briefkit.citations import CitationChecker, Sources, missing_terms, parse_bullets
+from briefkit.attribution.verify import Verifier
+from briefkit.llm.base import Backend
+from briefkit.briefs.strategies.citations import Citations, Sources, parse_bullets
+from briefkit.text.figures import missing_terms
 from briefkit.retrieval import Passage
-from briefkit.qa import ask
-from briefkit.summarise import summarise
+from briefkit.briefs.qa import ask
+from briefkit.briefs.summarise import summarise
 
 
 def P(doc, text, title="t"):
     return Passage(doc, hash(doc) % 1000, title, "src", "2026-03-03", 1.0, text, 0.9)
 
 
+SOURCES = {"lead-01": "Junyang Lin said on March 3, 2026 that he is stepping down from the Qwen project.",
+           "adopt-01": "Qwen models were downloaded more than 1 billion times on Hugging Face by January 2026."}
+
+
 @pytest.fixture(scope="module")
-def checker(sample_ws):
-    sources = Sources.from_passages([
-        P("lead-01", "Junyang Lin said on March 3, 2026 that he is stepping down from the Qwen project."),
-        P("adopt-01", "Qwen models were downloaded more than 1 billion times on Hugging Face by January 2026."),
-    ])
-    return CitationChecker(sample_ws.embedder, sources, min_support=0.55)
+def citations(sample_ws):
+    return Citations(sample_ws.embedder, Sources.from_passages([P(d, t) for d, t in SOURCES.items()]))
 
 
 def test_parse_bullets_and_citations():
@@ -30,8 +33,8 @@ def test_parse_bullets_and_citations():
                                    ("Qwen passed 1 billion downloads", [2, 1])]
 
 
-def test_citation_repair_with_crafted_outputs(checker):
-    bullets = checker.check(parse_bullets(
+def test_citation_repair_with_crafted_outputs(citations, sample_ws):
+    bullets = citations.resolve(parse_bullets(
         "- Junyang Lin stepped down from Qwen on March 3, 2026 [7]\n"       # cites a source never given
         "- Qwen models passed 1 billion downloads on Hugging Face\n"         # cites nothing
         "- Junyang Lin stepped down from Qwen on March 9, 2026 [1]\n"       # a date the source does not give
@@ -39,11 +42,15 @@ def test_citation_repair_with_crafted_outputs(checker):
         "- The weather on Mars was pleasant and calm all week\n"))          # uncited and unsupported: dropped
     assert len(bullets) == 4
     first, second, third, fourth = bullets
-    assert first.citations == ["lead-01"] and first.supported  # bad number removed, re-attached
-    assert "removed citations" in first.notes[0]
-    assert second.citations == ["adopt-01"] and second.supported
-    assert not third.supported and "9" in third.notes[-1]
-    assert not fourth.supported and fourth.citations == ["adopt-01"]
+    assert first.citations == ["lead-01"]  # bad number removed, re-attached
+    assert "removed citations" in first.notes[0] and "attached" in first.notes[1]
+    assert second.citations == ["adopt-01"] and "attached" in second.notes[0]
+    assert third.citations == ["lead-01"] and fourth.citations == ["adopt-01"]
+    # whether the cited source states each bullet is the verifier's verdict, the same as for every bullet
+    checks = Verifier(sample_ws.support_scorer, 0.5).check([b.text for b in bullets],
+                                                           [[SOURCES[b.citations[0]]] for b in bullets])
+    assert not checks[2].ok and any("9" in r for r in checks[2].reasons)
+    assert not checks[3].ok and any("bakeries" in r for r in checks[3].reasons)
 
 
 def test_figure_check():
@@ -79,18 +86,51 @@ def test_summary_with_smollm2_stuff_shows_only_verified_bullets(sample_ws):
     result = summarise(sample_ws, "Qwen3.5 Small model sizes", model="smollm2-135m", strategy="stuff", k=4)
     data = result.to_json()
     assert data["strategy"] == "stuff" and data["stats"]["prompt_tokens"] > 0
-    retrieved = {p.doc_id for p in result.passages}
-    for b in data["bullets"]:
-        assert b["citations"] and set(b["citations"]) <= retrieved and b["evidence"]
     v = data["stats"]["verification"]
-    assert v["model"] + v["quoted"] == len(data["bullets"]) and len(data["rejected"]) >= v["quoted"] + v["hidden"]
+    drafted = v["model"] + len(data["rejected"])
+    assert drafted >= 1 and data["bullets"], "the model drafted nothing usable, or everything was hidden"
+    assert v["model"] + v["quoted"] == len(data["bullets"]) and len(data["rejected"]) == v["quoted"] + v["hidden"]
+    retrieved = {p.doc_id for p in result.passages}
+    verifier = Verifier(sample_ws.support_scorer, sample_ws.settings.summarise.min_support)
+    for b in result.bullets:
+        assert b.citations and set(b.citations) <= retrieved and b.evidence
+        assert_traceable(sample_ws, b.to_json())
+        if b.origin == "quoted":  # a source sentence stands in for a rejected draft
+            assert b.text == " ".join(b.evidence[0].text.split())
+        else:  # the model's words are shown only when they pass the verifier against their evidence
+            assert verifier.check([b.text], [[e.text for e in b.evidence]])[0].ok
 
 
-def test_map_reduce_on_more_passages_than_fit(sample_ws):
+class Recording(Backend):
+    """The real backend, with every request it answers written down (a spy, not a fake: replies are the model's)."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner, self.prompts = inner, []
+        self.model_name, self.context_tokens = inner.model_name, inner.context_tokens
+
+    def generate(self, messages, params, on_text=None):
+        self.prompts.append(messages[-1]["content"])
+        return self.inner.generate(messages, params, on_text)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
+def test_map_reduce_on_more_passages_than_fit(sample_ws, monkeypatch):
     tight = sample_ws.derive(summarise={"context_tokens": 256}, generation={"max_new_tokens": 48})
+    spy = Recording(tight.generator("smollm2-135m"))
+    monkeypatch.setattr(tight, "generator", lambda model=None: spy)
     result = summarise(tight, "Alibaba AI strategy and results", model="smollm2-135m", strategy="stuff", k=8)
     assert result.strategy == "map-reduce" and "context budget" in result.notice
-    assert result.stats.calls >= 3  # several map calls and at least one reduce
+    maps = [p for p in spy.prompts if "Merge these into" not in p]
+    reduces = [p for p in spy.prompts if "Merge these into" in p]
+    assert len(maps) >= 2 and len(reduces) >= 1  # several groups of documents, then the merge of their facts
+    assert result.stats.calls == len(spy.prompts)
+    # the merged draft reached the verifier: each drafted bullet is shown, or rejected with the verifier's reasons
+    v = result.stats
+    assert v.model_bullets + len(result.rejected) >= 1
+    assert len(result.bullets) == v.model_bullets + v.quoted_bullets and len(result.rejected) == v.quoted_bullets + v.hidden_bullets
+    assert all(r.notes and not r.supported for r in result.rejected)
     retrieved = {p.doc_id for p in result.passages}
     for b in result.bullets:
         assert b.citations and set(b.citations) <= retrieved
@@ -185,8 +225,9 @@ def test_extractive_summary_imports_no_torch_and_matches_the_torch_encoders(samp
     import subprocess
     import sys
 
-    from briefkit.evaluation.checker import PairEncoder, load_checker
-    from briefkit.index.onnx_embedder import onnx_available
+    from briefkit.scoring.encoders import PairEncoder
+    from briefkit.scoring.learned import load_checker
+    from briefkit.index.embedders.onnx import onnx_available
     from briefkit.workspace import Workspace
 
     if not onnx_available(export=True):
@@ -195,7 +236,7 @@ def test_extractive_summary_imports_no_torch_and_matches_the_torch_encoders(samp
     child = f"""
 import json, sys
 from briefkit.config import Settings
-from briefkit.summarise import summarise
+from briefkit.briefs.summarise import summarise
 from briefkit.workspace import Workspace
 ws = Workspace(Settings().with_overrides(home={str(sample_ws.home)!r}))
 out = [summarise(ws, t, strategy="extractive").to_json() for t in {topics!r}]

@@ -69,7 +69,8 @@ def main() -> None:
     ap.add_argument("--topics", type=int, default=0, help="only the first N topics (0: all)")
     args = ap.parse_args()
 
-    import briefkit.summarise as pipeline
+    import briefkit.briefs.strategies.attributed as pipeline
+    from briefkit.briefs.summarise import summarise
     from briefkit.config import Settings
     from briefkit.workspace import Workspace
 
@@ -96,7 +97,7 @@ def main() -> None:
     with args.out.open("a", encoding="utf-8") as fh:
         for topic in topics(args.corpus)[: args.topics or None]:
             captured.clear()
-            pipeline.summarise(ws, topic, model=args.model, max_bullets=args.max_bullets)
+            summarise(ws, topic, model=args.model, max_bullets=args.max_bullets)
             for evidence, sentence, docs, origin in captured:
                 refs = []
                 for text, doc_id in zip(evidence, docs):

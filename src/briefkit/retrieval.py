@@ -15,7 +15,7 @@ import numpy as np
 
 from .corpus.store import Store
 from .errors import BadInput
-from .index.embedder import Embedder
+from .index.embedders.base import Embedder
 from .index.search_index import SearchIndex
 
 

@@ -1,5 +1,5 @@
-"""Small process-wide helpers every layer shares: a lazy value holder, the model cache
-folder, atomic file writes, progress bars and quiet transformers logging.
+"""Small process-wide helpers every layer shares: a lazy value holder, the one cache of loaded models,
+the model cache folder, atomic file writes, progress bars and quiet transformers logging.
 
 Nothing here imports a heavy library at module level, and nothing here knows about
 articles, indexes or models; it sits below corpus, index and llm so they need not import
@@ -45,6 +45,18 @@ class Lazy(Generic[T]):
     def reset(self) -> None:
         with self._lock:
             self._value, self._loaded = None, False
+
+
+_MODELS: dict[tuple, Lazy] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def loaded_once(key: tuple, factory: Callable[[], T]) -> T:
+    """The one instance of a loaded model per process for ``key`` (built by ``factory`` the first time):
+    every embedder and scorer is cached here, and a :class:`Workspace` only decides when to ask."""
+    with _MODELS_LOCK:
+        holder = _MODELS.setdefault(key, Lazy(factory))
+    return holder.get()
 
 
 def cache_root() -> Path:

@@ -14,15 +14,17 @@ from .config import Settings
 from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
 from .errors import BadInput, BriefkitError
-from .index.embedder import Embedder, load_embedder, token_counter
+from .index.embedders.base import Embedder
+from .index.embedders.load import load_embedder
+from .index.embedders.models import token_counter
 from .index.search_index import SearchIndex, behind, sync_index
 from .retrieval import Passage, Retriever
 from .runtime import Lazy
 
 if TYPE_CHECKING:
-    from .evaluation.support import SupportScorer
     from .llm.base import Backend, GenerationParams
     from .llm.cache import GenerationCache
+    from .scoring.base import SupportScorer
 
 
 class Workspace:
@@ -100,7 +102,7 @@ class Workspace:
         five); else the embedder itself."""
         i = self.settings.index
         if i.embedder_backend == "torch" and (i.device or "cpu") == "cpu":
-            from .index.onnx_embedder import serves_queries
+            from .index.embedders.onnx import serves_queries
 
             if serves_queries(i.embedder):
                 try:
@@ -117,11 +119,11 @@ class Workspace:
         if not self._embedder.loaded:
             return
         if self.settings.index.embedder_backend == "torch":
-            from .index.onnx_embedder import export_for_queries
+            from .index.embedders.onnx import export_for_queries
 
             export_for_queries(self.settings.index.embedder)
         if self.settings.summarise.scorer != "cosine":
-            from .evaluation.checker_onnx import ensure_exported
+            from .scoring.onnx_encoder import ensure_exported
 
             ensure_exported()
 
@@ -233,23 +235,19 @@ class Workspace:
         return self._support_scorer.get()
 
     def _load_support_scorer(self) -> "SupportScorer":
-        from .evaluation.support import load_support_scorer
+        from .scoring.load import load_support_scorer
 
         return load_support_scorer(self.settings.summarise.scorer, embedder=self.query_embedder)
 
     def generator(self, model: str | None = None) -> "Backend":
         """The generation backend for ``model`` (default from settings), loaded once; behind the cache if enabled."""
-        from .llm.base import create_backend
         from .llm.cache import CachedBackend
+        from .llm.registry import backend_from_settings
 
         g = self.settings.generation
         key = (g.backend, model or g.model, g.base_url or "")
         if key not in self._generators:
-            self._generators[key] = create_backend(
-                g.backend, model=key[1], device=g.device, dtype=g.dtype, threads=g.threads, base_url=g.base_url,
-                api_key_env=g.api_key_env, timeout_s=g.timeout_s, retries=g.retries, concurrency=g.concurrency,
-                context_tokens=g.context_tokens,
-            )
+            self._generators[key] = backend_from_settings(g.backend, key[1], g)
         backend = self._generators[key]
         return CachedBackend(backend, self.generation_cache) if g.cache else backend
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus.chunk import split_sentences
-from ..corpus.readers import MONTHS
 from ..retrieval import Passage
+from ..text.lexicon import BOILERPLATE, MONTHS
+from ..text.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,7 @@ _SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|c
 _FURNITURE = re.compile(
     r"^(?:this|the following|in this|the present) (?:article|report|piece|post|story|newsletter|overview)\b"
     r".{0,60}?\b(?:delves|explores|examines|discusses|looks at|covers|provides|offers|highlights|we)\b|"
-    r"\b(?:subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookie|all rights reserved|"
-    r"terms of (?:use|service)|privacy policy|advertisement|sponsored)\b|©",
+    rf"\b(?:{BOILERPLATE})\b|©",
     re.IGNORECASE,
 )
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"

@@ -17,16 +17,15 @@ choosing, :func:`expand` searches the corpus with each lead for more documents s
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from ..citations import YEAR, figures
-from ..corpus.readers import MONTH_NAMES, MONTHS
-from ..index.embedder import Embedder
+from ..index.embedders.base import Embedder
 from ..retrieval import Passage
+from ..text.dates import MONTH_DAY, MONTH_NUMBER
+from ..text.figures import conflict
 from .evidence import gather
 from .insight import NOVELTY, Selector, features
 from .select import Scored
@@ -37,8 +36,6 @@ SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
 # --scorer cosine; 0.1 and 0.35 did worse): topic 1 joint 33.3 -> 35.0, topic 2 23.3 -> 23.4, the
 # seed facts unchanged. Picked on the topics it is reported on: there is no held-out topic.
 REDUNDANCY = 0.2
-_DATE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?")
-_MONTH = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
 
 
 @dataclass
@@ -65,16 +62,6 @@ class Group:
     def rank(self, cap: int | None = None) -> None:
         """The lead first, then the other members by closeness to it; at most ``cap`` of them in all."""
         self.keep(([0] + sorted(range(1, len(self.members)), key=lambda i: -self.closeness[i]))[:cap])
-
-
-def conflict(a: str, b: str) -> bool:
-    """Both sentences give figures and share none of them; a year they share does not make them agree
-    when they give other figures ("March 3, 2026" and "March 4, 2026" conflict)."""
-    fa, fb = figures(a), figures(b)
-    ya, yb = {f for f in fa if YEAR.fullmatch(f)}, {f for f in fb if YEAR.fullmatch(f)}
-    if fa - ya and fb - yb:
-        fa, fb = fa - ya, fb - yb
-    return bool(fa and fb and not fa & fb)
 
 
 def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
@@ -151,12 +138,12 @@ def expand(groups: list[Group], search: Callable[[str], list[Passage]], embedder
 
 def event_date(group: Group) -> tuple[int, int, int] | None:
     """(year, month, day) of the first month-day date the group's lead states, if any."""
-    found = _DATE.search(group.lead.evidence.text)
+    found = MONTH_DAY.search(group.lead.evidence.text)
     if not found:
         return None
     month, day, year = found.groups()
     fallback_year = int((group.lead.evidence.date or "0")[:4] or 0) if (group.lead.evidence.date or "")[:4].isdigit() else 0
-    return int(year) if year else fallback_year, _MONTH[month], int(day)
+    return int(year) if year else fallback_year, MONTH_NUMBER[month], int(day)
 
 
 def words(group: Group) -> int:

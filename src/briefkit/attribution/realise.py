@@ -17,9 +17,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..corpus.chunk import split_sentences
-from ..llm.base import Backend, GenerationParams, GenerationResult, Message, generate_all
+from ..llm.base import (
+    Backend,
+    GenerationParams,
+    GenerationResult,
+    Message,
+    generate_all,
+)
 from ..prompts import load_prompt
+from ..text.sentences import split_sentences
 
 _LEAD = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*|(?:sentence|answer|summary|fact)\s*\d*\s*:\s*)+", re.IGNORECASE)
 _CITATION = re.compile(r"\s*\[[\d,;\s]+\]")

@@ -14,16 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..corpus.readers import MONTH_WORDS
-from ..index.embedder import Embedder
+from ..index.embedders.base import Embedder
+from ..text.figures import NUMBER
+from ..text.lexicon import MONTH_WORDS, STOP_WORDS
 from .evidence import Evidence
 
-_NUMBER = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
-_STOP = set("""a an and are as at be been being but by can could did do does for from had has have how in into is it
-its of on or over than that the their them there these they this to was were what when where which who whom why will
-with would about after all also any before between both during each few more most other some such through under up
-very new latest""".split())
 
 W_DENSE, W_LEXICAL, W_INFO = 0.55, 0.2, 0.25
 
@@ -45,13 +41,13 @@ class Scored:
 def content_words(text: str) -> set[str]:
     """Lower-cased words minus stop words, with a plural ``s`` removed."""
     words = (w.lower().strip("'’") for w in _TOKEN.findall(text))
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _STOP and len(w) > 1}
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in STOP_WORDS and len(w) > 1}
 
 
 def informativeness(text: str) -> float:
     """Specific facts in a sentence: figures, month names and capitalised names past the first word, scaled to 0..1."""
     tokens = _TOKEN.findall(text)
-    numbers = len(_NUMBER.findall(text))
+    numbers = len(NUMBER.findall(text))
     months = sum(t.lower() in MONTH_WORDS for t in tokens)
     names = sum(t[0].isupper() and t.lower() not in MONTH_WORDS for t in tokens[1:])
     return min(1.0, (1.0 * numbers + 0.75 * months + 0.5 * names) / 4.0)

@@ -8,7 +8,7 @@ side by side stand side by side in one evidence sentence, it neither adds nor dr
 it keeps the evidence's time and certainty (no "will", "next month" or "plans to" the evidence
 lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
 the evidence does not make, it is a plain statement (no question, link or list), and the
-support scorer (learned or cosine, see :mod:`briefkit.evaluation.support`) finds the evidence
+support scorer (learned or cosine, see :mod:`briefkit.scoring`) finds the evidence
 supports it. It does not fix anything: callers replace a failed sentence with quoted evidence.
 Past against present tense ("stepped down" for "is stepping down") is allowed; other relations
 between words that are all in the evidence are left to the scorer.
@@ -19,21 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..citations import _COMMON, YEAR, key_terms, missing_terms
-from ..corpus.readers import MONTH_WORDS
+from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
+from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
 from .evidence import sentence_problem
 
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|den[yi]ing|"
-                       r"cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
 MAX_EVIDENCE_CHARS = 1500  # the scorer sees at most this much of a group's evidence
-# Tokens for the count and role checks: figures, words, single symbols.
-_TOKENS = re.compile(r"(?P<fig>\d+(?:[.,]\d+)*)%?|[A-Za-z][A-Za-z'’]*|[^\sA-Za-z\d]")
-_SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%", "-", "new", "more",
-         "additional", "other", "extra", "further"}  # between a figure and what it counts
-_FUNCTION = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "as", "than",
-             "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "times", "be", "been"}
-_CURRENCY = {"$", "€", "£", "¥"}
-WINDOW = 4  # words either side of a figure in the evidence that may name what it counts
 
 
 @dataclass
@@ -41,104 +31,6 @@ class Check:
     ok: bool
     support: float  # P(FULL) + P(PARTIAL) / 2 from the support scorer, 0 when not scored
     reasons: list[str]
-
-
-def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
-
-
-def stem(word: str) -> str:
-    """Crude: lower case, a plural ending dropped, the first six letters ("downloads" ~ "downloaded")."""
-    w = word.lower()
-    w = w[:-2] if w.endswith("es") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3 else w
-    return w[:6]
-
-
-def _figures(text: str) -> list[tuple[str, list[str], int]]:
-    """(figure, tokens, index) for each free-standing figure of ``text``: not glued to letters, a hyphen or
-    a colon ("Qwen3.5", "COVID-19", "3:30"), not after a capitalised word past the first ("Demon 170"),
-    not a year, not a day after a month name."""
-    tokens, found = [], []
-    for m in _TOKENS.finditer(text):
-        if m.group("fig") is None:
-            tokens.append(m.group(0))
-            continue
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "-:"):
-            tokens.append(m.group(0))  # part of a name, a version, a time: not a count
-            continue
-        figure = m.group("fig").replace(",", "")
-        year = YEAR.fullmatch(m.group("fig")) is not None  # "2,000" is a count, "2000" a year
-        after_month = bool(tokens) and tokens[-1].lower() in MONTH_WORDS
-        if len(tokens) > 1 and tokens[-1][0].isupper() and tokens[-1].isalpha() and not after_month:
-            tokens.append(m.group(0))  # part of a name: "Demon 170", "Windows 11"
-            continue
-        tokens.append(m.group("fig"))
-        if not year and not after_month:
-            found.append((figure, tokens, len(tokens) - 1))
-    return found
-
-
-def _counted(tokens: list[str], i: int, n: int = 2) -> list[str]:
-    """Up to ``n`` words right after the figure at ``i`` (past scale words and adjectives like "new")
-    that name what it counts; empty when a function word or punctuation comes first (not a count)."""
-    words, j = [], i + 1
-    while j < len(tokens) and tokens[j].lower() in _SKIP:
-        j += 1
-    while j < len(tokens) and len(words) < n and tokens[j][0].isalpha() and tokens[j].lower() not in _FUNCTION:
-        words.append(tokens[j])
-        j += 1
-    return words
-
-
-def miscounted(sentence: str, evidence: list[str]) -> list[str]:
-    """Figures of ``sentence`` that count something (or carry a currency) the evidence does not give with
-    the same figure. A count agrees when one of the words after the figure shares its stem with a word
-    within :data:`WINDOW` words of the figure in the evidence ("90,000 enterprises" vs "employees" does not).
-    Only checked where the evidence also uses the figure as a count; a figure the evidence lacks is left
-    to the term check. It misses swaps of what comes before a figure ("Costs rose 12%") and rejects
-    synonyms ("companies" for "enterprises"): a rejected rewrite falls back to a quote."""
-    near: dict[str, set[str]] = {}
-    money: dict[str, set[str]] = {}
-    for text in evidence:
-        for figure, tokens, i in _figures(text):
-            money.setdefault(figure, set()).add(tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else "")
-            if _counted(tokens, i):
-                near.setdefault(figure, set()).update(stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
-                                                      if w[0].isalpha())
-    wrong = []
-    for figure, tokens, i in _figures(sentence):
-        symbol = tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else ""
-        if symbol and figure in money and symbol not in money[figure]:
-            wrong.append(f"{symbol}{tokens[i]}")
-            continue
-        words = _counted(tokens, i)
-        if words and figure in near and not any(stem(w) in near[figure] for w in words):
-            wrong.append(f"{tokens[i]} {' '.join(words)}")
-    return wrong
-
-
-def _quantities(text: str) -> list[tuple[str, set[str], set[str]]]:
-    """(figure, stems of what it counts, stems of the words around it) for each counting figure of ``text``."""
-    out = []
-    for figure, tokens, i in _figures(text):
-        around = {stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1] if w[0].isalpha()}
-        out.append((figure, {stem(w) for w in _counted(tokens, i)}, around))
-    return out
-
-
-_DAY = re.compile(rf"\b({'|'.join(m.capitalize() for m in sorted(MONTH_WORDS, key=len, reverse=True))})\.?\s+(\d{{1,2}})\b")
-
-
-def disagree(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` give different values for the same quantity: a figure counting the same
-    thing ("1 billion downloads" / "downloaded 700 million times"), or a day of a month ("March 3" /
-    "March 4"). Figures that count different things ("0.8B parameters" / "1 billion downloads") do not."""
-    qa, qb = _quantities(a), _quantities(b)
-    same = [(fa, fb) for fa, ca, wa in qa for fb, cb, wb in qb if (ca & wb) or (cb & wa)]
-    if same and not any(fa == fb for fa, fb in same):
-        return True
-    da, db = set(_DAY.findall(a)), set(_DAY.findall(b))
-    return bool(da and db and not da & db)
 
 
 _ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "chairman", "chairwoman",
@@ -153,7 +45,7 @@ def _bare(word: str) -> str:
 
 def _words(text: str) -> list[str]:
     """Figures and words of ``text`` in order, punctuation left out."""
-    return [m.group(0) for m in _TOKENS.finditer(text) if m.group(0)[0].isalnum()]
+    return [m.group(0) for m in TOKENS.finditer(text) if m.group(0)[0].isalnum()]
 
 
 def _word_places(text: str) -> dict[str, list[int]]:
@@ -168,7 +60,7 @@ def new_roles(sentence: str, evidence: list[str]) -> list[str]:
     """Role words of ``sentence`` ("founder", "CEO") that no evidence sentence uses: a title the rewrite
     gave someone ("Yu Bowen, Qwen's founder" from "Yu Bowen, who led post-training")."""
     words = {w.rstrip("s") for w in _word_places(" ".join(evidence))}
-    found = [m.group(0).lower() for m in _TOKENS.finditer(sentence) if m.group(0).lower() in _ROLES]
+    found = [m.group(0).lower() for m in TOKENS.finditer(sentence) if m.group(0).lower() in _ROLES]
     return list(dict.fromkeys(w for w in found if w.rstrip("s") not in words))  # acronyms: the term check
 
 
@@ -238,7 +130,7 @@ def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
     """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"): (first, last, words)."""
     runs: list[tuple[int, int, list[str]]] = []
     for i, w in enumerate(_words(sentence)):
-        if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in _COMMON:
+        if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in COMMON_CAPITALISED:
             continue
         if runs and runs[-1][1] == i - 1:
             runs[-1] = (runs[-1][0], i, runs[-1][2] + [w])

@@ -77,7 +77,7 @@ def check_k(k: int | None) -> None:
 
 def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
     """Both dates as YYYY-MM-DD (common spellings such as 'March 5, 2026' are accepted), ``since`` <= ``until``."""
-    from ..corpus.readers import normalise_date
+    from ..text.dates import normalise_date
 
     found = []
     for flag, value in (("--since", since), ("--until", until)):
@@ -92,8 +92,8 @@ def check_dates(since: str | None, until: str | None) -> tuple[str | None, str |
 
 def check_generation(settings: Settings, backend: str | None, base_url: str | None, model: str | None) -> None:
     """Refuse an unknown backend, ``openai`` without a server URL, or an unknown model name, before loading anything."""
-    from ..llm.base import BACKENDS
     from ..llm import models
+    from ..llm.registry import BACKENDS
 
     g = settings.generation
     backend = backend or g.backend

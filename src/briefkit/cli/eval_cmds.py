@@ -19,7 +19,7 @@ SCORER_HELP = "Coverage scorer: auto (learned if its weights load, else cosine),
 
 def check_scorer(kind: str) -> str:
     from ..errors import BadInput
-    from ..evaluation.support import KINDS
+    from ..scoring.load import KINDS
 
     if kind not in KINDS:
         raise BadInput(f"unknown scorer {kind!r}; use one of {', '.join(KINDS)}")
@@ -72,7 +72,7 @@ def summhay_cmd(
     st = state(ctx)
     if score_existing:
         from ..evaluation.agreement import compare_scorers
-        from ..evaluation.support import load_support_scorer
+        from ..scoring.load import load_support_scorer
 
         check_scorer(scorer)
         chosen = load_support_scorer(scorer)
@@ -94,7 +94,8 @@ def summhay_cmd(
                       f"{s['faithfulness']:.1f}", f"{s['latency_s']:.1f}")
         t.add_row(Text("overall", style="bold"), f"{d['coverage']:.1f}", f"{d['citation']:.1f}", f"{d['joint']:.1f}",
                   f"{d['faithfulness']:.1f}", f"{d['latency_mean_s']:.1f}")
-        out.print(f"model: {d['model']}")
+        out.print(f"model: {d['model']} · coverage scored by {d['scorer']} · faithfulness judged by"
+                  f" {d['faithfulness_scorer']}")
         out.print(t)
         if d["reference_systems"]:
             r = Table("shipped system, same subtopics, scored like ours (from its shipped labels)", "coverage",
@@ -135,8 +136,8 @@ def calibrate_cmd(
     Example: briefkit eval calibrate ../shared/data/summhay/topic_news1.json ../shared/data/summhay/topic_news2.json
     """
     from ..evaluation.agreement import calibrate_on
-    from ..evaluation.coverage import CoverageScorer
-    from ..index.embedder import load_embedder
+    from ..index.embedders.load import load_embedder
+    from ..scoring.cosine import CoverageScorer
 
     st = state(ctx)
     data = calibrate_on(files, CoverageScorer(load_embedder(st.settings.index.embedder)), progress=not st.json)
@@ -209,7 +210,8 @@ def qa_cmd(
 def train_scorer_cmd(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="SummHay topic files to train on."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Weights folder (default: the shipped weights)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder to write the weights to (required: the shipped weights "
+                                                    "belong to the installed package and are never overwritten)."),
     held_out: Optional[list[Path]] = typer.Option(None, "--eval", help="Topic files to report agreement on."),
     human: Optional[Path] = typer.Option(None, "--human", help="Human judgements file to report agreement on."),
     seed: int = typer.Option(13, help="Random seed."),
@@ -222,7 +224,6 @@ def train_scorer_cmd(
     import sys
 
     from ..errors import BadInput
-    from ..evaluation.checker import WEIGHTS_DIR
     from ..evaluation.checker_train import train
 
     st = state(ctx)
@@ -231,7 +232,7 @@ def train_scorer_cmd(
             raise BadInput(f"file not found: {f}")
     if epochs < 1:
         raise BadInput("--epochs must be at least 1")
-    meta = train(files, out_dir or WEIGHTS_DIR, eval_files=held_out or None, seed=seed, epochs=epochs,
+    meta = train(files, out_dir, eval_files=held_out or None, seed=seed, epochs=epochs,
                  human_file=human, progress=not st.json, log=lambda m: print(m, file=sys.stderr))
-    emit(st, {"out": str(out_dir or WEIGHTS_DIR), **meta},
+    emit(st, {"out": str(out_dir), **meta},
          lambda d: out.print(f"wrote {d['out']} ({d['train_pairs']} pairs, {d['total_seconds']:.0f} s)"))

@@ -10,7 +10,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import BadInput
-from .common import GLOBALS_EPILOG, check_dates, check_generation, check_k, emit, err, out, state
+from .common import (
+    GLOBALS_EPILOG,
+    check_dates,
+    check_generation,
+    check_k,
+    emit,
+    err,
+    out,
+    state,
+)
 
 models_app = typer.Typer(help="List or download generation models.\n\nExample: briefkit models list",
                          no_args_is_help=True, epilog=GLOBALS_EPILOG)
@@ -58,7 +67,7 @@ def summarise_cmd(
 
     Example: briefkit summarise "Qwen team leadership changes" -k 6 --since 2026-01-01
     """
-    from ..summarise import summarise
+    from ..briefs.summarise import summarise
 
     st = state(ctx)
     check_k(k)
@@ -110,7 +119,7 @@ def ask_cmd(
 
     Example: briefkit ask "How many homes can the tidal turbines power?"
     """
-    from ..qa import ask
+    from ..briefs.qa import ask
 
     st = state(ctx)
     check_k(k)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterator
 
+from ..text.sentences import iter_sentences
+
 TokenCounter = Callable[[list[str]], list[int]]
 
-_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[•\-*\d])")
 
 
 @dataclass(frozen=True)
@@ -25,28 +26,6 @@ class Chunk:
     end: int
     text: str
     n_tokens: int
-
-
-def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
-    """Character spans of sentences (whitespace trimmed), in order, found as they are needed."""
-    pos = 0
-    for match in _SENTENCE_BOUNDARY.finditer(text):
-        yield from _trimmed(text, pos, match.start())
-        pos = match.end()
-    yield from _trimmed(text, pos, len(text))
-
-
-def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    seg = text[start:end]
-    lead = len(seg) - len(seg.lstrip())
-    trail = len(seg) - len(seg.rstrip())
-    if end - trail > start + lead:
-        yield start + lead, end - trail
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of sentences (whitespace trimmed)."""
-    return list(iter_sentences(text))
 
 
 def _split_long(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int]]:

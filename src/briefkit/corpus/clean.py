@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .readers import MONTHS, normalise_date
+from ..text.dates import normalise_date
+from ..text.lexicon import BOILERPLATE, MONTHS
 
 _BOILERPLATE_LINE = re.compile(
-    r"^(?:read more|learn more.*|featured tools?|promote your tool|copy embed code|share( this)?( article)?"
-    r"|advertisement|sponsored|subscribe( now)?|sign up.*newsletter.*|thank you! your submission has been received!?"
-    r"|oops! something went wrong.*|join [\d,.]+\+? .*(?:updates|newsletter|subscribers).*"
-    r"|click here.*|cookie.*|accept( all)? cookies|follow us.*|[|#•·\-–—]+)$",
+    rf"^(?:(?:{BOILERPLATE})\b.{{0,40}}|learn more.*|featured tools?|promote your tool|copy embed code|share"
+    r"|thank you! your submission has been received!?|oops! something went wrong.*"
+    r"|join [\d,.]+\+? .*(?:updates|newsletter|subscribers).*|accept( all)? cookies|[|#•·\-–—]+)$",
     re.IGNORECASE,
 )
 _TEASER_HEADING = re.compile(

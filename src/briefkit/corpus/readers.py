@@ -11,11 +11,12 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from fnmatch import fnmatch
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
+
+from ..text.dates import normalise_date
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf"}
 
@@ -206,34 +207,6 @@ def _check_text(text: str) -> str:
     if controls > max(10, len(text) // 100):
         raise ReadError("file looks binary (control characters), not text")
     return text
-
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
-MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
-MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES)  # for lower-cased token lookups
-_DATE_PATTERNS = [
-    (re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)"), "%Y-%m-%d"),
-    (re.compile(rf"\b((?:{MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),
-    (re.compile(rf"\b(\d{{1,2}} (?:{MONTHS}) \d{{4}})\b"), "%d %B %Y"),
-]
-
-
-def normalise_date(value: object) -> str | None:
-    """Return an ISO date (YYYY-MM-DD) for common spellings, else None."""
-    if value is None:
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.strftime("%Y-%m-%d")
-    text = str(value).strip()
-    for pattern, fmt in _DATE_PATTERNS:
-        match = pattern.search(text)
-        if match:
-            try:
-                return datetime.strptime(match.group(1), fmt).strftime("%Y-%m-%d")
-            except ValueError:
-                continue
-    return None
 
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

@@ -16,10 +16,18 @@ from pathlib import Path
 import numpy as np
 
 from ..runtime import progress_bar
-from .metrics import (LABELS, POINTS, accuracy, balanced_accuracy, bootstrap_ci, cohen_kappa, kendall_tau,
-                      pearson, per_label_accuracy)
+from ..scoring.base import LABELS, SupportScorer, best_cover, candidate_pairs
+from .metrics import (
+    POINTS,
+    accuracy,
+    balanced_accuracy,
+    bootstrap_ci,
+    cohen_kappa,
+    kendall_tau,
+    pearson,
+    per_label_accuracy,
+)
 from .summhay import LabelledSummary, labelled_summaries, strip_citations
-from .support import SupportScorer, best_cover, candidate_pairs
 
 
 def _bullets(summary: LabelledSummary) -> list[str]:
@@ -62,7 +70,7 @@ def agreement(gold: list[str], pred: list[str], systems: list[str], n_boot: int 
     """Label- and system-level agreement of ``pred`` with ``gold``, with bootstrap 95% intervals."""
     out = {"labels": len(gold), "accuracy": accuracy(gold, pred), "kappa": cohen_kappa(gold, pred),
            "balanced_accuracy": balanced_accuracy(gold, pred), "per_label_accuracy": per_label_accuracy(gold, pred),
-           "distribution": {lab: pred.count(lab) for lab in LABELS}}
+           "distribution": {lab: pred.count(lab) for lab in reversed(LABELS)}}
     out["kappa_ci"] = bootstrap_ci(cohen_kappa, gold, pred, n=n_boot)
     out["balanced_accuracy_ci"] = bootstrap_ci(balanced_accuracy, gold, pred, n=n_boot)
     by_system: dict[str, list[tuple[str, str]]] = defaultdict(list)

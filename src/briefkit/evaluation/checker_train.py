@@ -1,4 +1,4 @@
-"""Train the learned support checker's head (:mod:`.checker`) on SummHay coverage labels, reproducibly.
+"""Train the learned support checker's head (:mod:`briefkit.scoring.learned`) on SummHay coverage labels, reproducibly.
 
 Training pairs (bullet, insight) come from the shipped system summaries of SummHay topic
 files: the bullet GPT-4o named as covering an insight is FULL or PARTIAL; the other bullets
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.readers import MONTH_NAMES
-from .checker import WEIGHTS_NAME
+from ..scoring.learned import WEIGHTS_NAME
+from ..text.figures import NUMBER, YEAR
+from ..text.lexicon import MONTH_NAMES
 from .summhay import _SUMMHAY_LABEL, strip_citations
 
 LABEL_ID = {"NONE": 0, "PARTIAL": 1, "FULL": 2}
@@ -36,14 +37,12 @@ class Pair:
     kind: str = "labelled"
 
 
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _AUX = re.compile(r"\b(is|are|was|were|will|can|has|have|had|does|did|could|would|should)\b")
 
 
 def swap_number(text: str, claim: str, rng: random.Random) -> str | None:
     """``text`` with one number the claim also states (a year, a month or a figure) changed."""
-    years = [m for m in _YEAR.finditer(text) if m.group(0) in claim]
+    years = [m for m in NUMBER.finditer(text) if YEAR.fullmatch(m.group(0)) and m.group(0) in claim]
     if years:
         m = rng.choice(years)
         new = str(int(m.group(0)) + rng.choice([-3, -2, -1, 1, 2, 3]))
@@ -52,7 +51,7 @@ def swap_number(text: str, claim: str, rng: random.Random) -> str | None:
     if months:
         mo = rng.choice(months)
         return text.replace(mo, rng.choice([x for x in MONTH_NAMES if x != mo]), 1)
-    nums = [m for m in _NUMBER.finditer(text) if m.group(0) in claim]
+    nums = [m for m in NUMBER.finditer(text) if m.group(0) in claim]
     if nums:
         m = rng.choice(nums)
         digits = m.group(0).replace(",", "")
@@ -181,7 +180,8 @@ def train(train_files: list[Path], out: Path, eval_files: list[Path] | None = No
     """Train the head, fit label biases, evaluate, and write weights and metadata to ``out``."""
     from safetensors.numpy import save_file
 
-    from .checker import HEAD_KEYS, LearnedSupportScorer, PairEncoder, load_checker
+    from ..scoring.encoders import PairEncoder
+    from ..scoring.learned import HEAD_KEYS, LearnedSupportScorer, load_checker
 
     started = time.perf_counter()
     random.seed(seed)
@@ -218,8 +218,8 @@ def train(train_files: list[Path], out: Path, eval_files: list[Path] | None = No
 
     results = {}
     if eval_files or human_file:
+        from ..scoring.cosine import CosineSupportScorer
         from .agreement import score_existing
-        from .support import CosineSupportScorer
 
         learned = load_checker(out, encoder=encoder)
         cosine = CosineSupportScorer()

@@ -14,7 +14,6 @@ Question sets (Q&A); ``answer`` is null for a question the corpus cannot answer:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError

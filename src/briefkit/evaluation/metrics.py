@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LABELS = ("FULL", "PARTIAL", "NONE")
+from ..scoring.base import LABELS
+
 POINTS = {"FULL": 1.0, "PARTIAL": 0.5, "NONE": 0.0}
 
 
@@ -72,7 +73,7 @@ def balanced_accuracy(gold: list[str], pred: list[str]) -> float:
 def per_label_accuracy(gold: list[str], pred: list[str]) -> dict[str, float | None]:
     """For each label, the share of items with that gold label that got it (None if absent)."""
     return {lab: (sum(p == lab for g, p in zip(gold, pred) if g == lab) / n if (n := gold.count(lab)) else None)
-            for lab in LABELS}
+            for lab in reversed(LABELS)}  # best first, as reports list them
 
 
 def bootstrap_ci(stat, *columns: list, n: int = 1000, seed: int = 0, alpha: float = 0.05) -> tuple[float, float]:

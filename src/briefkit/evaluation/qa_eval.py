@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from ..qa import ask
+from ..briefs.qa import ask
 from ..workspace import Workspace
 from .datasets import Question
 
@@ -53,7 +53,8 @@ def score_answers(rows: list[dict]) -> dict:
 
 def evaluate_questions(ws: Workspace, questions: list[Question], model: str | None = None, progress: bool = False,
                        scorer_kind: str = "auto") -> dict:
-    from .support import cover, load_support_scorer
+    from ..scoring.base import cover
+    from ..scoring.load import load_support_scorer
 
     scorer = load_support_scorer(scorer_kind, ws.embedder)
     rows = []

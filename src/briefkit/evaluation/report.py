@@ -96,10 +96,13 @@ def plots(rows: list[dict], aggregates: list[dict], out: Path) -> list[Path]:
 def write_report(rows: list[dict], out: Path, title: str) -> Path:
     aggregates = aggregate(rows)
     images = plots(rows, aggregates, out)
+    judges = ", ".join(sorted({r.get("faithfulness_scorer", "?") for r in rows})) or "?"
     text = [f"# Evaluation report: {title}", "",
             "Scores are SummHay-style on a 0-100 scale: coverage (full 100, partial 50), citation F1 of the covering"
             " bullet against the fact's gold documents, joint (coverage x citation per fact), faithfulness (share of"
-            " bullets supported by their cited passages). Peak MB is the process's peak resident memory.", "",
+            " bullets, shown or rejected, whose own evidence sentences cover them, judged by the"
+            f" {judges} scorer, chosen to differ from the one that let the bullets through)."
+            " Peak MB is the process's peak resident memory.", "",
             markdown_table(aggregates), "", "## Facts hit and missed", "", "✔ full · ½ partial · ✘ missed", "",
             fact_table(rows, aggregates), "", "## Plots", ""]
     text += [f"![{p.stem}]({p.name})" for p in images]

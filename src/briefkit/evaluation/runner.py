@@ -21,15 +21,16 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..briefs.summarise import summarise
 from ..config import Settings
 from ..errors import BadInput
 from ..resources import sample_corpus_path
 from ..runtime import atomic_write_text, progress_bar
-from ..summarise import summarise
+from ..scoring.base import ScorerCoverage
+from ..scoring.load import independent_scorer, load_support_scorer
 from ..workspace import Workspace
 from .datasets import check_gold_docs, load_fact_set
 from .summary_eval import score_summary
-from .support import ScorerCoverage, load_support_scorer
 
 RUN_FORMAT = 1
 
@@ -134,7 +135,8 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
         summary = summarise(cell_ws, item.query, k=config["k"], model=config["model"], strategy=config["strategy"])
         latency = time.perf_counter() - start
         scores = score_summary(summary, {f.id: f.text for f in item.facts},
-                               {f.id: set(f.gold_docs) for f in item.facts}, scorer)
+                               {f.id: set(f.gold_docs) for f in item.facts}, scorer,
+                               independent_scorer(cell_ws.support_scorer, ws.embedder))
         return {"config_id": config_id(config), "config": config, "label": config_label(config),
                 "item_id": item.id, "model": summary.model, "scorer": scorer.name, "strategy": summary.strategy, **scores,
                 "latency_s": round(latency, 3), "tokens_per_s": summary.stats.to_json()["tokens_per_s"],

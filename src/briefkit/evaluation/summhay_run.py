@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..briefs.summarise import summarise
 from ..config import Settings
-from ..summarise import summarise
+from ..scoring.base import ScorerCoverage
+from ..scoring.load import independent_scorer, load_support_scorer
 from ..workspace import Workspace
 from .coverage import LLMJudgeScorer
-from .support import ScorerCoverage, load_support_scorer
 from .summary_eval import score_summary
 from .summhay import load_topic, shipped_system_scores, write_documents_jsonl
 
@@ -51,10 +52,11 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
             summary = summarise(ws, sub.query, k=k, model=model, strategy=strategy, max_bullets=SUMMHAY_BULLETS)
             latency = time.perf_counter() - start
             model_name = summary.model
-            scores = score_summary(summary, sub.insights, gold, scorer)
+            scores = score_summary(summary, sub.insights, gold, scorer, independent_scorer(ws.support_scorer, ws.embedder))
             per_subtopic.append({"file": Path(path).name, "subtopic_id": sub.subtopic_id, "query": sub.query,
                                  "coverage": scores["coverage"], "citation": scores["citation"],
                                  "joint": scores["joint"], "faithfulness": scores["faithfulness"],
+                                 "faithfulness_scorer": scores["faithfulness_scorer"],
                                  "latency_s": round(latency, 2), "strategy": summary.strategy,
                                  "bullets": len(summary.bullets)})
         reference = {}
@@ -68,6 +70,7 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
     mean = {m: sum(s[m] for s in per_subtopic) / n for m in ("coverage", "citation", "joint", "faithfulness", "latency_s")}
     return {"coverage": round(mean["coverage"], 2), "citation": round(mean["citation"], 2),
             "joint": round(mean["joint"], 2), "faithfulness": round(mean["faithfulness"], 2),
+            "faithfulness_scorer": per_subtopic[0]["faithfulness_scorer"] if per_subtopic else None,
             "latency_mean_s": round(mean["latency_s"], 2), "model": model_name,
             "scorer": f"llm judge {judge_model}" if judge_model else (support.name if support else scorer_kind), "subtopics": per_subtopic,
             "reference_systems": reference}

@@ -33,7 +33,8 @@ from ..corpus.store import Store
 from ..errors import BriefkitError, IndexMismatch
 from ..runtime import atomic_write_text, progress_bar
 from .dense import DenseIndex, choose_kind
-from .embedder import Embedder, resolve_embedder
+from .embedders.base import Embedder
+from .embedders.models import resolve_embedder
 from .sparse import SparseIndex
 
 FORMAT_VERSION = 1

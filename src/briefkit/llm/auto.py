@@ -14,9 +14,12 @@ import os
 import shutil
 import sys
 
+from ..config import GenerationSettings
 from ..errors import ModelUnavailable
 from .base import Backend
+from .llamacpp_backend import LlamaCppBackend, llama_cpp_installed
 from .models import GGUF_SUFFIX, QWEN_GGUF, SMOLLM2, resolve_gguf
+from .transformers_backend import TransformersBackend
 
 
 def gpu_present() -> bool:
@@ -48,16 +51,22 @@ def _transformers_model(model: str) -> str:
     return model
 
 
-def choose_backend(model: str = "auto", device: str = "auto", dtype: str = "auto", **kwargs) -> Backend:
-    """Instantiate the best backend for ``model`` on this machine; see the module docstring."""
-    from .transformers_backend import TransformersBackend
+class Auto:
+    """The ``auto`` entry of the registry: not a backend, the builder that picks one."""
 
+    @staticmethod
+    def from_settings(model: str, settings: GenerationSettings) -> Backend:
+        return choose_backend(model, settings)
+
+
+def choose_backend(model: str = "auto", settings: GenerationSettings | None = None) -> Backend:
+    """Instantiate the best backend for ``model`` on this machine; see the module docstring."""
+    settings = settings or GenerationSettings()
+    device, dtype = settings.device, settings.dtype
     if device.startswith("cuda") or (device == "auto" and gpu_present()):
-        backend = TransformersBackend(model=_transformers_model(model), device=device, dtype=dtype, **kwargs)
+        backend = TransformersBackend(_transformers_model(model), device=device, dtype=dtype, threads=settings.threads)
         backend.reason = "a CUDA GPU is present"
         return backend
-    from .llamacpp_backend import LlamaCppBackend, llama_cpp_installed
-
     why_not = ""
     if not llama_cpp_installed():
         why_not = "llama-cpp-python is not installed"
@@ -67,9 +76,8 @@ def choose_backend(model: str = "auto", device: str = "auto", dtype: str = "auto
         except ModelUnavailable as exc:
             why_not = f"no GGUF for {model}: {exc}"
         else:
-            llama_kwargs = {k: v for k, v in kwargs.items() if k in ("threads", "context_tokens")}
             try:
-                backend = LlamaCppBackend(model=model, **llama_kwargs)
+                backend = LlamaCppBackend.from_settings(model, settings)
             except ModelUnavailable as exc:
                 print(f"notice: llama.cpp cannot be used ({exc}); falling back to transformers", file=sys.stderr)
                 why_not = f"llama.cpp failed: {exc}"
@@ -81,6 +89,6 @@ def choose_backend(model: str = "auto", device: str = "auto", dtype: str = "auto
     else:
         dtype_reason = "dtype set in the configuration"
     t_model = SMOLLM2 if model == SMOLLM2 + GGUF_SUFFIX else _transformers_model(model)
-    backend = TransformersBackend(model=t_model, device="cpu", dtype=dtype, **kwargs)
+    backend = TransformersBackend(t_model, device="cpu", dtype=dtype, threads=settings.threads)
     backend.reason = f"{why_not}; {dtype_reason}"
     return backend

@@ -1,16 +1,18 @@
-"""The generation backend protocol, its result type and the registry of backends by name.
+"""What a generation backend is: its request and result types, and a base class with the logic every
+backend shares (stop strings, thinking blocks, a batch's time split, a default batch).
 
-A backend implements one method, :meth:`Backend.generate`; it may add ``generate_batch``
-(many chats at once), which :func:`generate_all` prefers. Caching lives in
-:class:`briefkit.llm.cache.CachedBackend`, which wraps any backend. ``auto`` picks a backend
-for the machine (see ``auto.py``).
+A backend implements one method, :meth:`Backend.generate`. Everything else has a default it may
+override: ``count_tokens`` (an estimate), ``generate_batch`` (``generate`` one after another, or
+concurrently up to ``max_concurrency``), ``cache_identity``. Backends are chosen by name in
+:mod:`.registry`; caching wraps any backend (:class:`briefkit.llm.cache.CachedBackend`).
 """
 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -47,23 +49,6 @@ class GenerationResult:
         return self.completion_tokens / decode_s if decode_s > 0 else 0.0
 
 
-class Backend(Protocol):
-    """What every generation backend provides."""
-
-    model_name: str  # shown to the user with every result
-    context_tokens: int  # the model's context window
-
-    def generate(
-        self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None
-    ) -> GenerationResult:
-        """Answer a chat; ``on_text`` receives streamed text pieces when given."""
-        ...
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens of ``text`` under this model's tokenizer."""
-        ...
-
-
 # Qwen3.5 model card, non-thinking mode for general tasks: temperature 0.7, top_p 0.8, top_k 20,
 # presence_penalty 1.5. Applied when a caller samples (temperature > 0) and leaves these unset.
 QWEN_NON_THINKING = {"top_p": 0.8, "top_k": 20, "presence_penalty": 1.5}
@@ -83,58 +68,64 @@ def strip_thinking(text: str) -> str:
     return _THINK.sub("", text).strip()
 
 
-def _transformers(**kwargs):
-    from .transformers_backend import TransformersBackend
-
-    return TransformersBackend(**kwargs)
 
 
-def _openai(**kwargs):
-    from .openai_backend import OpenAIBackend
-
-    return OpenAIBackend(**kwargs)
+# The chat-template switch that turns thinking off for the families that think (Qwen3, Qwen3.5).
+THINKING_OFF = {"enable_thinking": False}
 
 
-def _llamacpp(**kwargs):
-    from .llamacpp_backend import LlamaCppBackend
-
-    return LlamaCppBackend(**kwargs)
-
-
-def _auto(**kwargs):
-    from .auto import choose_backend
-
-    return choose_backend(**kwargs)
+def finish(text: str, stop: list[str]) -> str:
+    """A reply as shown: cut at the first stop string, any thinking block removed."""
+    for s in stop:
+        if s in text:
+            text = text[: text.index(s)]
+    return strip_thinking(text)
 
 
-BACKENDS: dict[str, Callable[..., Backend]] = {
-    "auto": _auto, "transformers": _transformers, "openai": _openai, "llamacpp": _llamacpp,
-}
+def share_time(prefill_s: float, total_s: float, prompt_tokens: list[int], new_tokens: list[int]) -> list[tuple[float, float]]:
+    """Each request's (prefill, total) seconds of a batch decoded together: the prefill shared by prompt
+    tokens, the decoding by generated tokens."""
+    decode_s = total_s - prefill_s
+    out = []
+    for n_prompt, n_new in zip(prompt_tokens, new_tokens):
+        p_s = prefill_s * n_prompt / max(1, sum(prompt_tokens))
+        out.append((p_s, p_s + decode_s * n_new / max(1, sum(new_tokens))))
+    return out
+
+
+class Backend(ABC):
+    """A generation backend: :meth:`generate` is required; the rest are defaults a backend may override."""
+
+    model_name: str  # shown to the user with every result
+    context_tokens: int  # the model's context window
+    max_concurrency: int = 1  # requests ``generate_batch`` may run at once (a server takes several)
+    description: str = ""  # how it runs ("llama.cpp (2 threads), model.gguf")
+    reason: str = "requested"  # why it was chosen (the ``auto`` backend says why)
+
+    @abstractmethod
+    def generate(self, messages: list[Message], params: GenerationParams,
+                 on_text: Callable[[str], None] | None = None) -> GenerationResult:
+        """Answer a chat; ``on_text`` receives streamed text pieces when given."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text``: an estimate of four characters a token unless the backend has a tokenizer."""
+        return max(1, len(text) // 4)
+
+    def generate_batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
+        """Answer several chats, in order: ``generate`` one after another, or concurrently up to
+        ``max_concurrency``. Backends that decode several sequences at once override it."""
+        if self.max_concurrency <= 1 or len(requests) < 2:
+            return [self.generate(m, params) for m in requests]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool:
+            return list(pool.map(lambda m: self.generate(m, params), requests))
+
+    def cache_identity(self) -> dict:
+        """What distinguishes this backend's outputs, for the generation cache's key."""
+        return {"kind": type(self).__name__, "model": self.model_name}
 
 
 def generate_all(backend: Backend, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
-    """Answer several chats, in order: one ``generate_batch`` call when the backend has it, else
-    ``generate`` concurrently up to the backend's ``max_concurrency`` (1 if unset)."""
-    if not requests:
-        return []
-    batch = getattr(backend, "generate_batch", None)
-    if batch is not None and len(requests) > 1:
-        return batch(requests, params)
-    workers = max(1, int(getattr(backend, "max_concurrency", 1)))
-    if workers == 1 or len(requests) < 2:
-        return [backend.generate(m, params) for m in requests]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(workers, len(requests))) as pool:
-        return list(pool.map(lambda m: backend.generate(m, params), requests))
-
-
-def create_backend(name: str, **kwargs) -> Backend:
-    """Instantiate the backend registered as ``name``."""
-    from ..errors import BadInput
-
-    try:
-        factory = BACKENDS[name]
-    except KeyError:
-        raise BadInput(f"unknown backend {name!r}; available: {', '.join(sorted(BACKENDS))}") from None
-    return factory(**kwargs)
+    """Answer several chats, in order, the way ``backend`` does it best (:meth:`Backend.generate_batch`)."""
+    return backend.generate_batch(requests, params) if requests else []

@@ -48,24 +48,7 @@ class GenerationCache:
             self._db.execute("INSERT OR REPLACE INTO generations(key, result) VALUES (?, ?)", (key, json.dumps(data)))
 
 
-def file_identity(path: Path) -> list:
-    """Path, size and mtime of a file, or of a folder's files (a transformers checkpoint)."""
-    path = Path(path)
-    if not path.exists():
-        return [str(path)]  # a Hub id: its name is all there is
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
-    return [str(path.resolve()), [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]]
-
-
-def backend_identity(backend: Backend) -> dict:
-    """What distinguishes this backend's outputs; ``cache_identity()`` when the backend has it."""
-    ident = getattr(backend, "cache_identity", None)
-    if callable(ident):
-        return ident()
-    return {"kind": type(backend).__name__, "model": backend.model_name}
-
-
-class CachedBackend:
+class CachedBackend(Backend):
     """Wraps a backend; identical requests to an identical backend are answered from the cache."""
 
     def __init__(self, inner: Backend, cache: GenerationCache) -> None:
@@ -73,23 +56,21 @@ class CachedBackend:
         self.cache = cache
         self.model_name = inner.model_name
         self.context_tokens = inner.context_tokens
-        self.max_concurrency = getattr(inner, "max_concurrency", 1)
-        self.identity = backend_identity(inner)
+        self.max_concurrency = inner.max_concurrency
+        self.description = inner.description
+        self.reason = inner.reason
+        self.identity = inner.cache_identity()
 
-    def __getattr__(self, name: str):
-        if name == "inner":  # not set yet (during unpickling or a failed __init__)
-            raise AttributeError(name)
-        return getattr(self.inner, name)  # description, reason, render, ...
+    def cache_identity(self) -> dict:
+        return self.identity
 
     def generate_batch(self, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
         """Cached answers where present; the rest in one batch on the inner backend."""
-        from .base import generate_all
-
         keys = [self.cache.key(self.identity, m, params) for m in requests]
         results: list[GenerationResult | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            fresh = generate_all(self.inner, [requests[i] for i in missing], params)
+            fresh = self.inner.generate_batch([requests[i] for i in missing], params)
             for i, result in zip(missing, fresh):
                 self.cache.put(keys[i], result)
                 results[i] = result

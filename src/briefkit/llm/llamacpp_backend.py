@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
-from .models import resolve_gguf
+from .base import THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, sampling_filters, share_time
+from .models import file_identity, resolve_gguf
+
+if TYPE_CHECKING:
+    from ..config import GenerationSettings
 
 
 def llama_cpp_installed() -> bool:
@@ -29,13 +32,18 @@ def llama_cpp_installed() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
 
 
-class LlamaCppBackend:
-    max_concurrency = 1  # one context in one process
+class LlamaCppBackend(Backend):
+    """A GGUF run by llama.cpp in this process; greedy requests of a batch decoded together."""
+
     share_prefix = True  # batched requests prefill their common prefix once (False: for comparison)
+
+    @classmethod
+    def from_settings(cls, model: str, settings: "GenerationSettings") -> "LlamaCppBackend":
+        return cls(model, threads=settings.threads, context_tokens=settings.context_tokens)
 
     def __init__(self, model: str = "auto", threads: int | None = None, context_tokens: int = 8192,
                  probe: bool = True, allow_any_architecture: bool | None = None, n_batch: int = 512,
-                 flash_attn: bool = False, **_: object) -> None:
+                 flash_attn: bool = False) -> None:
         from .cpu import usable_threads
         from .gguf_file import check_gguf, check_memory
 
@@ -68,7 +76,6 @@ class LlamaCppBackend:
         self.eos = self._token_text(header.metadata.get("tokenizer.ggml.eos_token_id"))
         self._template = self._compile(header.chat_template or "")
         self.description = f"llama.cpp ({self.threads} threads), {path.name}"
-        self.reason = "requested"
 
     @staticmethod
     def _compile(source: str):
@@ -89,8 +96,6 @@ class LlamaCppBackend:
     def cache_identity(self) -> dict:
         from importlib.metadata import version
 
-        from .cache import file_identity
-
         return {"kind": "llamacpp", "model": file_identity(self.path), "llama_cpp": version("llama-cpp-python")}
 
     def _token_text(self, token_id: object) -> str:
@@ -100,7 +105,7 @@ class LlamaCppBackend:
 
     def render(self, messages: list[Message]) -> str:
         """The prompt string the model sees (the GGUF's chat template, thinking off where the family has it)."""
-        extra = {"enable_thinking": False} if self.thinking else {}
+        extra = THINKING_OFF if self.thinking else {}
         return self._template.render(messages=messages, add_generation_prompt=True, bos_token=self.bos,
                                      eos_token=self.eos, **extra)
 
@@ -138,7 +143,7 @@ class LlamaCppBackend:
             if on_text and piece:
                 on_text(piece)
         total = time.perf_counter() - start
-        return GenerationResult(strip_thinking("".join(pieces)), n_prompt, completion,
+        return GenerationResult(finish("".join(pieces), params.stop), n_prompt, completion,
                                 (first - start) if first else total, total, self.model_name)
 
     def generate_batch(self, requests: list[list[Message]], params: GenerationParams,
@@ -187,15 +192,7 @@ class LlamaCppBackend:
 
         outs, prefill, total = decoder.generate(prompts, budget, params.repetition_penalty, hit_stop, self.share_prefix)
         counts = [len(o) - (1 if o and llama_cpp.llama_vocab_is_eog(vocab, o[-1]) else 0) for o in outs]
-        decode = total - prefill
-        results = []
-        for prompt, out, n_new in zip(prompts, outs, counts):
-            text = text_of(out)
-            for stop in params.stop:
-                if stop in text:
-                    text = text[: text.index(stop)]
-            p_s = prefill * len(prompt) / sum(len(p) for p in prompts)
-            d_s = decode * n_new / max(1, sum(counts))
-            results.append(GenerationResult(strip_thinking(text), len(prompt), n_new, p_s, p_s + d_s,
-                                            self.model_name))
-        return results
+        n_prompts = [len(p) for p in prompts]
+        return [GenerationResult(finish(text_of(out), params.stop), n_prompt, n_new, p_s, t_s, self.model_name)
+                for out, n_prompt, n_new, (p_s, t_s) in zip(outs, n_prompts, counts,
+                                                            share_time(prefill, total, n_prompts, counts))]

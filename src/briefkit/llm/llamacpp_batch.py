@@ -16,7 +16,6 @@ each sequence then prefills only its own rest. ``share_prefix=False`` prefills e
 
 from __future__ import annotations
 
-import ctypes
 import time
 from dataclasses import dataclass, field
 

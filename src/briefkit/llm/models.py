@@ -327,3 +327,13 @@ def pull(name: str) -> str:
     except Exception as exc:  # noqa: BLE001 - network and auth errors vary
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ModelUnavailable(f"could not download {what} from the Hugging Face Hub: {first}") from None
+
+
+def file_identity(path: Path) -> list:
+    """Path, size and mtime of a model file, or of a folder's files (a transformers checkpoint): what tells
+    two copies of a model apart in the generation cache's key."""
+    path = Path(path)
+    if not path.exists():
+        return [str(path)]  # a Hub id: its name is all there is
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    return [str(path.resolve()), [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]]

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import httpx
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
+from .base import THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, sampling_filters
+
+if TYPE_CHECKING:
+    from ..config import GenerationSettings
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
+    """A model served over HTTP; a batch's requests run concurrently (``concurrency`` at once)."""
+
+    @classmethod
+    def from_settings(cls, model: str, settings: "GenerationSettings") -> "OpenAIBackend":
+        return cls(model, base_url=settings.base_url, api_key_env=settings.api_key_env, timeout_s=settings.timeout_s,
+                   retries=settings.retries, context_tokens=settings.context_tokens, concurrency=settings.concurrency)
+
     def __init__(self, model: str = "auto", base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
-                 timeout_s: float = 120.0, retries: int = 3, context_tokens: int = 8192, concurrency: int = 4,
-                 **_: object) -> None:
+                 timeout_s: float = 120.0, retries: int = 3, context_tokens: int = 8192, concurrency: int = 4) -> None:
         if not base_url:
             raise ModelUnavailable("the openai backend needs a server: pass --base-url http://HOST:PORT/v1")
         self.base_url = base_url.rstrip("/")
@@ -38,7 +47,6 @@ class OpenAIBackend:
         self.model_name = f"{self.model_id} @ {self.base_url}"
         self.qwen = "qwen" in self.model_id.lower()
         self.description = f"OpenAI-compatible server {self.base_url}"
-        self.reason = "requested"
 
     def cache_identity(self) -> dict:
         return {"kind": "openai", "base_url": self.base_url, "model": self.model_id}
@@ -79,9 +87,6 @@ class OpenAIBackend:
         except (KeyError, IndexError, TypeError):
             raise ModelUnavailable(f"server {self.base_url} lists no models; pass --model NAME") from None
 
-    def count_tokens(self, text: str) -> int:
-        return max(1, len(text) // 4)
-
     def generate(self, messages: list[Message], params: GenerationParams,
                  on_text: Callable[[str], None] | None = None) -> GenerationResult:
         payload = {"model": self.model_id, "messages": messages, "max_tokens": params.max_tokens,
@@ -90,7 +95,7 @@ class OpenAIBackend:
             payload["stop"] = params.stop
         if self.qwen:
             # vLLM and SGLang pass this to the chat template; Qwen3.5 then answers without a <think> block
-            payload["chat_template_kwargs"] = {"enable_thinking": False}
+            payload["chat_template_kwargs"] = THINKING_OFF
         if params.temperature > 0:
             f = sampling_filters(params, self.qwen)
             payload.update(top_p=f["top_p"], presence_penalty=f["presence_penalty"])
@@ -106,7 +111,7 @@ class OpenAIBackend:
             usage = data.get("usage") or {}
         except (KeyError, IndexError, TypeError, AttributeError):
             raise ModelUnavailable(f"server {self.base_url} answered without choices[0].message.content") from None
-        text = strip_thinking(text)
+        text = finish(text, params.stop)
         if on_text:
             on_text(text)
         prompt_tokens = int(usage.get("prompt_tokens") or self.count_tokens(" ".join(m["content"] for m in messages)))

@@ -10,11 +10,14 @@ from end-of-sequence so a repetition penalty on the prompt does not touch the st
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import ModelUnavailable
-from .base import GenerationParams, GenerationResult, Message, sampling_filters, strip_thinking
-from .models import ModelSpec, check_hub_model, resolve_model
+from .base import THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, sampling_filters, share_time
+from .models import ModelSpec, check_hub_model, file_identity, resolve_model
+
+if TYPE_CHECKING:
+    from ..config import GenerationSettings
 
 
 class _Timer:
@@ -45,11 +48,14 @@ class _Timer:
         pass
 
 
-class TransformersBackend:
-    max_concurrency = 1  # one model in one process: requests run one after another
+class TransformersBackend(Backend):
+    """A model folder or Hub id run by transformers; requests one after another, or as one padded batch."""
 
-    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None,
-                 **_: object) -> None:
+    @classmethod
+    def from_settings(cls, model: str, settings: "GenerationSettings") -> "TransformersBackend":
+        return cls(model, device=settings.device, dtype=settings.dtype, threads=settings.threads)
+
+    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None) -> None:
         from ..runtime import quiet_transformers
 
         quiet_transformers()
@@ -85,20 +91,17 @@ class TransformersBackend:
         self.model.eval()
         self.dtype = str(torch_dtype).removeprefix("torch.")
         self.description = f"transformers {self.dtype} on {self.device}"
-        self.reason = "requested"
         config = self.model.config
         text_config = getattr(config, "text_config", None) or config
         self.context_tokens = int(getattr(text_config, "max_position_embeddings", 2048) or 2048)
 
     def cache_identity(self) -> dict:
-        from .cache import file_identity
-
         return {"kind": "transformers", "model": file_identity(self.spec.path), "dtype": self.dtype,
                 "device": self.device}
 
     def render(self, messages: list[Message]) -> str:
         """The prompt string the model sees (chat template, thinking off for Qwen)."""
-        kwargs = {"enable_thinking": False} if self.spec.qwen else {}
+        kwargs = THINKING_OFF if self.spec.qwen else {}
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **kwargs)
 
     def count_tokens(self, text: str) -> int:
@@ -165,22 +168,11 @@ class TransformersBackend:
                     n = j + 1  # the stop token was generated; what follows is padding
                     break
             counts.append(n)
-            texts.append(self._finish(self.tokenizer.decode(row[:n], skip_special_tokens=True), params))
+            texts.append(finish(self.tokenizer.decode(row[:n], skip_special_tokens=True), params.stop))
         n_prompts = [len(ids) for ids in encoded]
-        decode = total - prefill
-        results = []
-        for text, n_prompt, n_new in zip(texts, n_prompts, counts):
-            p_s = prefill * n_prompt / sum(n_prompts)
-            d_s = decode * n_new / max(1, sum(counts))
-            results.append(GenerationResult(text, n_prompt, n_new, p_s, p_s + d_s, self.model_name))
-        return results
-
-    @staticmethod
-    def _finish(text: str, params: GenerationParams) -> str:
-        for s in params.stop:
-            if s in text:
-                text = text[: text.index(s)]
-        return strip_thinking(text)
+        return [GenerationResult(text, n_prompt, n_new, p_s, t_s, self.model_name)
+                for text, n_prompt, n_new, (p_s, t_s) in zip(texts, n_prompts, counts,
+                                                             share_time(prefill, total, n_prompts, counts))]
 
     def generate(
         self, messages: list[Message], params: GenerationParams, on_text: Callable[[str], None] | None = None
@@ -211,7 +203,7 @@ class TransformersBackend:
         new_ids = output[0, n_prompt:]
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
         return GenerationResult(
-            text=self._finish(text, params),
+            text=finish(text, params.stop),
             prompt_tokens=n_prompt,
             completion_tokens=int(new_ids.shape[0]),
             prompt_s=(timer.first_token_at - start) if timer.first_token_at else total,

@@ -23,7 +23,12 @@ from typing import AsyncIterator, Callable, Optional
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
@@ -165,7 +170,7 @@ def create_app(ws: Workspace, options: ServeOptions | None = None) -> FastAPI:
 
     @app.post("/api/summarise", summary="A cited summary (as `briefkit summarise --json`)")
     async def summarise_route(body: SummariseRequest) -> dict:
-        from ..summarise import summarise
+        from ..briefs.summarise import summarise
 
         check_k(body.k)
         since, until = check_dates(body.since, body.until)
@@ -176,7 +181,7 @@ def create_app(ws: Workspace, options: ServeOptions | None = None) -> FastAPI:
 
     @app.post("/api/ask", summary="A cited answer or an abstention (as `briefkit ask --json`)")
     async def ask_route(body: AskRequest) -> dict:
-        from ..qa import ask
+        from ..briefs.qa import ask
 
         check_k(body.k)
         _check_model(ws, body.model)

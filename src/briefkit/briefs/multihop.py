@@ -1,6 +1,6 @@
 """Answers that combine sources: evidence for each hop of a question, then an answer composed from the hops.
 
-Each claim of an :class:`~briefkit.questions.Analysis` is one hop. Its evidence is searched for with the source
+Each claim of an :class:`~briefkit.briefs.questions.Analysis` is one hop. Its evidence is searched for with the source
 (and date) the claim names as filters, and its best sentences are kept with their documents and dates. A hop
 whose best sentence does not clear ``[ask] min_hop_relevance`` has no evidence, and the answer abstains naming
 it. Otherwise:
@@ -26,11 +26,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from .attribution.evidence import Evidence, gather
-from .attribution.realise import model_params
-from .attribution.select import Scored, content_words, score
-from .attribution.verify import disagree
-from .corpus.readers import MONTHS
+from ..attribution.evidence import Evidence, gather
+from ..attribution.realise import model_params
+from ..attribution.select import Scored, content_words, score
+from ..text.figures import disagree
+from ..text.lexicon import MONTHS
 from .questions import Analysis, Claim
 
 HOP_SENTENCES = 3  # best sentences kept per hop
@@ -163,7 +163,7 @@ def _claims(ws, analysis: Analysis, hops: list[Hop], backend) -> Composed:
     cfg = ws.settings.ask
     judge = backend is not None and (model_params(backend.model_name) or 0) >= JUDGE_MIN_PARAMS
     verdicts = _judge(backend, hops) if judge else None
-    from .evaluation.support import cover
+    from ..scoring.base import cover
 
     for n, h in enumerate(hops):
         match = cover(ws.support_scorer, [claim_core(h.claim.text)], [s.evidence.text for s in h.evidence])[0]
@@ -186,8 +186,8 @@ def _claims(ws, analysis: Analysis, hops: list[Hop], backend) -> Composed:
 
 def _judge(backend, hops: list[Hop]) -> list[bool]:
     """The model's yes/no on each hop's claim against its evidence (prompts/judge_claim.md)."""
-    from .llm.base import GenerationParams, generate_all
-    from .prompts import load_prompt
+    from ..llm.base import GenerationParams, generate_all
+    from ..prompts import load_prompt
 
     prompt = load_prompt("judge_claim")
     requests = [prompt.render(claim=claim_core(h.claim.text), evidence="\n".join(s.evidence.text for s in h.evidence))
@@ -210,7 +210,7 @@ def _order(analysis: Analysis, hops: list[Hop]) -> Composed:
 
 
 def _which(ws, analysis: Analysis, hops: list[Hop]) -> Composed:
-    from .evaluation.support import cover
+    from ..scoring.base import cover
 
     asked = re.split(r",\s*(?=which\b)", analysis.question, flags=re.I)[-1]
     for h in hops:

@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 
-from .attribution.evidence import Evidence, gather
-from .attribution.plan import conflict
-from .attribution.realise import answer_request, realise
-from .attribution.select import Scored, content_words, score
-from .attribution.verify import Verifier, disagree, stem
-from .citations import key_terms
-from .corpus.readers import MONTHS
-from .errors import BadInput, ModelUnavailable
-from .llm.base import GenerationParams
+from ..attribution.evidence import gather
+from ..attribution.realise import answer_request, realise
+from ..attribution.select import Scored, content_words, score
+from ..attribution.verify import Verifier
+from ..errors import BadInput, ModelUnavailable
+from ..llm.base import GenerationParams
+from ..text.figures import conflict, disagree, key_terms, stem
+from ..text.lexicon import MONTHS
+from ..workspace import Workspace
 from .multihop import Hop, answer_score, compose, gather_hops
 from .questions import Analysis, Claim, analyse
-from .retrieval import Passage
-from .summarise import Stats, describe, sole_source, source_rows
-from .workspace import Workspace
+from .results import Answer, Stats, describe, sole_source, source_rows
 
 ABSTENTION = "The corpus does not contain an answer to this question."
 ANSWER_MAX_TOKENS = 48
@@ -43,47 +40,6 @@ _WANTS = [  # what a question asks for, and how a sentence shows it holds it
      re.compile(rf"\b(?:{MONTHS})\b|\b(?:19|20)\d\d\b")),
     (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+")),
 ]
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    citations: list[str]
-    abstained: bool
-    sources: list[dict]
-    model: str
-    stats: Stats
-    evidence: list[Evidence] = field(default_factory=list)
-    origin: str = "model"  # "model": the model's phrasing, verified; "quoted": the evidence sentence
-    conflict: list[dict] | None = None  # other sources' differing statements: {doc_id, text}
-    notice: str | None = None
-    rejected: str | None = None  # the model's phrasing when it failed verification, and why
-    backend: str | None = None  # how the model ran and why that backend was chosen
-    passages: list[Passage] = field(default_factory=list)
-    according_to: str | None = None  # the one source that states it, named when others were retrieved
-    kind: str = "open"  # the answer type the question asks for (:data:`briefkit.questions.KINDS`)
-    reasoning: list[dict] = field(default_factory=list)  # multi-source questions: each hop, its evidence, verdict
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "citations": self.citations,
-            "abstained": self.abstained,
-            "origin": self.origin,
-            "according_to": self.according_to,
-            "kind": self.kind,
-            "reasoning": self.reasoning,
-            "evidence": [e.to_json() for e in self.evidence],
-            "conflict": self.conflict,
-            "sources": self.sources,
-            "model": self.model,
-            "backend": self.backend,
-            "notice": self.notice,
-            "rejected": self.rejected,
-            "stats": self.stats.to_json(),
-        }
 
 
 def holds_answer(question: str, sentence: str) -> bool:
@@ -188,7 +144,7 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
 
 def _ask_hops(ws: Workspace, analysis: Analysis, k: int, backend, model_name: str, notice: str | None,
               stats: Stats) -> Answer:
-    """A question naming outlets the corpus lacks, or one that combines sources (:mod:`briefkit.multihop`)."""
+    """A question naming outlets the corpus lacks, or one that combines sources (:mod:`briefkit.briefs.multihop`)."""
     if analysis.missing:
         why = "the corpus has no articles from " + " or ".join(analysis.missing)
         hops = [Hop(Claim(analysis.question, s), verdict="not in the corpus") for s in analysis.missing]

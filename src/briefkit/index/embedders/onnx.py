@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from ..errors import ModelUnavailable
-from ..runtime import cache_root, quiet_transformers
-from .embedder import Embedder, _mean_pooling_folder, resolve_embedder
+from ...errors import ModelUnavailable
+from ...runtime import cache_root, quiet_transformers
+from .base import Embedder
+from .models import mean_pooling_folder, resolve_embedder
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -148,7 +149,7 @@ def serves_queries(name: str) -> bool:
     """Whether searches may embed queries for a ``torch`` index of ``name`` with its fp32 export: a
     mean-pooling model (the torch backend runs those the same way) whose export is current."""
     _, path = resolve_embedder(name)
-    return _mean_pooling_folder(path) is not None and onnx_available() and exported(name) is not None
+    return mean_pooling_folder(path) is not None and onnx_available() and exported(name) is not None
 
 
 def export_for_queries(name: str) -> None:
@@ -156,7 +157,7 @@ def export_for_queries(name: str) -> None:
     not mean-pooling and without onnxruntime/onnx/onnxscript. A failed export costs only that speed: one
     warning, remembered (next to the export) so later ingests do not try again for the same model files."""
     _, path = resolve_embedder(name)
-    if _mean_pooling_folder(path) is None or exported(name) is not None or not onnx_available(export=True):
+    if mean_pooling_folder(path) is None or exported(name) is not None or not onnx_available(export=True):
         return
     target = _cache_dir(path, False)
     failed = target.with_name(target.name + ".failed.json")
@@ -204,7 +205,7 @@ class OnnxEmbedder(Embedder):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-        self.max_tokens = _mean_pooling_folder(path) or 256
+        self.max_tokens = mean_pooling_folder(path) or 256
         self._encode = _tokenizer(model_file.parent, self.max_tokens)
         self._count: "Tokenizer | None" = None  # made on first count: a search never counts
         self.dim = int(self.session.get_outputs()[0].shape[-1])

@@ -1,0 +1,104 @@
+"""The attributed strategies, ``auto`` and ``extractive``: evidence first.
+
+The scored sentences that state the same fact across documents are grouped; the plan chooses groups
+within the bullet (and word) budget; a support search finds more documents stating each; the model
+rewrites each group into one sentence (all groups in one batch) and each rewrite is verified against
+its group. A verified rewrite is shown as the model's wording, a failed one gives way to the group's best
+sentence, quoted. Without a model (``extractive``, or ``auto`` when none loads) every bullet is quoted.
+Citations are the groups' documents that state the bullet, never the model's guess.
+"""
+
+from __future__ import annotations
+
+from ...attribution.insight import load_selector
+from ...attribution.plan import Group, confirm, expand, group_sentences, plan
+from ...attribution.realise import fuse_request, realise
+from ...attribution.verify import Verifier
+from ...llm.base import GenerationParams
+from ...retrieval import Passage
+from ..results import Bullet
+from .base import Job, Written, attribute
+
+FUSE_MAX_TOKENS = 64  # one sentence
+FUSE_SENTENCES = 3  # a small model fuses a few sentences well; the rest of the group is cited, not rewritten
+
+
+class Attributed:
+    """``auto`` (the model rewrites each group) or ``extractive`` (it never does)."""
+
+    def __init__(self, rewrite: bool) -> None:
+        self.rewrite = rewrite
+
+    def run(self, job: Job) -> Written:
+        cfg = job.ws.settings.summarise
+        selector = load_selector(cfg.selector_weights) if cfg.selector == "learned" else None
+        with job.stats.evidence_step("group"):
+            groups = group_sentences(job.relevant, cfg.group_threshold)
+        with job.stats.evidence_step("confirm"):
+            groups = confirm(groups, job.verifier, keep=3 * job.max_bullets, selector=selector)
+        candidates = [g.lead.evidence.text for g in groups]
+        with job.stats.evidence_step("plan"):
+            groups = plan(groups, job.max_bullets, cfg.max_citations, cfg.max_words, selector)
+        if cfg.support_k:
+            leads = {g.lead.evidence.text: g.lead.vector for g in groups}  # already embedded, by the query embedder
+
+            def search(text: str) -> list[Passage]:
+                return job.ws.retriever.search(text, k=cfg.support_k, mode="dense", vector=leads.get(text),
+                                               **job.filters)
+
+            with job.stats.evidence_step("expand"):  # every sentence scored above is embedded once, relevant or not
+                expand(groups, search, job.embedder, cfg.group_threshold, job.verifier, cfg.max_citations,
+                       known=job.scored)
+        if job.backend is None or not self.rewrite:
+            with job.stats.timing("verify_s"):
+                bullets = [_quote(g, []) for g in groups]
+                attribute(bullets, job.verifier)
+            return _written(job, bullets, "extractive", candidates)
+        p = job.params
+        fuse = GenerationParams(max_tokens=FUSE_MAX_TOKENS, temperature=p.temperature, seed=p.seed,
+                                repetition_penalty=p.repetition_penalty)
+        requests = [fuse_request(_fused(g), cfg.prompts_dir, job.backend.model_name) for g in groups]
+        sentences, results = realise(job.backend, requests, fuse)
+        for r in results:
+            job.stats.add(r)
+        with job.stats.timing("verify_s"):
+            bullets = _verify_rewrites(groups, sentences, job.verifier)
+        return _written(job, bullets, "auto", candidates)
+
+
+def _written(job: Job, bullets: list[Bullet], used: str, candidates: list[str]) -> Written:
+    job.stats.model_bullets = sum(b.origin == "model" for b in bullets)
+    job.stats.quoted_bullets = len(bullets) - job.stats.model_bullets
+    notices = [] if bullets else [f"no sentence of the retrieved passages states a fact about {job.topic!r}"]
+    return Written(bullets, used, notices, candidates=candidates)
+
+
+def _fused(group: Group) -> list[str]:
+    """The sentences the model rewrites: the group's lead and its closest paraphrases."""
+    return [m.evidence.text for m in group.members[:FUSE_SENTENCES]]
+
+
+def _quote(group: Group, notes: list[str]) -> Bullet:
+    lead = group.lead.evidence
+    return Bullet(" ".join(lead.text.split()), group.doc_ids, support=1.0, notes=notes,
+                  evidence=[m.evidence for m in group.members], origin="quoted")
+
+
+def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier) -> list[Bullet]:
+    """The model's sentence where it passes verification against its group and against the documents
+    left to cite it, else the group's lead, quoted. Either way a bullet cites only the documents whose
+    own sentence states it (:func:`_attribute`)."""
+    checks = verifier.check(sentences, [_fused(g) for g in groups])
+    bullets = []
+    for group, sentence, check in zip(groups, sentences, checks):
+        if check.ok:
+            bullets.append(Bullet(sentence, group.doc_ids, support=check.support,
+                                  evidence=[m.evidence for m in group.members], origin="model"))
+        else:
+            bullets.append(_quote(group, [f"model wording rejected ({'; '.join(check.reasons)}): {sentence}"]))
+    for i, ok in enumerate(attribute(bullets, verifier)):
+        if not ok:  # the documents that state its core do not support all of it: quote the lead instead
+            bullets[i] = _quote(groups[i], [f"model wording rejected (its cited sources do not state all of it):"
+                                            f" {sentences[i]}"])
+            attribute([bullets[i]], verifier)
+    return bullets
