@@ -361,3 +361,29 @@ def test_the_query_export_follows_the_model_files(tmp_path):
     weights = model / "model.safetensors"
     os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
     assert exported(str(model)) is None and not serves_queries(str(model))
+
+
+def test_the_int8_export_prints_nothing_and_leaves_logging_alone(tmp_path):
+    """ONNX Runtime's quantiser logs advice through the root logger, which gave the root logger a handler:
+    the first ingest printed that advice, and later bm25s debug lines reached the terminal. In a fresh
+    process (pytest installs root handlers of its own, which would hide both)."""
+    import os
+    import subprocess
+    import sys
+
+    from briefkit.index.embedders.onnx import onnx_available
+
+    if not onnx_available(export=True):
+        pytest.skip("needs onnxruntime, onnx and onnxscript")
+    child = """
+import logging
+from briefkit.index.embedders.models import resolve_embedder
+from briefkit.index.embedders.onnx import _cache_dir, export_onnx
+_, path = resolve_embedder("all-MiniLM-L6-v2")
+export_onnx(path, _cache_dir(path, True), True)
+logging.getLogger("bm25s").debug("a debug line")
+print(len(logging.root.handlers))
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True,
+                          env={**os.environ, "BRIEFKIT_CACHE": str(tmp_path)})
+    assert done.stdout.strip() == "0" and "pre-processing" not in done.stderr and "debug line" not in done.stderr

@@ -117,8 +117,16 @@ def _export_into(tmp: Path, path: str, int8: bool) -> None:
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(tmp / "model.onnx"), str(tmp / "model.int8.onnx"), weight_type=QuantType.QInt8,
-                         per_channel=True)
+        # it logs advice through the root logger, which also gives the root logger a handler for good:
+        # silence the advice and take the handler away, so no library's debug lines reach the terminal after
+        root_handlers = list(logging.root.handlers)
+        logging.disable(logging.WARNING)
+        try:
+            quantize_dynamic(str(tmp / "model.onnx"), str(tmp / "model.int8.onnx"), weight_type=QuantType.QInt8,
+                             per_channel=True)
+        finally:
+            logging.disable(logging.NOTSET)
+            logging.root.handlers[:] = root_handlers
     tokenizer.save_pretrained(tmp)
     (tmp / "source.json").write_text(json.dumps({"model": path, "int8": int8, "fingerprint": _fingerprint(path)}))
 
