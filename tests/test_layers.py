@@ -129,3 +129,15 @@ def test_the_check_sees_a_back_arrow_and_a_circle(tmp_path):
     graph = import_graph(tmp_path)
     assert up_imports(graph) == ["briefkit.text.a -> briefkit.workspace"]
     assert circles(graph) == [["briefkit.text.b", "briefkit.text.c"]]
+
+
+def test_the_library_entry_points_import_from_the_top_without_heavy_libraries():
+    import subprocess
+    import sys
+
+    child = ("import sys, briefkit\n"
+             "from briefkit import Settings, Workspace, ask, summarise\n"
+             "assert callable(summarise) and callable(ask) and Workspace and Settings\n"
+             "print(sorted(m for m in ('torch', 'transformers', 'faiss') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
