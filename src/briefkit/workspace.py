@@ -237,7 +237,7 @@ class Workspace:
     def _load_support_scorer(self) -> "SupportScorer":
         from .scoring.load import load_support_scorer
 
-        return load_support_scorer(self.settings.summarise.scorer, embedder=self.query_embedder)
+        return load_support_scorer(self.settings.summarise.scorer, embedder=self.query_embedder, share_encoder=True)
 
     def generator(self, model: str | None = None) -> "Backend":
         """The generation backend for ``model`` (default from settings), loaded once; behind the cache if enabled."""

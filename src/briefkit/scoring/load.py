@@ -12,8 +12,10 @@ from .cosine import CosineSupportScorer
 KINDS = ("auto", "learned", "cosine")
 
 
-def load_support_scorer(kind: str = "auto", embedder=None) -> SupportScorer:
-    """'auto' = learned if its weights load, else cosine with a notice on stderr; 'learned'; 'cosine'."""
+def load_support_scorer(kind: str = "auto", embedder=None, share_encoder: bool = False) -> SupportScorer:
+    """'auto' = learned if its weights load, else cosine with a notice on stderr; 'learned'; 'cosine'.
+    ``share_encoder``: the learned scorer reads its token states from ``embedder`` when that is the
+    search's onnx-int8 MiniLM (:func:`.onnx_encoder.shared_pair_encoder`), else from its own encoder."""
     from ..errors import BadInput, ModelUnavailable
 
     if kind not in KINDS:
@@ -23,8 +25,12 @@ def load_support_scorer(kind: str = "auto", embedder=None) -> SupportScorer:
     try:
         from . import learned
 
+        from .onnx_encoder import shared_pair_encoder
+
         folder = learned.WEIGHTS_DIR
-        return loaded_once(("support scorer", str(folder)), lambda: learned.load_checker(folder))
+        shared = shared_pair_encoder(embedder) if share_encoder else None
+        return loaded_once(("support scorer", str(folder), id(shared.session) if shared else None),
+                           lambda: learned.load_checker(folder, encoder=shared))
     except ModelUnavailable as exc:
         if kind == "learned":
             raise

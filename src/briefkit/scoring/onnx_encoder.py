@@ -33,11 +33,15 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..runtime import cache_root
 from .encoders import CachedPairEncoder, base_model_path
+
+if TYPE_CHECKING:
+    from ..index.embedders.onnx import OnnxEmbedder
 
 FORMAT = 2  # bump when the graph this module writes changes
 MODEL_NAME = "model.onnx"
@@ -94,7 +98,7 @@ def _export_into(tmp: Path, path: str, fp32: Path) -> None:
         if (fp32.parent / name).exists():
             shutil.copy(fp32.parent / name, tmp / name)
     # A guard against a broken rewrite: the same tokens, and sentence vectors close to torch's.
-    ours = OnnxPairEncoder(tmp / MODEL_NAME, threads=1)
+    ours = OnnxPairEncoder.from_file(tmp / MODEL_NAME, threads=1)
     (ts, tm), (xs, xm) = reference.hidden(_PROBE), ours.hidden(_PROBE)
     if ts.shape != xs.shape or not np.array_equal(tm, xm):
         raise RuntimeError("the ONNX copy tokenises differently from torch")
@@ -204,13 +208,23 @@ def build_graph(fp32: Path, out: Path, qmodel) -> int:
 
 
 class OnnxPairEncoder(CachedPairEncoder):
-    """The checker's int8 encoder run by ONNX Runtime (imports neither torch nor transformers)."""
+    """The checker's encoder run by ONNX Runtime (imports neither torch nor transformers): its own int8 copy
+    (:meth:`from_file`), or the search embedder's session (:meth:`sharing`)."""
 
-    def __init__(self, model_file: Path, max_length: int = 128, cache_size: int = 50_000,
-                 threads: int | None = None) -> None:
-        import onnxruntime as ort
-
+    def __init__(self, session, folder: Path, max_length: int = 128, cache_size: int = 50_000) -> None:
         from ..index.embedders.onnx import _tokenizer
+
+        self.session = session
+        self.inputs = [i.name for i in session.get_inputs()]
+        self._encode = _tokenizer(Path(folder), max_length)
+        self.max_length = max_length
+        self.cache = {}
+        self.cache_size = cache_size
+
+    @classmethod
+    def from_file(cls, model_file: Path, threads: int | None = None) -> "OnnxPairEncoder":
+        """A session of its own on ``model_file``."""
+        import onnxruntime as ort
 
         options = ort.SessionOptions()
         # One batch a call (the batch is part of the result), so both cores work on it; no spinning
@@ -218,12 +232,13 @@ class OnnxPairEncoder(CachedPairEncoder):
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-        self.inputs = [i.name for i in self.session.get_inputs()]
-        self._encode = _tokenizer(Path(model_file).parent, max_length)
-        self.max_length = max_length
-        self.cache = {}
-        self.cache_size = cache_size
+        session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        return cls(session, Path(model_file).parent)
+
+    @classmethod
+    def sharing(cls, embedder: "OnnxEmbedder") -> "OnnxPairEncoder":
+        """The search embedder's own session, read for token states: one encoder in the process."""
+        return cls(embedder.session, embedder.folder)
 
     def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self._encode.encode_batch(list(batch))
@@ -268,8 +283,19 @@ def onnx_pair_encoder() -> OnnxPairEncoder | None:
     if model_file is None:
         return None
     try:
-        return OnnxPairEncoder(model_file)
+        return OnnxPairEncoder.from_file(model_file)
     except Exception as exc:  # noqa: BLE001 - a broken onnxruntime or file costs speed, not the checker
         logging.getLogger(__name__).warning("cannot load %s (%s); the support checker's encoder runs on torch",
                                             model_file, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return None
+
+
+def shared_pair_encoder(embedder) -> OnnxPairEncoder | None:
+    """The search's encoder as the checker's, when it is the bundled MiniLM in ``onnx-int8`` (held out, the
+    checker's kappa with it is that of its own encoder: BENCHMARKS.md); None otherwise."""
+    from ..index.embedders.models import MINILM
+    from ..index.embedders.onnx import OnnxEmbedder
+
+    if isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8" and embedder.name == MINILM:
+        return OnnxPairEncoder.sharing(embedder)
+    return None

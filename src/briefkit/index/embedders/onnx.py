@@ -214,7 +214,8 @@ class OnnxEmbedder(Embedder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.max_tokens = mean_pooling_folder(path) or 256
-        self._encode = _tokenizer(model_file.parent, self.max_tokens)
+        self.folder = model_file.parent  # the export: model and tokenizer files
+        self._encode = _tokenizer(self.folder, self.max_tokens)
         self._count: "Tokenizer | None" = None  # made on first count: a search never counts
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.backend = "onnx-int8" if int8 else "onnx"
