@@ -126,6 +126,8 @@ def _ingest_one(
     if previous is None and article.origin:
         previous = store.doc_from_origin(article.origin)
     same = store.doc_with_hash(digest)
+    if same is not None and previous is None and article.origin:
+        previous = store.doc_from_origin(article.origin)  # another ingest may have stored this very article since
     if same is not None and same == previous:
         report.unchanged += 1
         return

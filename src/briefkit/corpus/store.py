@@ -105,10 +105,18 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        try:
-            self._open()
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from None
+        for attempt in range(50):
+            try:
+                self._open()
+                break
+            except sqlite3.OperationalError as exc:
+                # two processes creating the store at once: switching a new file to WAL does not wait for the
+                # other's lock (SQLite reports "locked" at once), so wait here and try again
+                if "locked" not in str(exc) or attempt == 49:
+                    raise self._damaged(exc) from None
+                time.sleep(0.1)
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(exc) from None
 
     def _open(self) -> None:
         self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
