@@ -6,7 +6,7 @@ Models: the bundled SmolLM2-135M and a Qwen3.5-0.8B-shaped model with random wei
 temporary folder. Backends: transformers fp32 and bf16; llama.cpp with Q8_0 and Q4_0 GGUFs
 (quantised here with llama.cpp's own quantiser). For each: prefill tok/s (a ~400-token
 prompt), decode tok/s at batch 1, and aggregate tok/s for a batch of 8 short chats (~180
-prompt tokens, 40 new tokens) through ``generate_all``. The bound is the memory read bandwidth,
+prompt tokens, 40 new tokens) through ``generate_batch``. The bound is the memory read bandwidth,
 measured in the same run, divided by the bytes of weights read per token; "reads GB/s" is what
 the decode actually streams (weight bytes x decode tok/s).
 """
@@ -82,7 +82,7 @@ def quantize(src: Path, dst: Path, kind: str) -> Path:
 
 
 def measure(backend, weight_bytes: int, bw: float, label: str, batch: bool = True) -> dict:
-    from briefkit.llm.base import GenerationParams, generate_all
+    from briefkit.llm.base import GenerationParams
 
     long_chat = [{"role": "user", "content": SENTENCE * 14 + "\nSummarise in one long paragraph."}]
     backend.generate([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=4))  # warm-up
@@ -94,7 +94,7 @@ def measure(backend, weight_bytes: int, bw: float, label: str, batch: bool = Tru
         chats = [[{"role": "system", "content": "Rewrite the evidence as one cited sentence."},
                   {"role": "user", "content": f"Evidence {i}: " + SENTENCE * 6}] for i in range(8)]
         start = time.perf_counter()
-        results = generate_all(backend, chats, GenerationParams(max_tokens=40, repetition_penalty=1.15))
+        results = backend.generate_batch(chats, GenerationParams(max_tokens=40, repetition_penalty=1.15))
         wall = time.perf_counter() - start
         row["batch_tok_s"] = sum(x.completion_tokens for x in results) / wall
         row["batch_wall"] = wall

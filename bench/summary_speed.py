@@ -95,8 +95,6 @@ def timed(fn) -> tuple[float, list]:
 
 def configurations(llama, torch_backend, sequential: set[str]) -> dict:
     """name -> function(requests, params) giving the results; each leaves the backend as it found it."""
-    from briefkit.llm.base import generate_all
-
     def llama_batch(share: bool):
         def run(requests, params):
             llama.share_prefix = share
@@ -121,7 +119,7 @@ def configurations(llama, torch_backend, sequential: set[str]) -> dict:
         runs["llama.cpp 1 by 1, prefix kept"] = llama_one_by_one(True)
         runs["llama.cpp 1 by 1, reset"] = llama_one_by_one(False)
     if torch_backend is not None:
-        runs["transformers batch"] = lambda requests, params: generate_all(torch_backend, requests, params)
+        runs["transformers batch"] = lambda requests, params: torch_backend.generate_batch(requests, params)
         if "transformers" in sequential:
             runs["transformers 1 by 1"] = lambda requests, params: [torch_backend.generate(m, params) for m in requests]
     return runs

@@ -87,7 +87,7 @@ JUDGE_USER = ("<quoted>\n{evidence}\n</quoted>\n\nSentence: {sentence}\n\nDoes t
 def judge(model: str, pairs: list) -> None:
     """The accepted candidates put to ``model`` as a yes/no question; prints what a judge stage would keep."""
     from briefkit.config import Settings
-    from briefkit.llm.base import GenerationParams, generate_all
+    from briefkit.llm.base import GenerationParams
     from briefkit.workspace import Workspace
 
     ws = Workspace(Settings().with_overrides(generation={"backend": "llamacpp", "cache": False}))
@@ -96,7 +96,7 @@ def judge(model: str, pairs: list) -> None:
                  {"role": "user", "content": JUDGE_USER.format(evidence="\n".join(p.evidence), sentence=p.candidate)}]
                 for p in pairs]
     start = time.perf_counter()
-    replies = generate_all(backend, requests, GenerationParams(max_tokens=3, temperature=0.0))
+    replies = backend.generate_batch(requests, GenerationParams(max_tokens=3, temperature=0.0))
     seconds = time.perf_counter() - start
     kept = [p for p, r in zip(pairs, replies) if r.text.strip().lower().startswith("yes")]
     faithful = sum(p.faithful for p in pairs)

@@ -8,7 +8,7 @@ the end-to-end test checks the per-request accounting."""
 import numpy as np
 import pytest
 
-from briefkit.llm.base import GenerationParams, generate_all
+from briefkit.llm.base import GenerationParams
 from briefkit.llm.registry import create_backend
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `scripts/setup --dev`")
@@ -39,10 +39,10 @@ def test_batched_prefill_gives_each_sequence_its_own_logits(llama):
     assert float(np.abs(together[0] - together[1]).mean()) > 1.0  # each sequence saw its own prompt
 
 
-def test_generate_all_batches_greedy_requests_with_honest_accounting(llama):
+def test_generate_batch_decodes_greedy_requests_with_honest_accounting(llama):
     chats = [[{"role": "user", "content": q}] for q in QUESTIONS]
     params = GenerationParams(max_tokens=12, repetition_penalty=1.15, stop=["\n\n"])
-    results = generate_all(llama, chats, params)
+    results = llama.generate_batch(chats, params)
     assert len(results) == 4
     for chat, r in zip(chats, results):
         assert r.prompt_tokens == llama.count_tokens(llama.render(chat))

@@ -90,14 +90,12 @@ def test_prompts_fail_on_missing_or_unused_variables():
 
 
 def test_batched_greedy_generation_equals_sequential(smollm2_torch):
-    from briefkit.llm.base import generate_all
-
     backend = smollm2_torch
     chats = [[{"role": "user", "content": q}] for q in
              ("What is the capital of France?", "Name two primary colours.", "Say hello in one word.")]
     params = GenerationParams(max_tokens=10, repetition_penalty=1.15)
     sequential = [backend.generate(m, params) for m in chats]
-    batched = generate_all(backend, chats, params)
+    batched = backend.generate_batch(chats, params)
     assert [r.text for r in batched] == [r.text for r in sequential]
     assert [r.completion_tokens for r in batched] == [r.completion_tokens for r in sequential]
     assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]
@@ -123,8 +121,6 @@ def test_transformers_on_cuda_generates_in_half_precision_and_batches(tiny_qwen_
     """Runs where torch sees a CUDA GPU (skipped elsewhere): the same user path as on CPU."""
     import torch
 
-    from briefkit.llm.base import generate_all
-
     if not torch.cuda.is_available():
         pytest.skip("no CUDA GPU on this machine")
     backend = create_backend("transformers", model="smollm2-135m", device="auto")
@@ -133,7 +129,7 @@ def test_transformers_on_cuda_generates_in_half_precision_and_batches(tiny_qwen_
     assert next(backend.model.parameters()).is_cuda
     chats = [[{"role": "user", "content": q}] for q in ("Name two primary colours.", "Say hello in one word.")]
     params = GenerationParams(max_tokens=8)
-    batched, sequential = generate_all(backend, chats, params), [backend.generate(c, params) for c in chats]
+    batched, sequential = backend.generate_batch(chats, params), [backend.generate(c, params) for c in chats]
     assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]  # half-precision texts may differ
     assert all(1 <= r.completion_tokens <= 8 for r in batched)
     qwen = create_backend("transformers", model=str(tiny_qwen_dir), device="cuda")

@@ -114,8 +114,8 @@ class Workspace:
     def _export_query_encoder(self) -> None:
         """After chunks were embedded: for a ``torch`` embedder, export the model to ONNX once for fast query
         starts (mean-pooling models only, when onnxruntime, onnx and onnxscript are installed; about 10 s);
-        for any embedder, the learned support checker's int8 encoder (a few seconds), so that a summary
-        imports no torch."""
+        unless the checker reads the index's own onnx-int8 encoder, the learned support checker's int8 encoder
+        (a few seconds), so that a summary imports no torch."""
         if not self._embedder.loaded:
             return
         if self.settings.index.embedder_backend == "torch":
@@ -123,9 +123,10 @@ class Workspace:
 
             export_for_queries(self.settings.index.embedder)
         if self.settings.summarise.scorer != "cosine":
-            from .scoring.onnx_encoder import ensure_exported
+            from .scoring.onnx_encoder import ensure_exported, shares_encoder
 
-            ensure_exported()
+            if not shares_encoder(self.embedder):
+                ensure_exported()
 
     @property
     def index_root(self) -> Path:

@@ -22,7 +22,6 @@ from ..llm.base import (
     GenerationParams,
     GenerationResult,
     Message,
-    generate_all,
 )
 from ..prompts import load_prompt
 from ..text.sentences import split_sentences
@@ -101,7 +100,7 @@ def realise(backend: Backend, requests: list[list[Message]],
     """Each request's sentence (all in one batch, or concurrently) and the generation results. A request
     too long for the model's context is not sent: its sentence is empty, so the caller quotes instead."""
     sent = [i for i, r in enumerate(requests) if fits(backend, r, params)]
-    results = generate_all(backend, [requests[i] for i in sent], params) if sent else []
+    results = backend.generate_batch([requests[i] for i in sent], params)
     sentences = [""] * len(requests)
     for i, r in zip(sent, results):
         sentences[i] = first_sentence(r.text)

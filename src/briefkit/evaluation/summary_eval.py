@@ -10,7 +10,7 @@ the row names the scorer that judged (``faithfulness_scorer``).
 from __future__ import annotations
 
 from ..briefs.results import Summary
-from ..scoring.base import ScorerCoverage, SupportScorer, cover
+from ..scoring.base import ScorerCoverage, SupportScorer
 from .metrics import summhay_scores
 
 
@@ -24,16 +24,11 @@ def score_summary(summary: Summary, facts: dict[str, str], gold: dict[str, set[s
     labels = {fid: (m.label, m.bullet) for fid, m in zip(ids, matches)}
     scores, per_fact = summhay_scores(labels, [set(b.citations) for b in shown], gold)
     total = len(shown) + len(summary.rejected)
-    if checker is None and isinstance(scorer, ScorerCoverage):
-        checker = scorer.scorer
-    if checker is not None:
-        faithful = sum(cover(checker, [b.text], [" ".join(e.text for e in b.evidence)])[0].label != "NONE"
-                       for b in shown if b.evidence)
-        scores["faithfulness_scorer"] = checker.name
-    else:  # an LLM judge: it judges faithfulness too
-        faithful = sum(scorer.score([b.text], [" ".join(e.text for e in b.evidence)])[0].label != "NONE"
-                       for b in shown if b.evidence)
-        scores["faithfulness_scorer"] = getattr(scorer, "name", "judge")
+    # an LLM judge with no checker given judges faithfulness too
+    judge = ScorerCoverage(checker) if checker is not None else scorer
+    faithful = sum(judge.score([b.text], [" ".join(e.text for e in b.evidence)])[0].label != "NONE"
+                   for b in shown if b.evidence)
+    scores["faithfulness_scorer"] = getattr(judge, "name", "judge")
     scores["faithfulness"] = 100 * faithful / total if total else 0.0
     scores["facts"] = [{"fact_id": r.fact_id, "label": r.label, "bullet": r.bullet, "citation_f1": round(r.f1, 4)}
                        for r in per_fact]

@@ -85,12 +85,9 @@ def finish(text: str, stop: list[str]) -> str:
 def share_time(prefill_s: float, total_s: float, prompt_tokens: list[int], new_tokens: list[int]) -> list[tuple[float, float]]:
     """Each request's (prefill, total) seconds of a batch decoded together: the prefill shared by prompt
     tokens, the decoding by generated tokens."""
-    decode_s = total_s - prefill_s
-    out = []
-    for n_prompt, n_new in zip(prompt_tokens, new_tokens):
-        p_s = prefill_s * n_prompt / max(1, sum(prompt_tokens))
-        out.append((p_s, p_s + decode_s * n_new / max(1, sum(new_tokens))))
-    return out
+    per_prompt = prefill_s / max(1, sum(prompt_tokens))
+    per_new = (total_s - prefill_s) / max(1, sum(new_tokens))
+    return [(per_prompt * p, per_prompt * p + per_new * n) for p, n in zip(prompt_tokens, new_tokens)]
 
 
 class Backend(ABC):
@@ -125,7 +122,3 @@ class Backend(ABC):
         """What distinguishes this backend's outputs, for the generation cache's key."""
         return {"kind": type(self).__name__, "model": self.model_name}
 
-
-def generate_all(backend: Backend, requests: list[list[Message]], params: GenerationParams) -> list[GenerationResult]:
-    """Answer several chats, in order, the way ``backend`` does it best (:meth:`Backend.generate_batch`)."""
-    return backend.generate_batch(requests, params) if requests else []

@@ -1,7 +1,7 @@
 """Generation through an OpenAI-compatible HTTP server (vLLM, SGLang, llama.cpp server, Ollama).
 
 One pooled ``httpx.Client`` per backend (keep-alive, up to ``max_concurrency`` connections, shared by
-the threads of ``generate_all``). Timeouts, retries with exponential backoff on transport errors, 429
+the threads of ``generate_batch``). Timeouts, retries with exponential backoff on transport errors, 429
 and 5xx; a server that is down or answers garbage is one clear error. Token counts come from the
 response's ``usage``; ``count_tokens`` is an estimate (about four characters a token) used only to
 plan prompt budgets. Text arrives in one piece (no streaming).

@@ -15,7 +15,7 @@ KINDS = ("auto", "learned", "cosine")
 def load_support_scorer(kind: str = "auto", embedder=None, share_encoder: bool = False) -> SupportScorer:
     """'auto' = learned if its weights load, else cosine with a notice on stderr; 'learned'; 'cosine'.
     ``share_encoder``: the learned scorer reads its token states from ``embedder`` when that is the
-    search's onnx-int8 MiniLM (:func:`.onnx_encoder.shared_pair_encoder`), else from its own encoder."""
+    search's onnx-int8 MiniLM (:func:`.onnx_encoder.shares_encoder`), else from its own encoder."""
     from ..errors import BadInput, ModelUnavailable
 
     if kind not in KINDS:
@@ -24,13 +24,15 @@ def load_support_scorer(kind: str = "auto", embedder=None, share_encoder: bool =
         return CosineSupportScorer(embedder)
     try:
         from . import learned
-
-        from .onnx_encoder import shared_pair_encoder
+        from .onnx_encoder import OnnxPairEncoder, shares_encoder
 
         folder = learned.WEIGHTS_DIR
-        shared = shared_pair_encoder(embedder) if share_encoder else None
-        return loaded_once(("support scorer", str(folder), id(shared.session) if shared else None),
-                           lambda: learned.load_checker(folder, encoder=shared))
+        shared = embedder if share_encoder and shares_encoder(embedder) else None
+
+        def load() -> SupportScorer:
+            return learned.load_checker(folder, encoder=OnnxPairEncoder.sharing(shared) if shared else None)
+
+        return loaded_once(("support scorer", str(folder), id(shared.session) if shared else None), load)
     except ModelUnavailable as exc:
         if kind == "learned":
             raise

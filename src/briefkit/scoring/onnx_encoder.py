@@ -290,12 +290,10 @@ def onnx_pair_encoder() -> OnnxPairEncoder | None:
         return None
 
 
-def shared_pair_encoder(embedder) -> OnnxPairEncoder | None:
-    """The search's encoder as the checker's, when it is the bundled MiniLM in ``onnx-int8`` (held out, the
-    checker's kappa with it is that of its own encoder: BENCHMARKS.md); None otherwise."""
+def shares_encoder(embedder) -> bool:
+    """Whether the checker can read its token states from ``embedder``: the bundled MiniLM in ``onnx-int8``
+    (held out, the checker's kappa with it is that of its own encoder: BENCHMARKS.md)."""
     from ..index.embedders.models import MINILM
     from ..index.embedders.onnx import OnnxEmbedder
 
-    if isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8" and embedder.name == MINILM:
-        return OnnxPairEncoder.sharing(embedder)
-    return None
+    return isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8" and embedder.name == MINILM

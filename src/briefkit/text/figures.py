@@ -12,7 +12,7 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*")
 
 
-def plain(text: str) -> str:
+def _plain(text: str) -> str:
     """Curly apostrophes made straight and possessive 's removed, so "Lin’s" and "Lin's" both read "Lin"."""
     return re.sub(r"(?<=\w)'s\b", "", text.replace("’", "'"))
 
@@ -27,7 +27,7 @@ def figures(text: str) -> set[str]:
 
 def key_terms(text: str) -> set[str]:
     """Numbers and capitalised names in ``text`` (lower-cased), the facts a summary must not invent."""
-    text = plain(text)
+    text = _plain(text)
     numbers = figures(text)
     names = {m.group(0).lower() for m in _NAME.finditer(text) if m.group(0) not in COMMON_CAPITALISED}
     return numbers | names
@@ -39,7 +39,7 @@ def missing_terms(claim: str, evidence: str) -> set[str]:
     "8" is not found in "0.8", nor "Lin" in "Linux"; "2026" is found in "March 3, 2026";
     "Lin's" is found in "Lin".
     """
-    evidence = plain(evidence)
+    evidence = _plain(evidence)
     numbers = figures(evidence)
     words = set(re.findall(r"[a-z]+(?:[-'][a-z]+)*", evidence.lower()))
     words |= {part for w in words for part in re.split(r"[-']", w)}

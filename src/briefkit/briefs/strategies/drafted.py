@@ -17,7 +17,7 @@ from ...attribution.evidence import Evidence
 from ...attribution.select import Scored
 from ...attribution.verify import Verifier
 from ...index.embedders.base import Embedder
-from ...llm.base import Backend, GenerationParams, GenerationResult, generate_all
+from ...llm.base import Backend, GenerationParams, GenerationResult
 from ...prompts import load_prompt
 from ...retrieval import Passage
 from ...text.sentences import split_sentences
@@ -122,7 +122,7 @@ def _map_reduce(backend: Backend, citations: Citations, sources: Sources, topic:
             topic=topic, max_bullets=max_bullets)
         for group in groups
     ]
-    for group, result in zip(groups, generate_all(backend, requests, params)):  # concurrent on server backends
+    for group, result in zip(groups, backend.generate_batch(requests, params)):  # concurrent on server backends
         add(result)
         allowed = {i + 1 for i in group}
         for text, cites in parse_bullets(result.text):
