@@ -42,14 +42,17 @@ from briefkit.workspace import Workspace  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 OUT = ROOT / "bench" / "out"
-# name -> (strategy, generation backend, selector); the model is SmolLM2-135M for every system that uses one
+# name -> (strategy, generation backend, selector, model); SmolLM2-135M unless a system names another model
+BENCH_MODEL = "qwen2.5-coder-1.5b"  # the 1.5B benchmark model (bench/fetch_model.py)
 SYSTEMS = {
-    "no-llm": ("extractive", "transformers", "learned"),
-    "no-llm-hand": ("extractive", "transformers", "hand"),
-    "auto-transformers": ("auto", "transformers", "learned"),
-    "auto-llamacpp": ("auto", "llamacpp", "learned"),
-    "auto-llamacpp-hand": ("auto", "llamacpp", "hand"),
-    "stuff-transformers": ("stuff", "transformers", "learned"),
+    "no-llm": ("extractive", "transformers", "learned", "smollm2-135m"),
+    "no-llm-hand": ("extractive", "transformers", "hand", "smollm2-135m"),
+    "auto-transformers": ("auto", "transformers", "learned", "smollm2-135m"),
+    "auto-llamacpp": ("auto", "llamacpp", "learned", "smollm2-135m"),
+    "auto-llamacpp-hand": ("auto", "llamacpp", "hand", "smollm2-135m"),
+    "stuff-transformers": ("stuff", "transformers", "learned", "smollm2-135m"),
+    "judged-1.5b": ("extractive", "llamacpp", "judged", BENCH_MODEL),  # the model judges candidates, never writes
+    "auto-judged-1.5b": ("auto", "llamacpp", "judged", BENCH_MODEL),  # it judges and rewrites
 }
 SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")
 
@@ -72,13 +75,16 @@ def open_topic(path: Path, scorer_kind: str):
 
 def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5,
                max_words: int | None = None, weights: str | None = None):
-    strategy, backend, selector = SYSTEMS[name]
+    strategy, backend, selector, model = SYSTEMS[name]
+    if weights and selector == "judged":
+        weights = weights.replace("selector-holdout", "selector-judged-holdout")
     derived = ws.derive(generation={"backend": backend, "cache": False},
                         summarise={"max_citations": max_citations, "max_words": max_words, "selector": selector,
                                    "selector_weights": weights})
     start = time.perf_counter()
-    summary = summarise(derived, query, k=k, model=None if strategy == "extractive" else "smollm2-135m",
-                        strategy=strategy, max_bullets=max_bullets)
+    uses_model = strategy != "extractive" or selector == "judged"
+    summary = summarise(derived, query, k=k, model=model if uses_model else None, strategy=strategy,
+                        max_bullets=max_bullets)
     return summary, time.perf_counter() - start
 
 
@@ -93,7 +99,8 @@ def coverage_of(texts: list[str], insights: dict[str, str], scorer) -> float:
 
 
 def selector_weights(path: Path, which: str) -> str | None:
-    """The selector weights a topic is summarised with: held out (trained on the other topic) or shipped."""
+    """The selector weights a topic is summarised with: held out (trained on the other topic) or shipped
+    (a judged system reads the judged selector's file of the same topic)."""
     return str(ROOT / "eval" / f"selector-holdout-{path.stem.removeprefix('topic_')}.json") if which == "held-out" else None
 
 
@@ -120,6 +127,7 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
                                    "latency": latency, "bullets": len(summary.bullets),
                                    "words": sum(len(b.text.split()) for b in summary.bullets),
                                    "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0),
+                                   "judge": st["judge_s"],
                                    "cites": statistics.fmean(len(b.citations) for b in summary.bullets)
                                    if summary.bullets else 0.0,
                                    "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
@@ -137,16 +145,17 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
             if ours and labels:
                 shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids), "topic": path.stem})
     print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | words |"
-          " citations a bullet | model wording | select s | mean s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " citations a bullet | model wording | select s | judge s | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
         r = rows[name]
-        print(f"| briefkit {name} (SmolLM2-135M) | {mean(r, 'coverage')} | {mean(r, 'citation')} |"
+        print(f"| briefkit {name} ({SYSTEMS[name][3]}) | {mean(r, 'coverage')} | {mean(r, 'citation')} |"
               f" {mean(r, 'citation_precision')} | {mean(r, 'joint')} |"
               f" {mean(r, 'faithfulness')} | {mean(r, 'bullets')} | {mean(r, 'words')} |"
               f" {statistics.fmean(x['cites'] for x in r):.2f} |"
               f" {100 * statistics.fmean(x['model_share'] for x in r):.0f}% |"
-              f" {statistics.fmean(x['select'] for x in r):.3f} | {statistics.fmean(x['latency'] for x in r):.1f} |")
+              f" {statistics.fmean(x['select'] for x in r):.3f} | {statistics.fmean(x['judge'] for x in r):.1f} |"
+              f" {statistics.fmean(x['latency'] for x in r):.1f} |")
     print(f"\nFunnel ({systems[0]}): coverage of the subtopic's insights by every retrieved evidence sentence, by the"
           " candidate groups' lead sentences, and by the bullets shown:\n")
     print("| topic | subtopic | insights | retrieved sentences | candidate groups | bullets | bullets shown |")

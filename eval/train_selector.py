@@ -4,11 +4,18 @@
     nice -n 10 .venv/bin/python eval/train_selector.py --holdout news2   # train on topic 1, report on topic 2
     nice -n 10 .venv/bin/python eval/train_selector.py                   # the shipped model: both topics
 
+The judged selector (weights/selector-judged.json) adds the generation model's judgement of each candidate
+(src/briefkit/attribution/judge.py) as a feature; MODEL is a GGUF run by llama.cpp (the 1.5B benchmark model):
+
+    nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b [--holdout news1|news2]
+
 Candidates: every subtopic query of a topic runs the summariser's own stages up to the plan (k = 16
 passages, the default settings, every group's members confirmed). Label of a candidate group: its lead
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
-FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild).
+FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the model's
+judgements, per model. A judged selector sees, as the summariser does, only the ``judge_pool`` best
+candidates of a subtopic by the hand-weighted score, in training and in evaluation.
 The planner's settings (redundancy, stop_below) are chosen on the training topic with the real
 :func:`briefkit.attribution.plan.plan` over the cached candidates; see eval/SELECTOR.md.
 """
@@ -97,8 +104,44 @@ def extract(name: str) -> list[dict]:
     return subtopics
 
 
+def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
+    """The subtopics cut to the summariser's judge pool, each candidate with the model's ``judge``
+    probability (cached per model)."""
+    from briefkit.config import Settings
+
+    pool = Settings().summarise.judge_pool
+    cut = [{**s, "groups": sorted(s["groups"], key=lambda g: -g["hand"])[:pool]} for s in subtopics]
+    out = CACHE / f"{name}-judge-{Path(model).stem}.json"
+    if not out.exists():
+        from briefkit.attribution.judge import judge
+        from briefkit.llm.registry import create_backend
+
+        topic = queries(name)
+        backend = create_backend("llamacpp", model)
+        values = []
+        for sub in cut:
+            print(f"{name} {sub['subtopic_id']}: the model judges {len(sub['groups'])} candidates", file=sys.stderr,
+                  flush=True)
+            groups = groups_of(sub)
+            judge(backend, topic[sub["subtopic_id"]], groups)
+            values.append([g.judge for g in groups])
+        out.write_text(json.dumps(values))
+    for sub, values in zip(cut, json.loads(out.read_text())):
+        for g, v in zip(sub["groups"], values):
+            g["judge"] = v
+    return cut
+
+
+def queries(name: str) -> dict[str, str]:
+    """Subtopic id -> its query."""
+    return {s["subtopic_id"]: s["query"] for s in json.loads(TOPICS[name].read_text())["subtopics"]}
+
+
 def arrays(subtopics: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([g["x"] for s in subtopics for g in s["groups"]])
+    """Feature rows (with the judge's log-odds when the candidates carry it) and labels."""
+    from briefkit.attribution.insight import log_odds
+
+    x = np.array([g["x"] + ([log_odds(g["judge"])] if "judge" in g else []) for s in subtopics for g in s["groups"]])
     y = np.array([bool(g["states"]) for s in subtopics for g in s["groups"]], dtype=int)
     return x, y
 
@@ -136,7 +179,7 @@ def groups_of(sub: dict) -> list:
         ev = Evidence(g["doc_id"], 0, g["start"], g["start"] + len(g["text"]), g["text"],
                       passage_relevance=2 * rel - cos)
         lead = Scored(ev, np.asarray(g["vector"], dtype=np.float32), rel, lex, info, cos)
-        grp = Group([lead] * g["members"], [1.0] * g["members"])
+        grp = Group([lead] * g["members"], [1.0] * g["members"], judge=g.get("judge"))
         grp.states = g["states"]
         out.append(grp)
     return out
@@ -186,31 +229,37 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
 def main() -> None:
     from dataclasses import replace
 
-    from briefkit.attribution.insight import FEATURES, WEIGHTS
+    from briefkit.attribution.insight import JUDGED_WEIGHTS, WEIGHTS
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--holdout", choices=list(TOPICS), help="train on the other topic and report on this one")
+    ap.add_argument("--judge", metavar="MODEL", help="train the judged selector, MODEL judging (a GGUF or its alias)")
     ap.add_argument("--out", type=Path, help="weights file (default: the shipped one, or "
-                                             "eval/selector-holdout-TOPIC.json with --holdout)")
+                                             "eval/selector[-judged]-holdout-TOPIC.json with --holdout)")
     args = ap.parse_args()
     data = {name: extract(name) for name in TOPICS}
+    if args.judge:
+        data = {name: judged(name, subs, args.judge) for name, subs in data.items()}
     train = [s for name, subs in data.items() if name != args.holdout for s in subs]
     selector = tune(train, fit(train))
-    out = args.out or (ROOT / "eval" / f"selector-holdout-{args.holdout}.json" if args.holdout else WEIGHTS)
+    kind = "selector-judged" if args.judge else "selector"
+    shipped = JUDGED_WEIGHTS if args.judge else WEIGHTS
+    out = args.out or (ROOT / "eval" / f"{kind}-holdout-{args.holdout}.json" if args.holdout else shipped)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(selector.to_json(), indent=1) + "\n")
     x, y = arrays(train)
     print(f"trained on {len(y)} candidate groups ({y.mean():.1%} state an insight); "
           f"redundancy {selector.redundancy}, stop_below {selector.stop_below}; wrote {out}")
-    print("standardised coefficients: " + ", ".join(f"{f} {c:+.2f}" for f, c in zip(FEATURES, selector.coef)))
+    print("standardised coefficients: " + ", ".join(f"{f} {c:+.2f}" for f, c in zip(selector.names, selector.coef)))
     for name, subs in data.items():
         held = "held out" if name == args.holdout else "trained on" if args.holdout else "trained on (both)"
         x, y = arrays(subs)
-        rows = {"learned": planned_coverage(subs, selector), "learned, no early stop":
+        judge_auc = f", the model's judgement alone {auc(y, x[:, -1]):.3f}" if args.judge else ""
+        rows = {kind: planned_coverage(subs, selector), f"{kind}, no early stop":
                 planned_coverage(subs, replace(selector, stop_below=0.0)), "hand": planned_coverage(subs, None)}
-        print(f"\n{name} ({held}): {len(y)} candidates, {y.mean():.1%} positive; AUC learned "
-              f"{auc(y, selector.probability(x)):.3f}, hand salience {auc(y, np.array([g['hand'] for s in subs for g in s['groups']])):.3f};"
-              f" all candidates cover {candidate_coverage(subs):.1f}")
+        print(f"\n{name} ({held}): {len(y)} candidates, {y.mean():.1%} positive; AUC {kind} "
+              f"{auc(y, selector.probability(x)):.3f}, hand salience {auc(y, np.array([g['hand'] for s in subs for g in s['groups']])):.3f}"
+              f"{judge_auc}; all candidates cover {candidate_coverage(subs):.1f}")
         for label, r in rows.items():
             print(f"  {label}: label coverage {r['coverage']:.1f}, {r['bullets']:.1f} bullets, {r['words']:.0f} words")
 

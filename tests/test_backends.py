@@ -3,6 +3,7 @@ llama-cpp-python, and llama-cpp-python's OpenAI-compatible server on loopback.""
 
 import http.server
 import json
+import math
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from briefkit.errors import ModelUnavailable
 from briefkit.attribution.verify import Verifier
-from briefkit.llm.base import GenerationParams
+from briefkit.llm.base import GenerationParams, yes_no_value, yes_share
 from briefkit.llm.registry import create_backend
 from briefkit.llm.models import smollm2_gguf
 from briefkit.briefs.summarise import summarise
@@ -87,6 +88,39 @@ def test_llamacpp_backend_generates_with_token_accounting():
     assert result.prompt_tokens == backend.count_tokens(prompt)
     assert 0 < result.completion_tokens <= 12 and result.text
     assert result.model == "smollm2-135m"
+
+
+YES_NO_CHATS = [[{"role": "user", "content": q + " Answer yes or no."}] for q in (
+    "Is Paris the capital of France?", "Is the sun colder than ice?", "Is water wet?", "Do fish live in water?")]
+
+
+def test_yes_share_and_reply_reading_by_hand():
+    assert yes_share([0.0, math.log(3.0), 5.0], yes=[0], no=[1]) == pytest.approx(0.25)  # 1 / (1 + 3); token 2 ignored
+    assert yes_share([0.0, 0.0, 0.0], yes=[0, 1], no=[2]) == pytest.approx(2 / 3)  # two spellings of yes
+    assert yes_share([1000.0, 0.0], yes=[0], no=[1]) == pytest.approx(1.0)  # no overflow
+    assert [yes_no_value(t) for t in ("Yes, it is.", " no.", "NO", "Maybe", "")] == [1.0, 0.0, 0.0, 0.5, 0.5]
+
+
+def test_llamacpp_and_transformers_read_the_same_yes_probability():
+    """Both read P(yes) from the first reply token's logits: they agree with each other (Q4_1 against fp32) and
+    with the greedy reply, and a chat scored after another (its cached prefix re-used) scores as it does alone."""
+    llama = create_backend("llamacpp", model="smollm2-135m", context_tokens=2048)
+    torch_ = create_backend("transformers", model="smollm2-135m", dtype="float32")
+    p_llama, p_torch = llama.yes_probability(YES_NO_CHATS), torch_.yes_probability(YES_NO_CHATS)
+    assert all(0.0 < p < 1.0 for p in p_llama + p_torch)
+    assert p_llama == pytest.approx(p_torch, abs=0.05)
+    replies = [yes_no_value(r.text) for r in llama.generate_batch(YES_NO_CHATS, GenerationParams(max_tokens=3))]
+    assert [p > 0.5 for p, r in zip(p_llama, replies) if r != 0.5] == [r == 1.0 for r in replies if r != 0.5]
+    assert llama.yes_probability(YES_NO_CHATS[-1:]) == pytest.approx(p_llama[-1:], abs=1e-4)
+    llama.generate(YES_NO_CHATS[0], GenerationParams(max_tokens=8))  # generation in between leaves no stale cache
+    assert llama.yes_probability(YES_NO_CHATS[1:2]) == pytest.approx(p_llama[1:2], abs=1e-4)
+
+
+def test_a_server_backend_reads_yes_from_the_greedy_reply(server):
+    """The default yes_probability (no logits): the greedy reply read as 1, 0 or 0.5."""
+    backend = create_backend("openai", model="smollm2-135m", base_url=server.url)
+    replies = [r.text for r in backend.generate_batch(YES_NO_CHATS, GenerationParams(max_tokens=3))]
+    assert backend.yes_probability(YES_NO_CHATS) == [yes_no_value(t) for t in replies]
 
 
 def test_summarise_with_llamacpp_backend(sample_ws):

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from briefkit.attribution.evidence import Evidence
-from briefkit.attribution.insight import FEATURES, NOVELTY, Selector, features, form, load_selector
+from briefkit.attribution.insight import FEATURES, JUDGE, NOVELTY, Selector, features, form, load_selector, log_odds
 from briefkit.attribution.plan import Group, plan
 from briefkit.attribution.select import Scored
 from briefkit.config import Settings
-from briefkit.errors import BadInput
+from briefkit.errors import BadInput, ModelUnavailable
 from briefkit.briefs.summarise import summarise
 
 from conftest import ROOT
@@ -72,6 +72,28 @@ def test_the_weights_files_load(path):
     assert p == pytest.approx(1 / (1 + math.exp(-(sel.intercept - (sel.mean / sel.scale) @ sel.coef))))
 
 
+def test_the_judge_feature_is_the_models_log_odds_by_hand():
+    g = Group([lead("a", "Banks now demand more collateral.", unit(1, 0, 0))], [1.0], judge=0.9)
+    x = features([g], judged=True)
+    assert x.shape == (1, len(FEATURES) + 1) and x[0, -1] == pytest.approx(math.log(9.0))  # log(0.9 / 0.1) = 2.197
+    assert x[0, :-1].tolist() == features([g])[0].tolist()  # the other columns as the plain selector reads them
+    assert log_odds(0.5) == 0.0 and log_odds(1.0) == pytest.approx(math.log(9999.0))  # clipped at 1e-4
+    coef = np.zeros(len(FEATURES) + 1)
+    coef[-1] = 1.0
+    sel = Selector(np.zeros(len(coef)), np.ones(len(coef)), coef, 0.0, 0.0, 0.0)
+    assert sel.judged and sel.names[-1] == JUDGE
+    assert sel.probability(sel.features([g]))[0] == pytest.approx(0.9)  # sigmoid(log-odds) gives the judge back
+
+
+@pytest.mark.parametrize("path", [None, ROOT / "eval" / "selector-judged-holdout-news1.json",
+                                  ROOT / "eval" / "selector-judged-holdout-news2.json"])
+def test_the_judged_weights_files_load(path):
+    sel = load_selector(str(path) if path else None, judged=True)
+    assert sel.judged and len(sel.coef) == len(FEATURES) + 1
+    assert sel.coef[-1] > 0  # the model's yes makes an insight more likely
+    assert not load_selector().judged
+
+
 def test_a_bad_weights_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "w.json"
     bad.write_text(json.dumps({"features": ["relevance"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0,
@@ -85,6 +107,7 @@ def test_a_bad_weights_file_is_one_clear_error(tmp_path):
 def test_the_config_switch_is_checked():
     assert Settings().summarise.selector == "hand"  # the learned model is not better held out (eval/SELECTOR.md)
     assert Settings().with_overrides(summarise={"selector": "learned"}).summarise.selector == "learned"
+    assert Settings().with_overrides(summarise={"selector": "judged"}).summarise.selector == "judged"
     with pytest.raises(BadInput, match="selector"):
         Settings().with_overrides(summarise={"selector": "magic"})
     from briefkit.config import load_settings
@@ -133,3 +156,25 @@ def test_summarise_switches_selector_and_stops_early_end_to_end(sample_ws, tmp_p
     budget = summarise(sample_ws.derive(summarise={"selector": "learned", "max_words": 40}), query, k=8,
                        strategy="extractive")
     assert sum(len(b.text.split()) for b in budget.bullets) <= 40
+
+
+def test_the_judged_selector_asks_the_model_about_the_best_candidates_end_to_end(sample_ws, monkeypatch):
+    """extractive + judged: the model (SmolLM2 through llama.cpp) judges the judge_pool best candidates and never
+    writes; the bullets come from that pool. Without a loadable model it is the hand-weighted selector, said so."""
+    query = "Qwen team leadership changes"
+    ws = sample_ws.derive(summarise={"selector": "judged", "judge_pool": 3}, generation={"cache": False})
+    judged = summarise(ws, query, k=8, strategy="extractive", model="smollm2-135m")
+    assert judged.model == "smollm2-135m" and judged.stats.judge_s > 0 and judged.stats.calls == 0
+    assert 0 < len(judged.bullets) <= 3 and len(judged.candidates) <= 3
+    assert all(b.origin == "quoted" for b in judged.bullets)
+    hand = summarise(sample_ws, query, k=8, strategy="extractive")
+    assert set(judged.candidates) <= set(hand.candidates)  # the pool is the hand-weighted best
+    none = sample_ws.derive(summarise={"selector": "judged"})
+
+    def unavailable(model=None):  # a stand-in for a machine where no model loads
+        raise ModelUnavailable("no weights here")
+
+    monkeypatch.setattr(none, "generator", unavailable)
+    fallback = summarise(none, query, k=8, strategy="extractive")
+    assert "hand-weighted selector" in fallback.notice and fallback.stats.judge_s == 0
+    assert [b.text for b in fallback.bullets] == [b.text for b in hand.bullets]

@@ -81,8 +81,12 @@ class SummariseSettings(_Strict):
     group_threshold: float = Field(0.7, gt=0, le=1, description="Cosine at which sentences state the same fact.")
     support_k: int = Field(10, ge=0, description="Passages searched per bullet for more documents stating it (0: off).")
     scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
-    selector: Literal["learned", "hand"] = Field("hand", description="Content selection: the hand-weighted sum, or"
-                                                 " the learned model (eval/SELECTOR.md; not better held out).")
+    selector: Literal["learned", "hand", "judged"] = Field(
+        "hand", description="Content selection: the hand-weighted sum; the learned model; or the learned model that also"
+        " asks the generation model whether each candidate answers the topic (needs a model of about 1B or more;"
+        " eval/SELECTOR.md).")
+    judge_pool: int = Field(40, ge=1, description="judged: candidate groups put to the model (the best by the"
+                            " hand-weighted score); the others are not chosen.")
     selector_weights: str | None = Field(None, description="A selector weights JSON replacing the shipped one.")
     max_words: int | None = Field(None, ge=1, description="Most words in all bullets' lead sentences (none: no cap).")
     sentences_per_passage: int = Field(3, ge=0, description="stuff/map-reduce: topic sentences kept per passage (0: whole).")

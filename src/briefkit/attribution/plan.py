@@ -27,7 +27,7 @@ from ..retrieval import Passage
 from ..text.dates import MONTH_DAY, MONTH_NUMBER
 from ..text.figures import conflict
 from .evidence import gather
-from .insight import NOVELTY, Selector, features
+from .insight import NOVELTY, Selector
 from .select import Scored
 
 SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
@@ -42,6 +42,7 @@ REDUNDANCY = 0.2
 class Group:
     members: list[Scored] = field(default_factory=list)  # the lead first, then by closeness to it
     closeness: list[float] = field(default_factory=list)  # cosine of each member to the lead
+    judge: float | None = None  # the model's P(yes) that the lead answers the topic (:mod:`.judge`), if asked
 
     @property
     def lead(self) -> Scored:
@@ -91,7 +92,7 @@ def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None 
     if selector is None:
         top = sorted(groups, key=lambda g: -g.lead.salience)[:keep]
     else:
-        p = selector.probability(features(groups)) if groups else []
+        p = selector.probability(selector.features(groups)) if groups else []
         top = [groups[i] for i in sorted(range(len(groups)), key=lambda i: -p[i])[:keep]]
     pairs = [(g, i) for g in top for i in range(1, len(g.members))]
     scores = verifier.support([g.lead.evidence.text for g, _ in pairs], [g.members[i].evidence.text for g, i in pairs])
@@ -168,7 +169,7 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
     if groups:
         leads = np.stack([g.lead.vector for g in groups])
         closest = np.zeros(len(groups))  # cosine of each lead to the closest chosen lead
-        x = features(groups) if selector is not None else None
+        x = selector.features(groups) if selector is not None else None
         hand = np.array([g.score for g in groups])
         cost = np.array([words(g) for g in groups])
         open_ = np.ones(len(groups), dtype=bool)

@@ -40,6 +40,7 @@ class Stats:
     generate_s: float = 0.0
     prompt_s: float = 0.0
     verify_s: float = 0.0
+    judge_s: float = 0.0  # the model judging candidates (the judged selector)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
@@ -91,6 +92,7 @@ class Stats:
             "evidence_steps_s": {k: round(v, 4) for k, v in self.evidence_steps.items()},
             "generate_s": round(self.generate_s, 4),
             "verify_s": round(self.verify_s, 4),
+            "judge_s": round(self.judge_s, 4),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "tokens_per_s": round(completion / self.generate_s, 2) if self.generate_s > 0 else 0.0,

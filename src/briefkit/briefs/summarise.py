@@ -75,13 +75,17 @@ def summarise(
     stats.retrieve_s = time.perf_counter() - start
 
     backend, notices = None, []
-    if strategy != "extractive":
+    judged = cfg.selector == "judged"
+    if strategy != "extractive" or judged:  # extractive with the judged selector: the model judges, never writes
         try:
             backend = ws.generator(model)
         except ModelUnavailable as exc:
-            if strategy != "auto" or model not in (None, "auto") or ws.settings.generation.backend != "auto":
+            if strategy not in ("auto", "extractive") or model not in (None, "auto") \
+                    or ws.settings.generation.backend != "auto":
                 raise  # a model, backend or strategy the user named is not silently replaced
-            notices.append(f"no generation model could be loaded ({exc}); showing source sentences without rewriting")
+            fallback = "showing source sentences without rewriting" if strategy == "auto" else "quoting sources"
+            notices.append(f"no generation model could be loaded ({exc}); {fallback}"
+                           + (", chosen by the hand-weighted selector" if judged else ""))
     model_name = backend.model_name if backend else "none (extractive)"
     if not passages:
         return Summary(topic, [], [], model_name, strategy, stats,

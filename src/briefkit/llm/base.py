@@ -3,7 +3,8 @@ backend shares (stop strings, thinking blocks, a batch's time split, a default b
 
 A backend implements one method, :meth:`Backend.generate`. Everything else has a default it may
 override: ``count_tokens`` (an estimate), ``generate_batch`` (``generate`` one after another, or
-concurrently up to ``max_concurrency``), ``cache_identity``. Backends are chosen by name in
+concurrently up to ``max_concurrency``), ``yes_probability`` (the greedy reply read as 1, 0 or 0.5;
+backends with logits read the first token's probabilities), ``cache_identity``. Backends are chosen by name in
 :mod:`.registry`; caching wraps any backend (:class:`briefkit.llm.cache.CachedBackend`).
 """
 
@@ -90,6 +91,31 @@ def share_time(prefill_s: float, total_s: float, prompt_tokens: list[int], new_t
     return [(per_prompt * p, per_prompt * p + per_new * n) for p, n in zip(prompt_tokens, new_tokens)]
 
 
+YES_NO = (("yes", "Yes", "YES"), ("no", "No", "NO"))  # spellings of a reply's first word
+
+
+def yes_no_value(reply: str) -> float:
+    """1.0 when a reply starts with yes, 0.0 with no, else 0.5."""
+    word = re.match(r"\W*(\w*)", reply).group(1).lower()
+    return {"yes": 1.0, "no": 0.0}.get(word, 0.5)
+
+
+def first_tokens(tokenize: Callable[[str], list[int]]) -> tuple[list[int], list[int]]:
+    """The distinct first tokens of the yes and of the no spellings (:data:`YES_NO`)."""
+    yes, no = ({tokenize(w)[0] for w in words} for words in YES_NO)
+    return sorted(yes - no), sorted(no - yes)
+
+
+def yes_share(logits, yes: list[int], no: list[int]) -> float:
+    """P(yes) / (P(yes) + P(no)) from next-token logits (a 1-d array) and the two token sets."""
+    import numpy as np
+
+    z = np.asarray(logits, dtype=np.float64)
+    top = max(z[yes].max(), z[no].max())
+    p_yes, p_no = np.exp(z[yes] - top).sum(), np.exp(z[no] - top).sum()
+    return float(p_yes / (p_yes + p_no))
+
+
 class Backend(ABC):
     """A generation backend: :meth:`generate` is required; the rest are defaults a backend may override."""
 
@@ -117,6 +143,13 @@ class Backend(ABC):
 
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool:
             return list(pool.map(lambda m: self.generate(m, params), requests))
+
+    def yes_probability(self, requests: list[list[Message]]) -> list[float]:
+        """For chats that end in a yes-or-no question, P(yes) among {yes, no} for each. This default reads
+        the greedy reply: 1.0 for yes, 0.0 for no, 0.5 for anything else. Backends that see the logits
+        override it with the first token's probabilities (:func:`yes_share`)."""
+        replies = self.generate_batch(requests, GenerationParams(max_tokens=3, temperature=0.0))
+        return [yes_no_value(r.text) for r in replies]
 
     def cache_identity(self) -> dict:
         """What distinguishes this backend's outputs, for the generation cache's key."""

@@ -91,3 +91,7 @@ class CachedBackend(Backend):
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
+
+    def yes_probability(self, requests: list[list[Message]]) -> list[float]:
+        """The inner backend's (not cached: a probability is not a generation)."""
+        return self.inner.yes_probability(requests)

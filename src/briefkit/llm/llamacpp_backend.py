@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import ModelUnavailable
-from .base import THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, sampling_filters, share_time
+from .base import (THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, first_tokens,
+                   sampling_filters, share_time, yes_share)
 from .models import file_identity, resolve_gguf
 
 if TYPE_CHECKING:
@@ -145,6 +146,29 @@ class LlamaCppBackend(Backend):
         total = time.perf_counter() - start
         return GenerationResult(finish("".join(pieces), params.stop), n_prompt, completion,
                                 (first - start) if first else total, total, self.model_name)
+
+    def yes_probability(self, requests: list[list[Message]]) -> list[float]:
+        """P(yes) from the logits of each chat's first reply token. One chat after another on the main
+        context: a chat re-uses the prefix it shares with the one before (a question asked of many
+        sentences is prefilled once when the sentence comes last)."""
+        import llama_cpp
+        import numpy as np
+
+        yes, no = first_tokens(lambda word: self.llm.tokenize(word.encode("utf-8"), add_bos=False, special=False))
+        out = []
+        for messages in requests:
+            tokens = self._tokens(self.render(messages))
+            if len(tokens) >= self.context_tokens:
+                raise ValueError(f"prompt of {len(tokens)} tokens does not fit the {self.context_tokens}-token context")
+            past = self.llm.input_ids[:self.llm.n_tokens]
+            keep = 0
+            while keep < min(len(past), len(tokens) - 1) and past[keep] == tokens[keep]:
+                keep += 1
+            self.llm.n_tokens = keep  # eval() drops the cache from here on
+            self.llm.eval(tokens[keep:])
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
+            out.append(yes_share(logits, yes, no))
+        return out
 
     def generate_batch(self, requests: list[list[Message]], params: GenerationParams,
                        max_seqs: int = 8) -> list[GenerationResult]:

@@ -13,7 +13,8 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import ModelUnavailable
-from .base import THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, sampling_filters, share_time
+from .base import (THINKING_OFF, Backend, GenerationParams, GenerationResult, Message, finish, first_tokens,
+                   sampling_filters, share_time, yes_share)
 from .models import ModelSpec, check_hub_model, file_identity, resolve_model
 
 if TYPE_CHECKING:
@@ -122,6 +123,19 @@ class TransformersBackend(Backend):
             if candidate is not None and candidate not in eos:
                 return int(candidate)
         return int(tok.eos_token_id)
+
+    def yes_probability(self, requests: list[list[Message]]) -> list[float]:
+        """P(yes) from the logits of each chat's first reply token (one forward pass a chat, no padding)."""
+        import torch
+
+        yes, no = first_tokens(lambda word: self.tokenizer(word, add_special_tokens=False)["input_ids"])
+        out = []
+        with torch.inference_mode():
+            for messages in requests:
+                inputs = self.tokenizer(self.render(messages), return_tensors="pt", add_special_tokens=False)
+                logits = self.model(**inputs.to(self.device)).logits[0, -1]
+                out.append(yes_share(logits.float().cpu().numpy(), yes, no))
+        return out
 
     def generate_batch(self, requests: list[list[Message]], params: GenerationParams,
                        max_batch: int = 16) -> list[GenerationResult]:

@@ -10,7 +10,8 @@ Citations are the groups' documents that state the bullet, never the model's gue
 
 from __future__ import annotations
 
-from ...attribution.insight import load_selector
+from ...attribution.insight import Selector, load_selector
+from ...attribution.judge import judge
 from ...attribution.plan import Group, confirm, expand, group_sentences, plan
 from ...attribution.realise import fuse_request, realise
 from ...attribution.verify import Verifier
@@ -31,9 +32,13 @@ class Attributed:
 
     def run(self, job: Job) -> Written:
         cfg = job.ws.settings.summarise
-        selector = load_selector(cfg.selector_weights) if cfg.selector == "learned" else None
+        selector = _selector(job)
         with job.stats.evidence_step("group"):
             groups = group_sentences(job.relevant, cfg.group_threshold)
+        if selector is not None and selector.judged:
+            groups = sorted(groups, key=lambda g: -g.score)[:cfg.judge_pool]
+            with job.stats.timing("judge_s"):
+                judge(job.backend, job.topic, groups, cfg.prompts_dir)
         with job.stats.evidence_step("confirm"):
             groups = confirm(groups, job.verifier, keep=3 * job.max_bullets, selector=selector)
         candidates = [g.lead.evidence.text for g in groups]
@@ -64,6 +69,15 @@ class Attributed:
         with job.stats.timing("verify_s"):
             bullets = _verify_rewrites(groups, sentences, job.verifier)
         return _written(job, bullets, "auto", candidates)
+
+
+def _selector(job: Job) -> Selector | None:
+    """The configured selector (None: the hand-weighted one). ``judged`` needs the model: without one it is
+    the hand-weighted selector (summarise says so)."""
+    cfg = job.ws.settings.summarise
+    if cfg.selector == "hand" or (cfg.selector == "judged" and job.backend is None):
+        return None
+    return load_selector(cfg.selector_weights, judged=cfg.selector == "judged")
 
 
 def _written(job: Job, bullets: list[Bullet], used: str, candidates: list[str]) -> Written:
