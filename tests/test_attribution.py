@@ -328,6 +328,8 @@ def test_a_rewrite_keeps_the_evidence_time_and_certainty():
         "changes time or certainty: hedge (may)"]
     assert rule_problems("In May 2026 Alibaba released Qwen4.", ["Alibaba released Qwen4 in May 2026."]) == []
     assert rule_problems("Alibaba released Qwen4.", ["Alibaba plans to release Qwen4."]) == [
+        "changes time or certainty: done for planned (released / plans to release)"]
+    assert rule_problems("Alibaba launched Qwen4.", ["Alibaba plans to release Qwen4."]) == [
         "changes time or certainty: drops the evidence's hedge"]
     assert rule_problems("Alibaba released Qwen4 last week.", ["Alibaba released Qwen4."]) == [
         "changes time or certainty: past (last week)"]

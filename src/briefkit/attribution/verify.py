@@ -7,11 +7,12 @@ gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), names and 
 side by side stand side by side in one evidence sentence, it neither adds nor drops a negation,
 it keeps the evidence's time and certainty (no "will", "next month" or "plans to" the evidence
 lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
-the evidence does not make, it is a plain statement (no question, link or list), and the
-support scorer (learned or cosine, see :mod:`briefkit.scoring`) finds the evidence
-supports it. It does not fix anything: callers replace a failed sentence with quoted evidence.
-Past against present tense ("stepped down" for "is stepping down") is allowed; other relations
-between words that are all in the evidence are left to the scorer.
+the evidence does not make, it states no event as further along than its evidence does ("has left"
+for "is leaving" or "plans to leave"; an announced step, "said he is stepping down", counts as taken),
+it is a plain statement (no question, link or list), and the support scorer (learned or cosine,
+see :mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers
+replace a failed sentence with quoted evidence. Other relations between words that are all in the
+evidence are left to the scorer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
+from ..text.tense import HEDGE, TIME, weaker_aspect
 from .evidence import sentence_problem
 
 MAX_EVIDENCE_CHARS = 1500  # the scorer sees at most this much of a group's evidence
@@ -159,20 +161,6 @@ def untied(sentence: str, evidence: list[str], gap: int = 6, slack: int = 6) -> 
     return wrong
 
 
-# Time and certainty: a kind of time word in a rewrite must occur in its evidence. "may" is a hedge only in
-# lower case ("May 2026" is a month).
-_TIME = {
-    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
-                         r"aim(?:s|ed)?|expect(?:s|ed)?|scheduled|poised|slated|set|about|yet) to\b|\bupcoming\b|"
-                         r"\bsoon\b|\btomorrow\b|\bnext (?:week|month|year|quarter|spring|summer|autumn|fall|winter)\b|"
-                         r"\blater this\b|\bin the (?:coming|next)\b|\bforthcoming\b", re.IGNORECASE),
-    "now": re.compile(r"\b(?:now|currently|still|already|today|tonight)\b", re.IGNORECASE),
-    "past": re.compile(r"\b(?:yesterday|recently|ago|last (?:week|month|year|quarter)|previously|formerly|former|"
-                       r"earlier)\b", re.IGNORECASE),
-}
-_HEDGE = re.compile(r"\b(?:might|could|would|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
-                    r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?)\b|"
-                    r"(?-i:\bmay\b)", re.IGNORECASE)
 # Causal and temporal links between two facts; "following" and "since" (not "since 2019") are both kinds.
 _LINKS = {
     "cause": re.compile(r"\b(?:because|due to|owing to|thanks to|as a result|result(?:s|ed)? in|led to|leads? to|"
@@ -187,19 +175,25 @@ _LINKS = {
 def retimed(sentence: str, evidence: list[str], core: bool = False) -> list[str]:
     """Ways ``sentence`` changes the evidence's time or certainty: a future or plan ("will", "plans to",
     "next month"), a present ("now") or a relative past ("last week", "previously") that no evidence
-    sentence states; a hedge ("may", "reportedly") added; or a hedge or plan that every evidence sentence
-    carries dropped ("plans to launch" -> "launched"). ``core``: only a future the source lacks counts."""
+    sentence states; a hedge ("may", "reportedly") added; an event stated as further along than any
+    evidence sentence states it ("has left" for "is leaving", :func:`~briefkit.text.tense.weaker_aspect`);
+    or a hedge or plan that every evidence sentence carries dropped ("plans to launch" -> "launched").
+    ``core``: only a future the source lacks and the event's level count."""
     joined = " ".join(evidence)
-    found = [f"{kind} ({m.group(0).lower()})" for kind, pattern in _TIME.items()
+    found = [f"{kind} ({m.group(0).lower()})" for kind, pattern in TIME.items()
              if (m := pattern.search(sentence)) and not pattern.search(joined)]
-    hedge = _HEDGE.search(sentence)
-    if hedge and not _HEDGE.search(joined):
+    hedge = HEDGE.search(sentence)
+    if hedge and not HEDGE.search(joined):
         found.append(f"hedge ({hedge.group(0).lower()})")
     if core:  # a source may word time and certainty otherwise; only a future it lacks is another fact
-        return [f for f in found if f.startswith("future")]
-    tentative = [bool(_HEDGE.search(e) or _TIME["future"].search(e)) for e in evidence]
-    if tentative and all(tentative) and not (hedge or _TIME["future"].search(sentence)):
-        found.append("drops the evidence's hedge")
+        found = [f for f in found if f.startswith("future")]
+    further = weaker_aspect(sentence, evidence)
+    found += further
+    if core:
+        return found
+    tentative = [bool(HEDGE.search(e) or TIME["future"].search(e)) for e in evidence]
+    if tentative and all(tentative) and not (hedge or TIME["future"].search(sentence) or further):
+        found.append("drops the evidence's hedge")  # unless the event's level already says so
     return found
 
 

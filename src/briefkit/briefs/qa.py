@@ -23,9 +23,10 @@ from ..errors import BadInput, ModelUnavailable
 from ..llm.base import GenerationParams
 from ..text.figures import conflict, disagree, key_terms, stem
 from ..text.lexicon import MONTHS
+from ..text.tense import ends_relation
 from ..workspace import Workspace
 from .multihop import Hop, answer_score, compose, gather_hops
-from .questions import Analysis, Claim, analyse
+from .questions import Analysis, Claim, analyse, present_relation
 from .results import Answer, Stats, describe, sole_source, source_rows
 
 ABSTENTION = "The corpus does not contain an answer to this question."
@@ -43,7 +44,12 @@ _WANTS = [  # what a question asks for, and how a sentence shows it holds it
 
 
 def holds_answer(question: str, sentence: str) -> bool:
-    """Whether ``sentence`` holds the kind of thing ``question`` asks for (any sentence does for other questions)."""
+    """Whether ``sentence`` holds the kind of thing ``question`` asks for (any sentence does for other questions).
+    A question in the present tense about who holds a relation ("Who leads X?") is not answered by a
+    sentence that states the relation only as past or ended ("Y, who led X, has left")."""
+    relation = present_relation(question)
+    if relation and ends_relation(sentence, relation):
+        return False
     for wants, shows in _WANTS:
         if wants.search(question):
             return bool(shows.search(sentence))

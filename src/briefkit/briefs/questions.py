@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..text.dates import normalise_date
 from ..text.lexicon import MONTHS
+from ..text.tense import event_key
 
 KINDS = ("yes/no", "temporal order", "comparison", "entity", "figure", "date", "open")
 
@@ -48,6 +49,11 @@ _OUTLET = re.compile(
 _GENERIC = {"new", "same", "latest", "recent", "earlier", "later", "first", "second", "other", "another", "both",
             "separate", "previous", "following", "subsequent", "original", "detailed", "in-depth", "which", "one",
             "this", "that", "these", "two"}
+# "Who leads X?", "Who is the head of X?": a question about who holds a relation now
+_PRESENT_VERB = re.compile(r"^\s*(?:who|whom)\s+(?:currently\s+|now\s+|still\s+)?(?P<v>[a-z]{3,}(?<!s)s)\b", re.I)
+_PRESENT_ROLE = re.compile(r"^\s*who\s+(?:is|are)\s+(?:currently\s+|now\s+|still\s+)?(?:in charge of|the\s+(?:\w+\s+)?"
+                           r"(?:lead|leader|head|chief|boss|director|manager|chair(?:man|woman)?)\b)", re.I)
+_NOT_RELATIONS = {"does", "was", "has", "is", "says", "said"}
 _ISO = re.compile(r"\b(20\d\d-\d\d-\d\d)(?:T[\d:+.]+)?\b")
 _SPELLED = re.compile(rf"\b(?:{MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? 20\d\d)?\b")
 
@@ -81,6 +87,17 @@ class Analysis:
         """Whether the question needs its hops answered together rather than one best sentence."""
         return self.kind in ("yes/no", "temporal order", "comparison") or (
             self.kind == "entity" and (len(self.claims) > 1 or bool(self.sources)))
+
+
+def present_relation(question: str) -> str | None:
+    """The relation a who-question asks about in the present tense, as an event key
+    (:func:`~briefkit.text.tense.event_key`): "lead" for "Who leads the Qwen team?" and "Who is the head of
+    Tongyi Lab?", "own" for "Who owns X?"; None for a question in the past ("Who led ...?") or of another
+    form. An answer to it must hold the relation now, not only in the past or up to a departure."""
+    if m := _PRESENT_VERB.match(question):
+        verb = m.group("v").lower()
+        return None if verb in _NOT_RELATIONS else event_key(verb)
+    return "lead" if _PRESENT_ROLE.match(question) else None
 
 
 def _aliases(known: list[str]) -> list[tuple[str, str]]:
