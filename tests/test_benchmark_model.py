@@ -81,3 +81,28 @@ def test_a_multi_source_yes_no_is_judged_by_the_model(cli, tmp_path):
     assert data["kind"] == "yes/no" and [h["source"] for h in data["reasoning"]] == ["Harbor Daily", "Coastline Times"]
     assert all(h["verdict"].endswith("(model)") for h in data["reasoning"]), data["reasoning"]
     assert data["answer"].startswith("Yes."), data["reasoning"]
+
+
+def test_the_model_judges_an_answering_sentence_above_background(cli, tmp_path):
+    """The judged selector's question, put to the 1.5B model: a sentence that answers the topic gets a higher
+    P(yes) than background about the same bank (SummHay topic 2's hardest subtopic, from the topic file), and
+    `summarise` with selector = judged reports the time the model spent judging."""
+    from briefkit.attribution.judge import judge
+    from briefkit.attribution.plan import Group
+    from briefkit.attribution.select import Scored
+    from briefkit.attribution.evidence import Evidence
+    from briefkit.llm.registry import create_backend
+
+    def group(text: str) -> Group:
+        return Group([Scored(Evidence("d", 1, 0, len(text), text), None, 0.0, 0.0, 0.0, 0.0)], [1.0])
+
+    answer = group("After the collapse, banks may now require more substantial collateral from startups before lending.")
+    background = group("Silicon Valley Bank was founded in 1983 and grew with the technology industry.")
+    judge(create_backend("llamacpp", ALIAS, context_tokens=2048), "Changes in credit conditions after SVB?",
+          [answer, background])
+    assert answer.judge > 0.5 > background.judge, (answer.judge, background.judge)
+    config = tmp_path / "judged.toml"
+    config.write_text('[summarise]\nselector = "judged"\n')
+    data = run([*cli, "--config", str(config)], "summarise", "Qwen team leadership changes", "--model", ALIAS,
+               "--strategy", "extractive", "--no-cache")
+    assert data["model"] == ALIAS and data["stats"]["judge_s"] > 0 and data["summary"]
