@@ -178,3 +178,10 @@ def test_the_judged_selector_asks_the_model_about_the_best_candidates_end_to_end
     fallback = summarise(none, query, k=8, strategy="extractive")
     assert "hand-weighted selector" in fallback.notice and fallback.stats.judge_s == 0
     assert [b.text for b in fallback.bullets] == [b.text for b in hand.bullets]
+
+
+def test_weights_of_the_other_kind_are_one_clear_error(sample_ws):
+    judged_file = str(ROOT / "eval" / "selector-judged-holdout-news1.json")
+    ws = sample_ws.derive(summarise={"selector": "learned", "selector_weights": judged_file})
+    with pytest.raises(BadInput, match="judged selector's weights: set selector = judged"):
+        summarise(ws, "Qwen team leadership changes", k=8, strategy="extractive")

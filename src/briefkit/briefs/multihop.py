@@ -186,14 +186,14 @@ def _claims(ws, analysis: Analysis, hops: list[Hop], backend) -> Composed:
 
 def _judge(backend, hops: list[Hop]) -> list[bool]:
     """The model's yes/no on each hop's claim against its evidence (prompts/judge_claim.md)."""
-    from ..llm.base import GenerationParams
+    from ..llm.base import GenerationParams, yes_no_value
     from ..prompts import load_prompt
 
     prompt = load_prompt("judge_claim")
     requests = [prompt.render(claim=claim_core(h.claim.text), evidence="\n".join(s.evidence.text for s in h.evidence))
                 for h in hops]
     replies = backend.generate_batch(requests, GenerationParams(max_tokens=3, temperature=0.0))
-    return [r.text.strip().lower().startswith("yes") for r in replies]
+    return [yes_no_value(r.text) == 1.0 for r in replies]
 
 
 def _order(analysis: Analysis, hops: list[Hop]) -> Composed:

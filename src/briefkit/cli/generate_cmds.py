@@ -96,7 +96,8 @@ def summarise_cmd(
             _render_sources(d["sources"])
         s = d["stats"]
         speed = f" · {s['tokens_per_s']} tok/s" if s["tokens_per_s"] else ""  # a cached result decoded nothing now
-        out.print(f"retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · generate {s['generate_s']:.2f}s · "
+        judged = f"judge {s['judge_s']:.2f}s · " if s["judge_s"] else ""  # only the judged selector judges
+        out.print(f"retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · {judged}generate {s['generate_s']:.2f}s · "
                   f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens{speed}", style="dim")
 
     emit(st, result.to_json(), render)

@@ -15,6 +15,7 @@ from ...attribution.judge import judge
 from ...attribution.plan import Group, confirm, expand, group_sentences, plan
 from ...attribution.realise import fuse_request, realise
 from ...attribution.verify import Verifier
+from ...errors import BadInput
 from ...llm.base import GenerationParams
 from ...retrieval import Passage
 from ..results import Bullet
@@ -77,7 +78,12 @@ def _selector(job: Job) -> Selector | None:
     cfg = job.ws.settings.summarise
     if cfg.selector == "hand" or (cfg.selector == "judged" and job.backend is None):
         return None
-    return load_selector(cfg.selector_weights, judged=cfg.selector == "judged")
+    selector = load_selector(cfg.selector_weights, judged=cfg.selector == "judged")
+    if selector.judged != (cfg.selector == "judged"):
+        kind = "the judged selector's" if selector.judged else "a selector without the model's judgement"
+        raise BadInput(f"{cfg.selector_weights} holds {kind} weights: set selector = "
+                       f"{'judged' if selector.judged else 'learned'}")
+    return selector
 
 
 def _written(job: Job, bullets: list[Bullet], used: str, candidates: list[str]) -> Written:
