@@ -3,9 +3,9 @@
 ``TIME`` and ``HEDGE`` find the kinds of time word (a future or plan, "now", a relative past) and the
 hedges ("may", "reportedly"). :func:`verb_groups` reads the aspect of each verb a sentence puts in a
 verb group: planned (``will leave``, ``plans to leave``, ``is expected to leave``, ``may leave``),
-under way (``is leaving``) or done (``has left``, ``left``, ``was hired``). An under-way verb reported
-by a speech verb ("said on March 3 that he is stepping down") counts as done: news report an
-announced departure as a departure, and the labelled verification set does too. :func:`weaker_aspect`
+under way (``is leaving``) or done (``has left``, ``left``, ``was hired``). In a source, an under-way
+verb reported by a speech verb ("said on March 3 that he is stepping down") counts as done: news
+report an announced departure as a departure, and the labelled verification set does too. :func:`weaker_aspect`
 finds the verbs of a claim that its sources state only at a weaker level ("has left" against "is
 leaving"). :func:`ends_relation` tells whether a sentence states a relation ("lead") as past or ended.
 
@@ -72,6 +72,12 @@ class VerbGroup:
     negated: bool
     start: int  # where the verb starts
     end: int  # where the group ends
+    reported: bool = False  # under way after a speech verb: "said ... that he is stepping down"
+
+    @property
+    def stated(self) -> int:
+        """The level a source states: an announced step ("said he is stepping down") is reported as taken."""
+        return DONE if self.reported else self.level
 
 
 def event_key(word: str, down: bool = False) -> str:
@@ -100,13 +106,10 @@ def verb_groups(sentence: str) -> list[VerbGroup]:
                 continue
             if level == DONE and m.group("v").lower() in {"need", "speed", "seed", "feed", "hundred", "red", "bed"}:
                 continue
-            if level == UNDER_WAY and _SPEECH.search(sentence[:m.start()][-90:]):
-                level_here = DONE  # "said ... that he is stepping down": an announced step, reported as taken
-            else:
-                level_here = level
+            reported = level == UNDER_WAY and bool(_SPEECH.search(sentence[:m.start()][-90:]))
             negated = negated_words(m.group(0)) or negated_words(sentence[max(0, m.start() - 8):m.start()])
-            found[at] = VerbGroup(m.group(0).strip(), event_key(m.group("v"), bool(m.group("down"))), level_here,
-                                  negated, at, m.end())
+            found[at] = VerbGroup(m.group(0).strip(), event_key(m.group("v"), bool(m.group("down"))), level,
+                                  negated, at, m.end(), reported)
     return sorted(found.values(), key=lambda g: g.start)
 
 
@@ -118,13 +121,13 @@ def weaker_aspect(claim: str, evidence: list[str]) -> list[str]:
     theirs: dict[str, VerbGroup] = {}
     for sentence in evidence:
         for g in verb_groups(sentence):
-            if not g.negated and (g.key not in theirs or g.level > theirs[g.key].level):
+            if not g.negated and (g.key not in theirs or g.stated > theirs[g.key].stated):
                 theirs[g.key] = g
     wrong = []
-    for g in verb_groups(claim):
+    for g in verb_groups(claim):  # the claim's own level: "he said he is leaving" claims no departure done
         best = theirs.get(g.key)
-        if not g.negated and best is not None and best.level < g.level:
-            wrong.append(f"{LEVELS[g.level]} for {LEVELS[best.level]} ({g.text} / {best.text})")
+        if not g.negated and best is not None and best.stated < g.level:
+            wrong.append(f"{LEVELS[g.level]} for {LEVELS[best.stated]} ({g.text} / {best.text})")
     return list(dict.fromkeys(wrong))
 
 
