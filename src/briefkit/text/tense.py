@@ -5,9 +5,10 @@ hedges ("may", "reportedly"). :func:`verb_groups` reads the aspect of each verb 
 verb group: planned (``will leave``, ``plans to leave``, ``is expected to leave``, ``may leave``),
 under way (``is leaving``) or done (``has left``, ``left``, ``was hired``). In a source, an under-way
 verb reported by a speech verb ("said on March 3 that he is stepping down") counts as done: news
-report an announced departure as a departure, and the labelled verification set does too. :func:`weaker_aspect`
-finds the verbs of a claim that its sources state only at a weaker level ("has left" against "is
-leaving"). :func:`ends_relation` tells whether a sentence states a relation ("lead") as past or ended.
+report an announced departure as a departure, and the labelled verification set does too.
+:func:`weaker_aspect` finds the verbs of a claim that its sources state only at a weaker level ("has
+left" against "is leaving"). :func:`ends_relation` tells whether a sentence states a relation ("lead")
+as past or ended.
 
 What it leaves out: verbs in the simple present ("Lin leaves Alibaba"), verbs without an auxiliary
 after "to" ("hired to lead"), nouns ("his departure") for aspect, and any parse beyond word patterns:
@@ -145,14 +146,15 @@ def ends_relation(sentence: str, relation: str) -> bool:
     "has led", "led by", "remains in charge") and either states it in the past ("who led post-training")
     or states a departure ("has stepped down as technical lead", "announced that he was leaving", "the
     departure of"): who leaves holds no relation now. A sentence with neither does not end it."""
-    mine = [g for g in verb_groups(sentence) if g.key == relation]
-    past = [g for g in mine if g.level == DONE and not g.text.endswith("ing")
-            and not _PERFECT.search(sentence[:g.start]) and not _BY.match(sentence[g.end:])]
+    groups = verb_groups(sentence)
+    mine = [g for g in groups if g.key == relation]
+    past = [g for g in mine if g.level == DONE and not _PERFECT.search(sentence[:g.start])
+            and not _BY.match(sentence[g.end:])]
     held = _HELD.get(relation)
     now = (len(past) < len(mine) or (held is not None and bool(held.search(sentence)))
            or any(event_key(m.group("v")) == relation and not m.group("v").endswith(("ed", "ing"))
                   and m.group("v") not in _IRREGULAR for m in _NOW_VERB.finditer(sentence)))
     if now:
         return False
-    departs = any(g.key == "depart" and not g.negated for g in verb_groups(sentence))
+    departs = any(g.key == "depart" and not g.negated for g in groups)
     return bool(past) or departs or bool(_DEPARTURE_NOUNS.search(sentence))
