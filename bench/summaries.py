@@ -205,10 +205,10 @@ def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
     scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
     print(f"\n## Seed articles (eval/seed_facts.jsonl: {sum(len(i.facts) for i in items)} facts, {len(items)} topics;"
           f" scorer: {scorer_kind}; k={k})")
-    print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | mean s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | model wording | mean s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
-        full = partial = wrong = bullets = 0
+        full = partial = wrong = bullets = worded = 0
         cit, joint, lat = [], [], []
         for item in items:
             facts = {f.id: f.text for f in item.facts}
@@ -220,12 +220,13 @@ def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
             shown = len(summary.bullets)
             wrong += round(shown - scores["faithfulness"] * (shown + len(summary.rejected)) / 100)
             bullets += shown
+            worded += sum(b.origin == "model" for b in summary.bullets)
             cit.append(scores["citation"])
             joint.append(scores["joint"])
             lat.append(latency)
         total = sum(len(i.facts) for i in items)
         print(f"| {name} | {full}/{total} | {partial} | {statistics.fmean(cit):.1f} | {statistics.fmean(joint):.1f} |"
-              f" {wrong} | {bullets} | {statistics.fmean(lat):.1f} |")
+              f" {wrong} | {bullets} | {worded / max(bullets, 1):.0%} | {statistics.fmean(lat):.1f} |")
 
 
 def latency(model: str | None) -> None:

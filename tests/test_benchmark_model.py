@@ -106,3 +106,18 @@ def test_the_model_judges_an_answering_sentence_above_background(cli, tmp_path):
     data = run([*cli, "--config", str(config)], "summarise", "Qwen team leadership changes", "--model", ALIAS,
                "--strategy", "extractive", "--no-cache")
     assert data["model"] == ALIAS and data["stats"]["judge_s"] > 0 and data["summary"]
+
+
+def test_a_rewrite_that_drops_who_says_it_is_not_shown_as_the_model_s_words(cli, tmp_path):
+    """With the judged selector the 1.5B model rewrote lead-02's dated report ("This report dates Lin's
+    resignation to March 4") and the company's description of its changes as plain facts; the verifier now
+    shows those sentences quoted, and no bullet in the model's words drops a frame of its evidence."""
+    from briefkit.text.speech import dropped_frames
+
+    config = tmp_path / "judged.toml"
+    config.write_text('[summarise]\nselector = "judged"\n')
+    data = run([*cli, "--config", str(config)], "summarise", "Qwen team leadership changes", "--model", ALIAS,
+               "--no-cache")
+    rewritten = [(b["text"], [e["text"] for e in b["evidence"]]) for b in data["bullets"] if b["origin"] == "model"]
+    assert rewritten, [b["text"] for b in data["bullets"]]  # the model still rewrites other bullets
+    assert not [(text, ev) for text, ev in rewritten if dropped_frames(text, ev)]

@@ -9,7 +9,9 @@ it keeps the evidence's time and certainty (no "will", "next month" or "plans to
 lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
 the evidence does not make, it states no event as further along than its evidence does ("has left"
 for "is leaving" or "plans to leave"; an announced step, "said he is stepping down", counts as taken),
-it is a plain statement (no question, link or list), and the support scorer (learned or cosine,
+it keeps who says what its evidence presents only as someone's word ("described the changes as a
+reshuffle", "this report dates ... to", "denied", "according to people familiar"; see
+:mod:`briefkit.text.speech`), it is a plain statement (no question, link or list), and the support scorer (learned or cosine,
 see :mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers
 replace a failed sentence with quoted evidence. Other relations between words that are all in the
 evidence are left to the scorer.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
+from ..text.speech import dropped_frames
 from ..text.tense import HEDGE, TIME, weaker_aspect
 from .evidence import sentence_problem
 
@@ -251,7 +254,8 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("gives a title to another name than the evidence", titled),
                       ("turns a word of the evidence around", reversed_sense),
                       ("puts names together that the evidence does not", untied),
-                      ("adds a link the evidence does not make", unlinked)]
+                      ("adds a link the evidence does not make", unlinked),
+                      ("drops who says it", dropped_frames)]
     named = _word_places(joined)
     for message, find in relations:
         wrong = find(sentence, evidence)
