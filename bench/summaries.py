@@ -76,8 +76,6 @@ def open_topic(path: Path, scorer_kind: str):
 def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5,
                max_words: int | None = None, weights: str | None = None):
     strategy, backend, selector, model = SYSTEMS[name]
-    if weights and selector == "judged":
-        weights = weights.replace("selector-holdout", "selector-judged-holdout")
     derived = ws.derive(generation={"backend": backend, "cache": False},
                         summarise={"max_citations": max_citations, "max_words": max_words, "selector": selector,
                                    "selector_weights": weights})
@@ -98,10 +96,11 @@ def coverage_of(texts: list[str], insights: dict[str, str], scorer) -> float:
     return statistics.fmean(points.get(m.label, 0.0) for m in scorer.score(list(insights.values()), texts))
 
 
-def selector_weights(path: Path, which: str) -> str | None:
-    """The selector weights a topic is summarised with: held out (trained on the other topic) or shipped
-    (a judged system reads the judged selector's file of the same topic)."""
-    return str(ROOT / "eval" / f"selector-holdout-{path.stem.removeprefix('topic_')}.json") if which == "held-out" else None
+def selector_weights(path: Path, which: str, system: str) -> str | None:
+    """The selector weights ``system`` summarises a topic with: held out (trained on the other topic; the
+    judged selector's own file for a judged system) or shipped."""
+    kind = "selector-judged" if SYSTEMS[system][2] == "judged" else "selector"
+    return str(ROOT / "eval" / f"{kind}-holdout-{path.stem.removeprefix('topic_')}.json") if which == "held-out" else None
 
 
 def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int,
@@ -118,7 +117,7 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max
         for name in systems:
             for sub in chosen:
                 summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations, SUMMHAY_WORDS,
-                                              selector_weights(path, weights))
+                                              selector_weights(path, weights, name))
                 scores = score_summary(summary, sub.insights, gold, scorer)
                 st = summary.stats.to_json()
                 steps = st["evidence_steps_s"]

@@ -114,9 +114,10 @@ def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
     out = CACHE / f"{name}-judge-{Path(model).stem}.json"
     if not out.exists():
         from briefkit.attribution.judge import judge
+        from briefkit.evaluation.summhay import load_topic
         from briefkit.llm.registry import create_backend
 
-        topic = queries(name)
+        topic = {sub.subtopic_id: sub.query for sub in load_topic(TOPICS[name]).subtopics}
         backend = create_backend("llamacpp", model)
         values = []
         for sub in cut:
@@ -130,11 +131,6 @@ def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
         for g, v in zip(sub["groups"], values):
             g["judge"] = v
     return cut
-
-
-def queries(name: str) -> dict[str, str]:
-    """Subtopic id -> its query."""
-    return {s["subtopic_id"]: s["query"] for s in json.loads(TOPICS[name].read_text())["subtopics"]}
 
 
 def arrays(subtopics: list[dict]) -> tuple[np.ndarray, np.ndarray]:
