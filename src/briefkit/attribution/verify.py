@@ -3,7 +3,8 @@
 A sentence passes when every figure, date and name in it occurs in the evidence (whole
 numbers and words), every figure counts the thing the evidence counts with it ("90,000
 enterprises" may not become "90,000 employees"), every role stays with the name the evidence
-gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"), names and figures it puts
+gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"; a title or a relation such as
+"reports to" may not move from one person to another, see :mod:`briefkit.text.binding`), names and figures it puts
 side by side stand side by side in one evidence sentence, it neither adds nor drops a negation,
 it keeps the evidence's time and certainty (no "will", "next month" or "plans to" the evidence
 lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.binding import moved_roles
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
 from ..text.speech import dropped_frames
@@ -84,22 +86,6 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
             continue
         if not any(abs(a - b) <= window for at in places for a in at.get(_bare(head), []) for b in at.get(_bare(name), [])):
             wrong.append(f"{head} of {name}")
-    return wrong
-
-
-def titled(sentence: str, evidence: list[str], window: int = 3) -> list[str]:
-    """Titles put right before a name ("chief technology officer Eddie Wu") whose role word stands within
-    ``window`` words of that name in no evidence sentence: the rewrite gave the title to another person."""
-    places = [_word_places(e) for e in evidence]
-    words = _words(sentence)
-    wrong = []
-    for start, _, name in _names(sentence):
-        role = words[start - 1] if start else ""
-        if role.lower() not in _ROLES and not (role.isupper() and role.isalpha() and 2 <= len(role) <= 4):
-            continue
-        if not any(abs(i - j) <= window for at in places for i in at.get(_bare(role), [])
-                   for j in at.get(_bare(name[0]), [])):
-            wrong.append(f"{role} {' '.join(name)}")
     return wrong
 
 
@@ -251,7 +237,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                  ("changes time or certainty", lambda s, e: retimed(s, e, core))]
     if not core:  # a source sentence may word these otherwise and still state the core
         relations += [("names a role the evidence does not", new_roles),
-                      ("gives a title to another name than the evidence", titled),
+                      ("binds a title or relation to another name than the evidence", moved_roles),
                       ("turns a word of the evidence around", reversed_sense),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
