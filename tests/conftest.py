@@ -43,6 +43,11 @@ def make_settings(home: Path, **sections):
     return Settings().with_overrides(home=home, **sections)
 
 
+def model_worded(result) -> list[tuple[str, list[str]]]:
+    """The bullets of a summary shown in the model's words, each with its evidence sentences."""
+    return [(b.text, [e.text for e in b.evidence]) for b in result.bullets if b.origin == "model"]
+
+
 @pytest.fixture
 def settings_factory(tmp_path):
     return lambda **sections: make_settings(tmp_path / "home", **sections)

@@ -9,6 +9,8 @@ from briefkit.briefs.summarise import summarise
 from briefkit.evaluation.verification_set import corpus_texts
 from briefkit.text.binding import Binding, bindings, moved_roles, title_keys
 
+from conftest import model_worded
+
 TASK_FORCE = ("Alibaba is creating a Foundation Model Task Force that reports directly to chief executive Eddie Wu, "
               "working with chief technology officer Zhou Jingren.")
 TOKEN_HUB = ("Alibaba also formed the Alibaba Token Hub, a business group led by Wu that brings together Tongyi Lab, "
@@ -95,9 +97,5 @@ def test_the_demo_summary_shows_no_moved_title_in_the_models_words(sample_ws):
     """The default system (SmolLM2) wrote SEEN for TASK_FORCE and it was shown as verified. The task force is
     still in the summary, now quoted or in words that keep who holds what."""
     result = summarise(sample_ws, "Alibaba AI strategy, results and adoption", model="smollm2-135m")
-    task_force = [b for b in result.bullets if "Task Force" in b.text]
-    assert task_force, [b.text for b in result.bullets]
-    for b in result.bullets:
-        if b.origin == "model":
-            assert moved_roles(b.text, [e.text for e in b.evidence]) == [], b.text
-    assert SEEN not in [b.text for b in result.bullets if b.origin == "model"]
+    assert any("Task Force" in b.text for b in result.bullets), [b.text for b in result.bullets]
+    assert [text for text, evidence in model_worded(result) if moved_roles(text, evidence)] == []

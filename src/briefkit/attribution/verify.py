@@ -4,18 +4,20 @@ A sentence passes when every figure, date and name in it occurs in the evidence 
 numbers and words), every figure counts the thing the evidence counts with it ("90,000
 enterprises" may not become "90,000 employees"), every role stays with the name the evidence
 gives it ("CTO of Alibaba Cloud" may not become "CTO of Tongyi Lab"; a title or a relation such as
-"reports to" may not move from one person to another, see :mod:`briefkit.text.binding`), names and figures it puts
-side by side stand side by side in one evidence sentence, it neither adds nor drops a negation,
-it keeps the evidence's time and certainty (no "will", "next month" or "plans to" the evidence
-lacks, no hedge dropped), it adds no causal or temporal link ("because", "following", "after")
-the evidence does not make, it states no event as further along than its evidence does ("has left"
-for "is leaving" or "plans to leave"; an announced step, "said he is stepping down", counts as taken),
-it keeps who says what its evidence presents only as someone's word ("described the changes as a
-reshuffle", "this report dates ... to", "denied", "according to people familiar"; see
-:mod:`briefkit.text.speech`), it is a plain statement (no question, link or list), and the support scorer (learned or cosine,
-see :mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers
-replace a failed sentence with quoted evidence. Other relations between words that are all in the
-evidence are left to the scorer.
+"reports to" may not move from one person to another, see :mod:`briefkit.text.binding`), names
+and figures it puts side by side stand side by side in one evidence sentence, it neither adds nor
+drops a negation, it keeps the evidence's time and certainty (no "will", "next month" or "plans to"
+the evidence lacks, no hedge dropped; no total "by February" made a figure "in February", or back,
+see :mod:`briefkit.text.periods`), it adds no causal or temporal link ("because", "following",
+"after") the evidence does not make, it states no event as further along than its evidence does
+("has left" for "is leaving" or "plans to leave"; an announced step, "said he is stepping down",
+counts as taken), it keeps who says what its evidence presents only as someone's word ("described
+the changes as a reshuffle", "this report dates ... to", "denied", "according to people familiar";
+see :mod:`briefkit.text.speech`), it is a plain statement (no question, link, list, headline in
+title case or reported clause without a verb; see :mod:`briefkit.text.form`), and the support
+scorer (learned or cosine, see :mod:`briefkit.scoring`) finds the evidence supports it. It does not
+fix anything: callers replace a failed sentence with quoted evidence. Other relations between words
+that are all in the evidence are left to the scorer.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from dataclasses import dataclass
 
 from ..text.binding import moved_roles
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
+from ..text.form import headline_case, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
+from ..text.periods import respanned
 from ..text.speech import dropped_frames
 from ..text.tense import HEDGE, TIME, weaker_aspect
 from .evidence import sentence_problem
@@ -221,7 +225,9 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         if any(disagree(sentence, e) for e in evidence):
             reasons.append("gives another value for the same quantity")
     else:
-        form = "about the text" if _META.search(sentence) else sentence_problem(sentence)
+        form = ("about the text" if _META.search(sentence) else sentence_problem(sentence)
+                or ("headline" if headline_case(sentence, evidence) else None)
+                or ("a reported clause without a verb" if verbless_report(sentence) else None))
         if form and form not in ("too long", "too short"):  # length is judged against the evidence below
             reasons.append(f"not a statement ({form})")
         if len(sentence.split()) < 3:
@@ -239,6 +245,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         relations += [("names a role the evidence does not", new_roles),
                       ("binds a title or relation to another name than the evidence", moved_roles),
                       ("turns a word of the evidence around", reversed_sense),
+                      ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
                       ("drops who says it", dropped_frames)]

@@ -71,13 +71,14 @@ def title_keys(word: str) -> tuple[str, ...]:
     return tuple(_SAME.get(p, p) for p in parts if p not in _GENERIC)
 
 
-def _is_title(word: str) -> bool:
+def is_title(word: str) -> bool:
+    """Whether ``word`` is a title word ("chief", "Executive", "CEO"), generic ones included."""
     w = _bare(word)
     return w in _TITLE_WORDS or w in _ACRONYMS
 
 
 def _is_name(word: str) -> bool:
-    return (word[0].isupper() and not _is_title(word) and word.lower() not in MONTH_WORDS
+    return (word[0].isupper() and not is_title(word) and word.lower() not in MONTH_WORDS
             and word not in COMMON_CAPITALISED)
 
 
@@ -106,7 +107,7 @@ def bindings(sentence: str) -> list[Binding]:
             continue
         keys: list[str] = []
         j = i - 1
-        while j >= 0 and _is_title(words[j]):  # before the name: "chief executive Eddie Wu"
+        while j >= 0 and is_title(words[j]):  # before the name: "chief executive Eddie Wu"
             keys += title_keys(words[j])
             j -= 1
         if j == i - 2 and j >= 0 and words[j].lower() in _VERB_BEFORE:
@@ -115,7 +116,7 @@ def bindings(sentence: str) -> list[Binding]:
         if k < len(words) and words[k - 1] == ",":  # after it: ", the chief executive", ", who leads"
             k += words[k].lower() in _DETERMINERS | {"who"} or _possessive(words[k])
             after: list[str] = []
-            while k < len(words) and (_is_title(words[k]) or _bare(words[k]) in _LEADS):
+            while k < len(words) and (is_title(words[k]) or _bare(words[k]) in _LEADS):
                 after += title_keys(words[k])
                 k += 1
             if not _name_at(words, k):  # else the title is the next name's: "CEO Eddie Wu, CTO Jingren"
@@ -126,7 +127,7 @@ def bindings(sentence: str) -> list[Binding]:
     for m in _RELATIONS.finditer(sentence):
         rest = _WORD.findall(sentence[m.end():])[:8]
         j = 0
-        while j < len(rest) and (_is_title(rest[j]) or rest[j].lower() in _DETERMINERS or _possessive(rest[j])):
+        while j < len(rest) and (is_title(rest[j]) or rest[j].lower() in _DETERMINERS or _possessive(rest[j])):
             j += 1
         name = _name_at(rest, j)
         if name:

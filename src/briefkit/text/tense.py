@@ -40,7 +40,7 @@ PLANNED, UNDER_WAY, DONE = 1, 2, 3
 LEVELS = {PLANNED: "planned", UNDER_WAY: "under way", DONE: "done"}
 
 # Verbs of one event class share a key: "has left" and "is stepping down" speak of one departure.
-_IRREGULAR = {"left": "leave", "led": "lead", "ran": "run", "quit": "quit", "took": "take", "taken": "take",
+IRREGULAR = {"left": "leave", "led": "lead", "ran": "run", "quit": "quit", "took": "take", "taken": "take",
               "sold": "sell", "bought": "buy", "began": "begin", "begun": "begin", "went": "go", "gone": "go",
               "made": "make", "built": "build", "held": "hold", "won": "win", "lost": "lose", "shut": "shut",
               "became": "become", "come": "come", "came": "come", "gave": "give", "given": "give", "rose": "rise",
@@ -58,7 +58,7 @@ _FUTURE = re.compile(r"\b(?:will|shall|would|may|might|could|['’]ll|(?:plans?|
                      r"(?P<v>[a-z]+)(?P<down> down)?", re.IGNORECASE)
 _UNDER_WAY = re.compile(r"\b(?:is|are|am|was|were|been)\s+" + _ADVERBS + r"(?P<v>[a-z]{2,}ing)(?P<down> down)?\b",
                         re.IGNORECASE)
-_DONE = re.compile(r"\b(?P<v>[a-z]{2,}ed|" + "|".join(_IRREGULAR) + r")(?P<down> down)?\b", re.IGNORECASE)
+_DONE = re.compile(r"\b(?P<v>[a-z]{2,}ed|" + "|".join(IRREGULAR) + r")(?P<down> down)?\b", re.IGNORECASE)
 _SPEECH = re.compile(r"\b(?:said|says|announced|announces|told|tells|confirmed|confirms|stated|states|wrote|"
                      r"posted|declared|revealed)\b", re.IGNORECASE)
 
@@ -85,7 +85,7 @@ def event_key(word: str, down: bool = False) -> str:
     """The event a verb form speaks of: "leaving", "left" and "quit" are "depart"; "led" and "runs" are
     "lead"; other verbs their crude stem ("joining", "joined" -> "join")."""
     w = word.lower()
-    w = _IRREGULAR.get(w, w)
+    w = IRREGULAR.get(w, w)
     for end in ("ing", "ied", "ed", "es", "s"):
         if w.endswith(end) and len(w) - len(end) >= 3:
             w = w[: -len(end)] + ("y" if end == "ied" else "")
@@ -153,7 +153,7 @@ def ends_relation(sentence: str, relation: str) -> bool:
     held = _HELD.get(relation)
     now = (len(past) < len(mine) or (held is not None and bool(held.search(sentence)))
            or any(event_key(m.group("v")) == relation and not m.group("v").endswith(("ed", "ing"))
-                  and m.group("v") not in _IRREGULAR for m in _NOW_VERB.finditer(sentence)))
+                  and m.group("v") not in IRREGULAR for m in _NOW_VERB.finditer(sentence)))
     if now:
         return False
     departs = any(g.key == "depart" and not g.negated for g in groups)
