@@ -14,7 +14,7 @@ passages, the default settings, every group's members confirmed). Label of a can
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
 FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the model's
-judgements, per model. A judged selector sees, as the summariser does, only the ``judge_pool`` best
+judgements, per model and judge prompt. A judged selector sees, as the summariser does, only the ``judge_pool`` best
 candidates of a subtopic by the hand-weighted score, in training and in evaluation.
 The planner's settings (redundancy, stop_below) are chosen on the training topic with the real
 :func:`briefkit.attribution.plan.plan` over the cached candidates; see eval/SELECTOR.md.
@@ -23,6 +23,7 @@ The planner's settings (redundancy, stop_below) are chosen on the training topic
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -106,12 +107,13 @@ def extract(name: str) -> list[dict]:
 
 def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
     """The subtopics cut to the summariser's judge pool, each candidate with the model's ``judge``
-    probability (cached per model)."""
+    probability (cached per model and version of prompts/judge_topic.md)."""
     from briefkit.config import Settings
 
     pool = Settings().summarise.judge_pool
     cut = [{**s, "groups": sorted(s["groups"], key=lambda g: -g["hand"])[:pool]} for s in subtopics]
-    out = CACHE / f"{name}-judge-{Path(model).stem}.json"
+    prompt = hashlib.sha1((ROOT / "prompts" / "judge_topic.md").read_bytes()).hexdigest()[:8]
+    out = CACHE / f"{name}-judge-{Path(model).name.removesuffix('.gguf')}-{prompt}.json"  # per model and prompt
     if not out.exists():
         from briefkit.attribution.judge import judge
         from briefkit.evaluation.summhay import load_topic
