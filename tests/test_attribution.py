@@ -322,7 +322,7 @@ def test_a_rewrite_keeps_the_evidence_time_and_certainty():
     """The README demo's false bullet: "is now available" became "will be launched next month"."""
     ev = ["The Qwen3.5 Native Language Series is now available on Microsoft Azure."]
     assert rule_problems("The Qwen3.5 Native Language Series will be launched next month with Microsoft Azure.", ev) == [
-        "changes time or certainty: future (will)"]
+        "changes time or certainty: future (will)", "adds words the evidence does not have: launched, next, month"]
     assert rule_problems("The Qwen3.5 Native Language Series is available on Microsoft Azure.", ev) == []
     assert rule_problems("Alibaba may release Qwen4.", ["Alibaba released Qwen4 in May 2026."]) == [
         "changes time or certainty: hedge (may)"]
@@ -350,7 +350,7 @@ def test_a_rewrite_adds_no_cause_or_sequence_and_keeps_names_apart():
         "puts names together that the evidence does not: Hao / Lin"]
     assert rule_problems("Zhou Hao takes over post-training research from Yu Bowen.", ev) == []
     assert rule_problems("The quoted text is a reference to Zhou Hao and Yu Bowen.", ev) == [
-        "not a statement (about the text)"]
+        "not a statement (about the text)", "adds words the evidence does not have: quoted, text, reference"]
 
 
 def test_a_citation_needs_a_source_that_states_the_core():

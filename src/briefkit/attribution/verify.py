@@ -14,10 +14,11 @@ see :mod:`briefkit.text.periods`), it adds no causal or temporal link ("because"
 counts as taken), it keeps who says what its evidence presents only as someone's word ("described
 the changes as a reshuffle", "this report dates ... to", "denied", "according to people familiar";
 see :mod:`briefkit.text.speech`), it is a plain statement (no question, link, list, headline in
-title case or reported clause without a verb; see :mod:`briefkit.text.form`), and the support
-scorer (learned or cosine, see :mod:`briefkit.scoring`) finds the evidence supports it. It does not
-fix anything: callers replace a failed sentence with quoted evidence. Other relations between words
-that are all in the evidence are left to the scorer.
+title case or reported clause without a verb; see :mod:`briefkit.text.form`), it does not say much in
+content words the evidence never uses in any form ("a new generation of three-legged creatures"; see
+:mod:`briefkit.text.novelty`), and the support scorer (learned or cosine, see :mod:`briefkit.scoring`)
+finds the evidence supports it. It does not fix anything: callers replace a failed sentence with quoted
+evidence. Other relations between words that are all in the evidence are left to the scorer.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..text.binding import moved_roles
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.form import headline_case, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
+from ..text.novelty import added_words
 from ..text.periods import respanned
 from ..text.speech import dropped_frames
 from ..text.tense import HEDGE, TIME, weaker_aspect
@@ -248,7 +250,8 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
-                      ("drops who says it", dropped_frames)]
+                      ("drops who says it", dropped_frames),
+                      ("adds words the evidence does not have", added_words)]
     named = _word_places(joined)
     for message, find in relations:
         wrong = find(sentence, evidence)

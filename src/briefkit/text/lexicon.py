@@ -35,3 +35,10 @@ COMMON_CAPITALISED = frozenset({"The", "This", "That", "These", "Those", "It", "
 # Site furniture: a line or sentence that contains one of these phrases is a page's, not the article's.
 BOILERPLATE = (r"subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookies?|"
                r"all rights reserved|terms of (?:use|service)|privacy policy|advertisement|sponsored")
+# Words of grammar, not of content: stop and function words, pronouns, determiners, auxiliaries, particles,
+# prepositions and conjunctions. A word outside this list says something a rewrite's evidence must say.
+GRAMMAR_WORDS = STOP_WORDS | FUNCTION_WORDS | frozenset("""i me my we us our you your he him his she her hers
+those another every either no yes so if though although because while whether unless until yet nor am having shall
+should may might must not only just even too then once onto upon via per within without against along among around
+across behind below above beneath beside besides beyond toward towards near off out down away back inside outside
+past since one ones whose here""".split())
