@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ..text.binding import moved_roles
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.form import headline_case, verbless_report
-from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, negated
+from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare, negated
 from ..text.novelty import added_words
 from ..text.periods import respanned
 from ..text.speech import dropped_frames
@@ -51,11 +51,6 @@ _ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "c
           "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher"}
 
 
-def _bare(word: str) -> str:
-    """Lower case without a possessive ending ("Alibaba's" -> "alibaba")."""
-    return re.sub(r"['’]s$", "", word.lower())
-
-
 def _words(text: str) -> list[str]:
     """Figures and words of ``text`` in order, punctuation left out."""
     return [m.group(0) for m in TOKENS.finditer(text) if m.group(0)[0].isalnum()]
@@ -65,7 +60,7 @@ def _word_places(text: str) -> dict[str, list[int]]:
     """Positions of each bare word of ``text`` (figures and words; punctuation not counted)."""
     at: dict[str, list[int]] = {}
     for i, w in enumerate(_words(text)):
-        at.setdefault(_bare(w), []).append(i)
+        at.setdefault(bare(w), []).append(i)
     return at
 
 
@@ -90,7 +85,7 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
         role = head.lower() in _ROLES or (head.isupper() and head.isalpha() and 2 <= len(head) <= 4)
         if words[i] != "of" or not name[0].isupper() or not role:
             continue
-        if not any(abs(a - b) <= window for at in places for a in at.get(_bare(head), []) for b in at.get(_bare(name), [])):
+        if not any(abs(a - b) <= window for at in places for a in at.get(bare(head), []) for b in at.get(bare(name), [])):
             wrong.append(f"{head} of {name}")
     return wrong
 
@@ -151,7 +146,7 @@ def untied(sentence: str, evidence: list[str], gap: int = 6, slack: int = 6) -> 
             continue  # far apart, or a list ("Zhou Hao and Yu Bowen"): no relation to check
         window = start - end + slack
         if not any(abs(i - j) <= window for at in places for x in a for y in b
-                   for i in at.get(_bare(x), []) for j in at.get(_bare(y), [])):
+                   for i in at.get(bare(x), []) for j in at.get(bare(y), [])):
             wrong.append(f"{' '.join(a)} / {' '.join(b)}")
     return wrong
 
@@ -256,7 +251,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
     for message, find in relations:
         wrong = find(sentence, evidence)
         if core and find is misattributed:  # a source that does not name the role at all may state the core
-            wrong = [w for w in wrong if _bare(w.split()[0]) in named]
+            wrong = [w for w in wrong if bare(w.split()[0]) in named]
         if wrong:
             reasons.append(f"{message}: {', '.join(wrong)}")
     if negated(sentence) and not any(negated(e) for e in evidence):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import COMMON_CAPITALISED, MONTH_WORDS
+from .lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare
 
 # Title words; "chief" and "officer" alone tell no title from another, so they bind nothing by themselves.
 _TITLE_WORDS = {"chief", "executive", "technology", "technical", "financial", "operating", "information", "officer",
@@ -57,14 +57,10 @@ class Binding:
         return " ".join(self.name)
 
 
-def _bare(word: str) -> str:
-    return re.sub(r"['’]s$", "", word.lower())
-
-
 def title_keys(word: str) -> tuple[str, ...]:
     """The key words a title word contributes: "Executive" -> ("executive",), "CEO" -> ("executive",),
     "headed" -> ("lead",), "chief" -> () (too generic), a word that is no title -> ()."""
-    w = _bare(word)
+    w = bare(word)
     if w in _LEADS:
         return ("lead",)
     parts = _ACRONYMS.get(w, (w,) if w in _TITLE_WORDS else ())
@@ -73,7 +69,7 @@ def title_keys(word: str) -> tuple[str, ...]:
 
 def is_title(word: str) -> bool:
     """Whether ``word`` is a title word ("chief", "Executive", "CEO"), generic ones included."""
-    w = _bare(word)
+    w = bare(word)
     return w in _TITLE_WORDS or w in _ACRONYMS
 
 
@@ -116,7 +112,7 @@ def bindings(sentence: str) -> list[Binding]:
         if k < len(words) and words[k - 1] == ",":  # after it: ", the chief executive", ", who leads"
             k += words[k].lower() in _DETERMINERS | {"who"} or _possessive(words[k])
             after: list[str] = []
-            while k < len(words) and (is_title(words[k]) or _bare(words[k]) in _LEADS):
+            while k < len(words) and (is_title(words[k]) or bare(words[k]) in _LEADS):
                 after += title_keys(words[k])
                 k += 1
             if not _name_at(words, k):  # else the title is the next name's: "CEO Eddie Wu, CTO Jingren"
@@ -144,7 +140,7 @@ def _relation_key(rel: str) -> str:
 
 def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two names may be one ("Wu" and "Eddie Wu" share a word)."""
-    return bool({_bare(w) for w in a} & {_bare(w) for w in b})
+    return bool({bare(w) for w in a} & {bare(w) for w in b})
 
 
 def moved_roles(claim: str, evidence: list[str]) -> list[str]:

@@ -14,6 +14,11 @@ NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|no
                       r"cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
 
 
+def bare(word: str) -> str:
+    """Lower case without a possessive ending ("Alibaba's" -> "alibaba")."""
+    return re.sub(r"['’]s$", "", word.lower())
+
+
 def negated(text: str) -> bool:
     """Whether ``text`` contains a negation word ("not", "never", "denies", "failed", "n't", ...)."""
     return bool(NEGATION.search(text))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from .binding import title_keys
-from .lexicon import GRAMMAR_WORDS
+from .lexicon import GRAMMAR_WORDS, bare
 from .tense import event_key
 
 _WORD = re.compile(r"(?<![\w.-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-]|\.\d)")  # no "Qwen3.5", no "COVID-19"
@@ -43,9 +43,9 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
     found = list(_WORD.finditer(text))
     out = []
     for i, m in enumerate(found):
-        w = re.sub(r"['’]s$", "", m.group(0))
+        word = m.group(0)
         following = found[i + 1].group(0).lower() if i + 1 < len(found) else ""
-        out.append((w.lower(), i > 0 and not w.islower(), following == "down"))
+        out.append((bare(word), i > 0 and not word.islower(), following == "down"))
     return out
 
 
