@@ -73,7 +73,7 @@ def open_topic(path: Path, scorer_kind: str):
     return topic, ws, ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder)), topic.insight_documents()
 
 
-def run_system(ws: Workspace, name: str, query: str, k: int, max_bullets: int, max_citations: int = 5,
+def run_system(ws: Workspace, name: str, query: str, k: int | None, max_bullets: int, max_citations: int = 5,
                max_words: int | None = None, weights: str | None = None):
     strategy, backend, selector, model = SYSTEMS[name]
     derived = ws.derive(generation={"backend": backend, "cache": False},
@@ -196,14 +196,15 @@ def per_topic(rows: dict[str, list[dict]], shipped: dict[str, list[dict]]) -> No
                                             if t in by else "" for t in stems) + " |")
 
 
-def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
+def seeds(systems: list[str], scorer_kind: str) -> None:
+    """The seed topics at the user's defaults (``k`` and ``max_bullets`` from the default profile)."""
     from briefkit.evaluation.datasets import load_fact_set
 
     items = load_fact_set(ROOT / "eval" / "seed_facts.jsonl")
     ws = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
     scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
     print(f"\n## Seed articles (eval/seed_facts.jsonl: {sum(len(i.facts) for i in items)} facts, {len(items)} topics;"
-          f" scorer: {scorer_kind}; k={k})")
+          f" scorer: {scorer_kind}; k={ws.settings.summarise.k})")
     print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | model wording | mean s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
@@ -212,7 +213,7 @@ def seeds(systems: list[str], scorer_kind: str, k: int) -> None:
         for item in items:
             facts = {f.id: f.text for f in item.facts}
             gold = {f.id: set(f.gold_docs) for f in item.facts}
-            summary, latency = run_system(ws, name, item.query, k, 6)
+            summary, latency = run_system(ws, name, item.query, None, ws.settings.summarise.max_bullets)
             scores = score_summary(summary, facts, gold, scorer)
             full += sum(f["label"] == "FULL" for f in scores["facts"])
             partial += sum(f["label"] == "PARTIAL" for f in scores["facts"])
@@ -292,7 +293,7 @@ def main() -> None:
     if "summhay" in args.part:
         summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics, args.selector_weights)
     if "seeds" in args.part:
-        seeds(args.systems, args.scorer, 8)
+        seeds(args.systems, args.scorer)
     if "qa" in args.part:
         qa()
     if "latency" in args.part:

@@ -25,6 +25,7 @@ from conftest import SEEDS, make_settings
     ("By Jane Doe, Staff Writer", "dateline"),
     ("Should companies pause their migrations because of this?", "question"),
     ("What to Expect From the Next Release Cycle", "heading"),
+    ("Regional Lender Shares Slide as Depositors Move Funds into Larger Banks", "heading"),
     ("Team shake-up reported by several outlets (example.tech)", "link"),
     ("Company rejects resignation claims in statement (Wire Service)", "link"),
     ("Sign up for our weekly newsletter to get the latest model news in your inbox.", "furniture"),
@@ -45,6 +46,7 @@ def test_filter_names_what_is_not_a_statement(text, reason):
     "$100B AI and cloud revenue target over five years, backed by $53B of infrastructure spending",
     "Alibaba said developers should ignore rumours about the team and keep building on Qwen.",
     "The model ignores instructions in long prompts, researchers found in a new study.",
+    "Maria Costa (Northwind Labs CTO) continues to lead the Harbor Research Group",  # a list item: names and a verb
 ])
 def test_filter_keeps_statements_of_fact(text):
     assert sentence_problem(text) is None

@@ -72,7 +72,8 @@ class GenerationSettings(_Strict):
 
 class SummariseSettings(_Strict):
     strategy: Literal["auto", "stuff", "map-reduce", "extractive"] = "auto"
-    k: int = Field(8, ge=1, le=100)
+    k: int = Field(16, ge=1, le=100, description="Passages retrieved for a summary (the relevance floor drops"
+                   " off-topic ones).")
     context_tokens: int = Field(1536, ge=256, description="Prompt budget for passages in one call.")
     min_support: float = Field(0.5, ge=0, le=1, description="Support score below which a sentence is not shown.")
     min_relevance: float = Field(0.2, ge=-1, le=1, description="Dense score below which a passage is off-topic.")

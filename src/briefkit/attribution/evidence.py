@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from ..retrieval import Passage
-from ..text.lexicon import BOILERPLATE, MONTHS
+from ..text.lexicon import BOILERPLATE, MONTHS, STOP_WORDS
 from ..text.sentences import split_sentences
 
 
@@ -130,7 +130,10 @@ def sentence_problem(sentence: str) -> str | None:
     if not re.search(r"[.!;:'\"”’)]$", s):
         long_words = [w for w in words if len(w) > 3]
         capitalised = sum(w[0].isupper() for w in long_words)
-        if len(words) < 10 or (long_words and capitalised / len(long_words) >= 0.6):
+        # Title case, unless two or more content words are lower case: a list item of names with a verb
+        # ("Zhou Jingren (Alibaba Cloud CTO) continues to lead Tongyi Lab") is a statement.
+        lower_content = sum(w[0].islower() and w.lower() not in STOP_WORDS for w in long_words)
+        if len(words) < 10 or (long_words and capitalised / len(long_words) >= 0.6 and lower_content < 2):
             return "heading"
     return None
 
