@@ -9,7 +9,8 @@ and figures it puts side by side stand side by side in one evidence sentence, it
 drops a negation, it keeps the evidence's time and certainty (no "will", "next month" or "plans to"
 the evidence lacks, no hedge dropped; no total "by February" made a figure "in February", or back,
 see :mod:`briefkit.text.periods`), it adds no causal or temporal link ("because", "following",
-"after") the evidence does not make, it states no event as further along than its evidence does
+"after") the evidence does not make, nor a purpose ("steps down ... to take over his role"; see
+:mod:`briefkit.text.purpose`), it states no event as further along than its evidence does
 ("has left" for "is leaving" or "plans to leave"; an announced step, "said he is stepping down",
 counts as taken), it keeps who says what its evidence presents only as someone's word ("described
 the changes as a reshuffle", "this report dates ... to", "denied", "according to people familiar";
@@ -32,6 +33,7 @@ from ..text.form import headline_case, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare, negated
 from ..text.novelty import added_words
 from ..text.periods import respanned
+from ..text.purpose import added_purposes
 from ..text.speech import dropped_frames
 from ..text.tense import HEDGE, TIME, weaker_aspect
 from .evidence import sentence_problem
@@ -245,6 +247,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
+                      ("adds a purpose or aim the evidence does not give", added_purposes),
                       ("drops who says it", dropped_frames),
                       ("adds words the evidence does not have", added_words)]
     named = _word_places(joined)

@@ -28,7 +28,7 @@ MIN_NEW = 3  # new content words that reject a rewrite, ...
 MIN_SHARE = 0.35  # ... when they are this share of its content words (see BENCHMARKS.md, Verification)
 
 
-def _keys(word: str, down: bool = False) -> set[str]:
+def light_forms(word: str, down: bool = False) -> set[str]:
     """The light forms of a lower-case word: its event key, that of its -ly or -ies stem, and its title keys."""
     keys = {event_key(word, down), *title_keys(word)}
     if word.endswith("ly") and len(word) > 5:
@@ -63,12 +63,12 @@ def new_words(sentence: str, evidence: list[str]) -> list[str]:
     for text in evidence:
         for w, _, down in _tokens(text):
             for part in {w, *re.split(r"[-'’]", w)}:
-                known |= _keys(part, down)
+                known |= light_forms(part, down)
     found: list[str] = []
     for w, down in _content(sentence):
         parts = [p for p in re.split(r"[-'’]", w) if p and p not in GRAMMAR_WORDS]
-        if not (_keys(w, down) & known) and not all(_keys(p) & known for p in parts):
-            known |= _keys(w, down)  # "stop" and "stops" are one new word
+        if not (light_forms(w, down) & known) and not all(light_forms(p) & known for p in parts):
+            known |= light_forms(w, down)  # "stop" and "stops" are one new word
             found.append(w)
     return found
 
