@@ -5,11 +5,11 @@
 Prints markdown: the headline figures against their targets (accepted unfaithful share at most
 2%, faithful model rewrites accepted at least 80%), acceptance per kind, what each rule rejected
 (faithful candidates: its cost; unfaithful ones: its catch), and the accepted unfaithful
-candidates by id (``--details`` adds the rejected faithful ones with their reasons). The verifier
-is the summariser's: the chosen support scorer and ``[summarise] min_support`` from the default
-settings. ``--judge MODEL`` adds a second stage measured, not shipped: the model (llama.cpp) asked
-yes or no whether the evidence states everything in each candidate the verifier accepted. Needs
-../shared beside the checkout.
+candidates grouped by kind, the kind with most first (``--details`` adds the rejected faithful ones
+with their reasons). The verifier is the summariser's: the chosen support scorer and ``[summarise]
+min_support`` from the default settings. ``--judge MODEL`` adds a second stage measured, not shipped:
+the model (llama.cpp) asked yes or no whether the evidence states everything in each candidate the
+verifier accepted. Needs ../shared beside the checkout.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -65,10 +66,14 @@ def main() -> None:
     for name in dict.fromkeys([*f.false_rejects, *f.catches]):
         cost, catch = f.false_rejects.get(name, (0, 0)), f.catches.get(name, (0, 0))
         print(f"| {name} | {cost[0]} | {cost[1]} | {catch[0]} | {catch[1]} |")
-    print("\nAccepted unfaithful:\n")
-    for o in outcomes:
-        if o.accepted and not o.pair.faithful:
-            print(f"- {o.pair.id} ({o.pair.kind}): {o.pair.candidate}")
+    still = [o for o in outcomes if o.accepted and not o.pair.faithful]
+    kinds = Counter(o.pair.kind for o in still)
+    print("\nAccepted unfaithful, by kind (most first): " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    for kind, n in kinds.most_common():
+        print(f"\n{kind} ({n}):\n")
+        for o in still:
+            if o.pair.kind == kind:
+                print(f"- {o.pair.id}: {o.pair.candidate}")
     if args.judge:
         judge(args.judge, [o.pair for o in outcomes if o.accepted])
     if args.details:

@@ -4,10 +4,10 @@ evidence sentences are the sample corpus's own (checked below)."""
 
 import pytest
 
-from briefkit.attribution.verify import rule_problems
+from briefkit.attribution.verify import new_roles, rule_problems
 from briefkit.briefs.summarise import summarise
 from briefkit.evaluation.verification_set import corpus_texts
-from briefkit.text.binding import Binding, bindings, moved_roles, title_keys
+from briefkit.text.binding import Binding, bindings, moved_roles, spelled_out, title_keys
 
 from conftest import model_worded
 
@@ -15,12 +15,17 @@ TASK_FORCE = ("Alibaba is creating a Foundation Model Task Force that reports di
               "working with chief technology officer Zhou Jingren.")
 TOKEN_HUB = ("Alibaba also formed the Alibaba Token Hub, a business group led by Wu that brings together Tongyi Lab, "
              "the model-as-a-service business, the Qwen model unit and the Wukong enterprise platform.")
+ZHOU = ("Zhou Jingren, the chief technology officer of Alibaba Cloud, remains in charge of Tongyi Lab, the research "
+        "group that builds Qwen.")
+MANAGER = ("The title is the club's first in eleven years, and the manager thanked the supporters who travelled for "
+           "the match.")
 SEEN = "Alibaba is creating a Foundation Model Task Force that reports directly to Chief Executive Officer Zhou Jingren."
 
 
 def test_the_evidence_is_the_sample_corpus():
     texts = corpus_texts("sample")
     assert TASK_FORCE in texts["lead-04"] and TOKEN_HUB in texts["strat-02"]
+    assert ZHOU in texts["lead-03"] and MANAGER in texts["dist-02"]
 
 
 def test_title_keys_by_hand():
@@ -29,6 +34,31 @@ def test_title_keys_by_hand():
     assert title_keys("headed") == title_keys("leader") == ("lead",)
     assert title_keys("chief") == title_keys("Officer") == ()  # too generic to bind anything alone
     assert title_keys("Alibaba") == ()
+
+
+def test_spelled_out_by_hand():
+    assert spelled_out("CEO") == spelled_out("ceo") == ("chief", "executive", "officer")
+    assert spelled_out("CTO's") == ("chief", "technology", "officer")
+    assert spelled_out("executive") == spelled_out("Alibaba") == ()
+
+
+@pytest.mark.parametrize("sentence,evidence,found", [
+    # a title or role the evidence gives nobody (hand-222, hand-028)
+    (ZHOU.replace("chief technology officer", "chief executive"), [ZHOU], ["executive"]),
+    ("The club's captain thanked the supporters who travelled.", [MANAGER], ["captain"]),
+    ("Robert Hopkins, a bank regulator, expects broader oversight.",
+     ["Robert Hopkins, a financial analyst and expert in bank regulations, expects broader oversight."], ["regulator"]),
+    # the evidence's own role word, or the acronym it spells out ("CEO" -> "chief executive"), passes
+    ("Zhou Jingren, the chief technology officer, remains in charge of Tongyi Lab.", [ZHOU], []),
+    ("The club's manager thanked the supporters.", [MANAGER], []),
+    ("Eddie Wu, the chief executive, set the roadmap.", ["CEO Eddie Wu set the roadmap."], []),
+    ("Robert Hopkins, a financial analyst, expects broader oversight.",
+     ["Robert Hopkins, a financial analyst and expert in bank regulations, expects broader oversight."], []),
+    # plurals are not checked: "regulators" speaks of no one person's title
+    ("Regulators did not flag it.", ["The Fed did not flag it."], []),
+])
+def test_new_roles_by_hand(sentence, evidence, found):
+    assert new_roles(sentence, evidence) == found
 
 
 def title(name, *keys):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text.binding import moved_roles
+from ..text.binding import moved_roles, spelled_out
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
 from ..text.form import headline_case, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare, negated
@@ -48,9 +48,11 @@ class Check:
     reasons: list[str]
 
 
-_ROLES = {"head", "lead", "leader", "chief", "founder", "president", "chair", "chairman", "chairwoman",
+_ROLES = {"head", "lead", "leader", "chief", "executive", "founder", "president", "chair", "chairman", "chairwoman",
           "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division", "spokesperson",
-          "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher"}
+          "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher",
+          "scientist", "analyst", "adviser", "advisor", "consultant", "regulator", "captain", "coach", "investor",
+          "shareholder", "supplier", "vendor", "reseller", "distributor", "rival", "competitor"}
 
 
 def _words(text: str) -> list[str]:
@@ -67,9 +69,11 @@ def _word_places(text: str) -> dict[str, list[int]]:
 
 
 def new_roles(sentence: str, evidence: list[str]) -> list[str]:
-    """Role words of ``sentence`` ("founder", "CEO") that no evidence sentence uses: a title the rewrite
-    gave someone ("Yu Bowen, Qwen's founder" from "Yu Bowen, who led post-training")."""
-    words = {w.rstrip("s") for w in _word_places(" ".join(evidence))}
+    """Role words of ``sentence`` ("founder", "executive", "captain") that no evidence sentence uses, itself or
+    in an acronym ("executive" for "CEO"): a title the rewrite gave someone ("Yu Bowen, Qwen's founder" from "Yu
+    Bowen, who led post-training"; "the chief executive" from "the chief technology officer")."""
+    places = _word_places(" ".join(evidence))
+    words = {w.rstrip("s") for w in places} | {part for w in places for part in spelled_out(w)}
     found = [m.group(0).lower() for m in TOKENS.finditer(sentence) if m.group(0).lower() in _ROLES]
     return list(dict.fromkeys(w for w in found if w.rstrip("s") not in words))  # acronyms: the term check
 

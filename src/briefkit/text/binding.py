@@ -57,13 +57,18 @@ class Binding:
         return " ".join(self.name)
 
 
+def spelled_out(word: str) -> tuple[str, ...]:
+    """The words a title acronym stands for ("CEO" -> ("chief", "executive", "officer")); () for other words."""
+    return _ACRONYMS.get(bare(word), ())
+
+
 def title_keys(word: str) -> tuple[str, ...]:
     """The key words a title word contributes: "Executive" -> ("executive",), "CEO" -> ("executive",),
     "headed" -> ("lead",), "chief" -> () (too generic), a word that is no title -> ()."""
     w = bare(word)
     if w in _LEADS:
         return ("lead",)
-    parts = _ACRONYMS.get(w, (w,) if w in _TITLE_WORDS else ())
+    parts = spelled_out(w) or ((w,) if w in _TITLE_WORDS else ())
     return tuple(_SAME.get(p, p) for p in parts if p not in _GENERIC)
 
 
