@@ -232,7 +232,8 @@ def scripted_ws(sample_ws, monkeypatch, backend):
 
 def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, monkeypatch):
     backend = ScriptedBackend({
-        "downloaded more than 1 billion": "Qwen models passed 1 billion downloads on Hugging Face.",  # faithful
+        "downloaded more than 1 billion": "Qwen models passed 1 billion downloads on Hugging Face by the end of January"
+                                          " 2026.",  # faithful
         "203 million": "The Qwen app reached 250 million monthly users.",  # another figure
         "90,000 enterprises": "Is Qwen used by many enterprises?",  # not a statement
     }, fallback="")  # every other group gets garbage: an empty reply
@@ -248,13 +249,24 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
         if b["origin"] == "quoted":
             assert b["text"] == " ".join(b["evidence"][0]["text"].split())
         else:
-            assert b["text"] == "Qwen models passed 1 billion downloads on Hugging Face."
+            assert b["text"] == "Qwen models passed 1 billion downloads on Hugging Face by the end of January 2026."
     assert "250 million" not in data["summary"] and "?" not in data["summary"]
     rejected = [n for b in data["bullets"] for n in b["notes"] if n.startswith("model wording rejected")]
     assert any("250" in n for n in rejected) and any("question" in n for n in rejected)
     v = data["stats"]["verification"]
     assert v["model"] == 1 and v["quoted"] == len(data["bullets"]) - 1
     assert len(data["summary"].splitlines()) == len(data["bullets"])  # the summary is exactly what is shown
+
+
+def test_a_rewrite_that_drops_a_figure_of_its_lead_gives_way_to_the_quote(sample_ws, monkeypatch):
+    # True but thinner than its source: the figure is gone, so the lead is quoted instead.
+    backend = ScriptedBackend({"downloaded more than 1 billion": "Qwen models passed a billion downloads on Hugging Face."})
+    ws = scripted_ws(sample_ws, monkeypatch, backend)
+    data = summarise(ws, "Qwen downloads and adoption", k=8, max_bullets=5).to_json()
+    downloads = [b for b in data["bullets"] if "Hugging Face" in b["text"]]
+    assert downloads and all(b["origin"] == "quoted" and "1 billion" in b["text"] for b in downloads)
+    notes = [n for b in downloads for n in b["notes"]]
+    assert any(n.startswith("model wording rejected (drops figures of its source: 1)") for n in notes)
 
 
 def test_stuff_drafts_pass_through_the_same_verifier(sample_ws, monkeypatch):

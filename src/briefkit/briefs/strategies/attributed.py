@@ -3,7 +3,8 @@
 The scored sentences that state the same fact across documents are grouped; the plan chooses groups
 within the bullet (and word) budget; a support search finds more documents stating each; the model
 rewrites each group into one sentence (all groups in one batch) and each rewrite is verified against
-its group. A verified rewrite is shown as the model's wording, a failed one gives way to the group's best
+its group. A verified rewrite that keeps every figure of the group's lead is shown as the model's wording;
+a failed one, or one that drops a figure (true but thinner than its source), gives way to the group's best
 sentence, quoted. Without a model (``extractive``, or ``auto`` when none loads) every bullet is quoted.
 Citations are the groups' documents that state the bullet, never the model's guess.
 """
@@ -17,6 +18,7 @@ from ...attribution.realise import fuse_request, realise
 from ...attribution.verify import Verifier
 from ...errors import BadInput
 from ...llm.base import GenerationParams
+from ...text.figures import figures
 from ...retrieval import Passage
 from ..results import Bullet
 from .base import Job, Written, attribute
@@ -111,7 +113,11 @@ def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifi
     checks = verifier.check(sentences, [_fused(g) for g in groups])
     bullets = []
     for group, sentence, check in zip(groups, sentences, checks):
-        if check.ok:
+        lost = sorted(figures(group.lead.evidence.text) - figures(sentence))
+        if check.ok and lost:
+            bullets.append(_quote(group, [f"model wording rejected (drops figures of its source: {', '.join(lost)}):"
+                                          f" {sentence}"]))
+        elif check.ok:
             bullets.append(Bullet(sentence, group.doc_ids, support=check.support,
                                   evidence=[m.evidence for m in group.members], origin="model"))
         else:
