@@ -108,20 +108,18 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
 
 def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier) -> list[Bullet]:
     """The model's sentence where it passes verification against its group and against the documents
-    left to cite it, else the group's lead, quoted. Either way a bullet cites only the documents whose
-    own sentence states it (:func:`_attribute`)."""
+    left to cite it and keeps every figure of the group's lead, else the lead, quoted. Either way a bullet
+    cites only the documents whose own sentence states it (:func:`_attribute`)."""
     checks = verifier.check(sentences, [_fused(g) for g in groups])
     bullets = []
     for group, sentence, check in zip(groups, sentences, checks):
         lost = sorted(figures(group.lead.evidence.text) - figures(sentence))
-        if check.ok and lost:
-            bullets.append(_quote(group, [f"model wording rejected (drops figures of its source: {', '.join(lost)}):"
-                                          f" {sentence}"]))
-        elif check.ok:
+        if check.ok and not lost:
             bullets.append(Bullet(sentence, group.doc_ids, support=check.support,
                                   evidence=[m.evidence for m in group.members], origin="model"))
         else:
-            bullets.append(_quote(group, [f"model wording rejected ({'; '.join(check.reasons)}): {sentence}"]))
+            why = "; ".join(check.reasons) if not check.ok else f"drops figures of its source: {', '.join(lost)}"
+            bullets.append(_quote(group, [f"model wording rejected ({why}): {sentence}"]))
     for i, ok in enumerate(attribute(bullets, verifier)):
         if not ok:  # the documents that state its core do not support all of it: quote the lead instead
             bullets[i] = _quote(groups[i], [f"model wording rejected (its cited sources do not state all of it):"
