@@ -53,6 +53,7 @@ SYSTEMS = {
     "stuff-transformers": ("stuff", "transformers", "learned", "smollm2-135m"),
     "judged-1.5b": ("extractive", "llamacpp", "judged", BENCH_MODEL),  # the model judges candidates, never writes
     "auto-judged-1.5b": ("auto", "llamacpp", "judged", BENCH_MODEL),  # it judges and rewrites
+    "auto-1.5b-hand": ("auto", "llamacpp", "hand", BENCH_MODEL),  # the default system with the 1.5B model writing
 }
 SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")
 

@@ -348,6 +348,11 @@ def test_a_rewrite_keeps_the_evidence_time_and_certainty():
     assert rule_problems("Alibaba released Qwen4 last week.", ["Alibaba released Qwen4."]) == [
         "changes time or certainty: past (last week)"]
     assert rule_problems("Lin stepped down from the project.", ["Lin said he is stepping down from the project."]) == []
+    # An open question stated as a fact (the 1.5B model on the seeds, pair qwen-s6-03)
+    open_question = ["Analysts are watching whether the full release ships under an open licence."]
+    assert rule_problems("The full release ships under an open licence.", open_question) == [
+        "changes time or certainty: drops the evidence's hedge"]
+    assert rule_problems("Analysts are watching whether the release ships under an open licence.", open_question) == []
 
 
 def test_a_rewrite_adds_no_cause_or_sequence_and_keeps_names_apart():

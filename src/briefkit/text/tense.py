@@ -33,7 +33,7 @@ TIME = {
                        r"earlier)\b", re.IGNORECASE),
 }
 HEDGE = re.compile(r"\b(?:might|could|would|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
-                   r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?)\b|"
+                   r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?|whether)\b|"
                    r"(?-i:\bmay\b)", re.IGNORECASE)
 
 PLANNED, UNDER_WAY, DONE = 1, 2, 3
