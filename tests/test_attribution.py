@@ -166,6 +166,9 @@ def test_a_figure_must_count_what_the_evidence_counts_with_it():
         "The company cut 2,000 stores.": "The company cut 2,000 jobs.",  # 2,000 is a count, not a year
         "The company opened 5,000 new stores.": "The company cut 5,000 jobs.",  # "new" does not end the check
         "Alibaba will spend $380 billion on AI.": "Alibaba will spend 380 billion yuan ($53 billion) on AI.",
+        # what the figure counts, not a word that happens to be near it (pairs hand-029, hand-166)
+        "More than 90,000 developers use Qwen.": "More than 90,000 enterprises use Qwen, and developers built on it.",
+        "Bank stocks fell 48% within 20 hours.": "Bank stocks fell 20% within 48 hours.",
     }
     for claim, evidence in wrong.items():
         assert any(r.startswith("counts something else") for r in rule_problems(claim, [evidence])), claim
@@ -182,6 +185,8 @@ def test_a_figure_must_count_what_the_evidence_counts_with_it():
         "Revenue of $3.2 billion beat estimates.": "Revenue was $3.2 billion, beating estimates.",
         "The meeting starts at 3:30 p.m. today.": "The meeting starts at 3:30 pm today.",
         "T-Head shipped 470,000 custom chips.": "T-Head shipped 470,000 chips.",
+        "Dodge built 3,300 Demon 170s.": "Dodge built 3,300 units of the Demon 170.",
+        "The app reached 203 million users.": "The app reached 203 million monthly active users in February.",
         "Alibaba will spend US$53 billion on AI.": "Alibaba will spend 380 billion yuan (US$53 billion) on AI.",
     }
     for claim, evidence in right.items():

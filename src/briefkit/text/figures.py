@@ -52,6 +52,7 @@ _SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "pe
          "additional", "other", "extra", "further"}  # between a figure and what it counts
 _CURRENCY = {"$", "€", "£", "¥"}
 WINDOW = 4  # words either side of a figure in the evidence that may name what it counts
+COUNTED = 3  # words after a figure in the evidence that may name what it counts
 
 
 def stem(word: str) -> str:
@@ -97,19 +98,32 @@ def _counted(tokens: list[str], i: int, n: int = 2) -> list[str]:
     return words
 
 
+def _counted_phrase(tokens: list[str], i: int, n: int) -> list[str]:
+    """What the figure at ``i`` counts: :func:`_counted`'s words up to and including the first plural
+    ("90,000 enterprises use Qwen" -> "enterprises"; "203 million monthly active users" -> all three)."""
+    words = _counted(tokens, i, n)
+    plural = next((k for k, w in enumerate(words) if len(w) > 3 and w.lower().endswith("s")), len(words) - 1)
+    return words[:plural + 1]
+
+
 def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     """Figures of ``sentence`` that count something (or carry a currency) the evidence does not give with
-    the same figure. A count agrees when one of the words after the figure shares its stem with a word
-    within :data:`WINDOW` words of the figure in the evidence ("90,000 enterprises" vs "employees" does not).
-    Only checked where the evidence also uses the figure as a count; a figure the evidence lacks is left
-    to the term check. It misses swaps of what comes before a figure ("Costs rose 12%") and rejects
-    synonyms ("companies" for "enterprises"): a rejected rewrite falls back to a quote."""
+    the same figure. A count agrees when a word of what it counts (:func:`_counted_phrase`) shares its stem
+    with what the same figure counts in the evidence ("90,000 developers use" vs "90,000 enterprises use" does
+    not, even when the evidence says "developers" next to another figure), or, for a name, with a word within
+    :data:`WINDOW` words of it ("3,300 Demon 170s" from "3,300 units of the Demon 170"). Only checked where the
+    evidence also uses the figure as a count; a figure the evidence lacks is left to the term check. It misses
+    swaps of what comes before a figure ("Costs rose 12%") and rejects synonyms ("companies" for
+    "enterprises"): a rejected rewrite falls back to a quote."""
+    counts: dict[str, set[str]] = {}
     near: dict[str, set[str]] = {}
     money: dict[str, set[str]] = {}
     for text in evidence:
         for figure, tokens, i in _figures(text):
             money.setdefault(figure, set()).add(tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else "")
-            if _counted(tokens, i):
+            counted = _counted_phrase(tokens, i, COUNTED)
+            if counted:
+                counts.setdefault(figure, set()).update(stem(w) for w in counted)
                 near.setdefault(figure, set()).update(stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
                                                       if w[0].isalpha())
     wrong = []
@@ -118,8 +132,9 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
         if symbol and figure in money and symbol not in money[figure]:
             wrong.append(f"{symbol}{tokens[i]}")
             continue
-        words = _counted(tokens, i)
-        if words and figure in near and not any(stem(w) in near[figure] for w in words):
+        words = _counted_phrase(tokens, i, 2)
+        if words and figure in counts and not any(stem(w) in counts[figure] or (w[0].isupper() and stem(w) in near[figure])
+                                                  for w in words):
             wrong.append(f"{tokens[i]} {' '.join(words)}")
     return wrong
 
