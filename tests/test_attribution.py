@@ -13,6 +13,7 @@ from briefkit.attribution.select import Scored, informativeness
 from briefkit.attribution.verify import rule_problems
 from briefkit.llm.base import Backend, GenerationResult
 from briefkit.briefs.summarise import summarise
+from briefkit.retrieval import Passage
 
 from conftest import SEEDS, make_settings
 
@@ -50,6 +51,15 @@ def test_filter_names_what_is_not_a_statement(text, reason):
 ])
 def test_filter_keeps_statements_of_fact(text):
     assert sentence_problem(text) is None
+
+
+def test_evidence_names_whom_it_is_about():
+    """Quoted alone, "At DeepMind he worked on ..." does not say who; "Lin said he ..." does."""
+    text = ("At DeepMind he worked on Gemini 3, AI Mode and Deep Research. He did not give a reason for the exit. "
+            "Lin said he is stepping down from the project this week. Their app reached 203 million users in February.")
+    kept, dropped = gather([Passage("d", 1, None, None, None, 1.0, text, 0.8)])
+    assert [e.text for e in kept] == ["Lin said he is stepping down from the project this week."]
+    assert dropped == {"pronoun": 3}
 
 
 def test_tidy_narrows_the_span_past_bullets_labels_and_tags():
@@ -308,7 +318,6 @@ def test_expand_adds_documents_that_state_the_lead_and_only_those(sample_ws):
     and anything in a passage far from the lead (never read) do not."""
     from briefkit.attribution.plan import expand
     from briefkit.attribution.verify import Verifier
-    from briefkit.retrieval import Passage
 
     lead_text = "Qwen models passed 1 billion downloads on Hugging Face by the end of January."
     texts = {

@@ -56,6 +56,10 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
+# A sentence about someone it names only by a pronoun ("He did not give a reason", "At DeepMind he worked on
+# Gemini 3"): quoted alone, it does not say whom it is about.
+_PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)\b[^,;]{0,30}?,? )?"
+                              r"(?:He|She|They|His|Her|Their|he|she|they|his|her|their)\b(?! \w+self)")
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
@@ -152,7 +156,9 @@ def passage_sentences(passage: Passage) -> list[Evidence]:
 
 def gather(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
     """Usable sentences of the passages, once each (chunks overlap), in retrieval order,
-    and how many sentences each filter reason removed."""
+    and how many sentences each filter reason removed: :func:`sentence_problem`'s, and ``pronoun`` for a
+    sentence whose subject is a personal pronoun (quoted alone, it does not say whom it is about; a model's
+    rewrite may still use one, since it is checked against its own evidence)."""
     seen: set[tuple[str, str]] = set()
     kept: list[Evidence] = []
     dropped: dict[str, int] = {}
@@ -162,7 +168,7 @@ def gather(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
             if key in seen:
                 continue
             seen.add(key)
-            problem = sentence_problem(ev.text)
+            problem = sentence_problem(ev.text) or ("pronoun" if _PRONOUN_SUBJECT.search(ev.text) else None)
             if problem:
                 dropped[problem] = dropped.get(problem, 0) + 1
             else:
