@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from ..retrieval import Passage
-from ..text.lexicon import BOILERPLATE, MONTHS, STOP_WORDS
+from ..text.lexicon import BOILERPLATE, GRAMMAR_WORDS, MONTHS
 from ..text.sentences import split_sentences
 
 
@@ -58,8 +58,8 @@ _FURNITURE = re.compile(
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
 # A sentence about someone it names only by a pronoun ("He did not give a reason", "At DeepMind he worked on
 # Gemini 3"): quoted alone, it does not say whom it is about.
-_PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)\b[^,;]{0,30}?,? )?"
-                              r"(?:He|She|They|His|Her|Their|he|she|they|his|her|their)\b(?! \w+self)")
+_PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)(?: [\w'’.-]+){1,3},? )?"
+                              r"(?:He|She|They|he|she|they) [a-z]|^(?:His|Her|Their) [a-z]")
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
@@ -134,9 +134,10 @@ def sentence_problem(sentence: str) -> str | None:
     if not re.search(r"[.!;:'\"”’)]$", s):
         long_words = [w for w in words if len(w) > 3]
         capitalised = sum(w[0].isupper() for w in long_words)
-        # Title case, unless two or more content words are lower case: a list item of names with a verb
-        # ("Zhou Jingren (Alibaba Cloud CTO) continues to lead Tongyi Lab") is a statement.
-        lower_content = sum(w[0].islower() and w.lower() not in STOP_WORDS for w in long_words)
+        # Title case, unless two or more content words are all lower case: a list item of names with a verb
+        # ("Zhou Jingren (Alibaba Cloud CTO) continues to lead Tongyi Lab") is a statement; "iPhone" or "toward"
+        # in a headline is not such a word.
+        lower_content = sum(w.islower() and w not in GRAMMAR_WORDS for w in long_words)
         if len(words) < 10 or (long_words and capitalised / len(long_words) >= 0.6 and lower_content < 2):
             return "heading"
     return None
@@ -154,11 +155,12 @@ def passage_sentences(passage: Passage) -> list[Evidence]:
     return out
 
 
-def gather(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
+def gather(passages: list[Passage], standalone: bool = False) -> tuple[list[Evidence], dict[str, int]]:
     """Usable sentences of the passages, once each (chunks overlap), in retrieval order,
-    and how many sentences each filter reason removed: :func:`sentence_problem`'s, and ``pronoun`` for a
-    sentence whose subject is a personal pronoun (quoted alone, it does not say whom it is about; a model's
-    rewrite may still use one, since it is checked against its own evidence)."""
+    and how many sentences each filter reason removed (:func:`sentence_problem`'s). ``standalone``: also
+    drop, as ``pronoun``, a sentence whose subject is a personal pronoun, which quoted alone as a bullet
+    does not say whom it is about ("At DeepMind he worked on ..."); an answer keeps them, since its question
+    names whom it asks about."""
     seen: set[tuple[str, str]] = set()
     kept: list[Evidence] = []
     dropped: dict[str, int] = {}
@@ -168,7 +170,8 @@ def gather(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
             if key in seen:
                 continue
             seen.add(key)
-            problem = sentence_problem(ev.text) or ("pronoun" if _PRONOUN_SUBJECT.search(ev.text) else None)
+            problem = sentence_problem(ev.text) or (
+                "pronoun" if standalone and _PRONOUN_SUBJECT.search(ev.text) else None)
             if problem:
                 dropped[problem] = dropped.get(problem, 0) + 1
             else:

@@ -25,6 +25,13 @@ def figures(text: str) -> set[str]:
     return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
+def stated_figures(text: str) -> set[str]:
+    """The figures ``text`` states, as values: separators and leading zeros dropped ("03" -> "3"), and digits
+    glued to a letter before them left out ("Q3", "Qwen3.5" are names)."""
+    return {re.sub(r"^0+(?=\d)", "", m.group(0).replace(",", "")) for m in NUMBER.finditer(text)
+            if not (m.start() and text[m.start() - 1].isalpha())}
+
+
 def key_terms(text: str) -> set[str]:
     """Numbers and capitalised names in ``text`` (lower-cased), the facts a summary must not invent."""
     text = _plain(text)
@@ -98,30 +105,39 @@ def _counted(tokens: list[str], i: int, n: int = 2) -> list[str]:
     return words
 
 
-def _counted_phrase(tokens: list[str], i: int, n: int) -> list[str]:
-    """What the figure at ``i`` counts: :func:`_counted`'s words up to and including the first plural
-    ("90,000 enterprises use Qwen" -> "enterprises"; "203 million monthly active users" -> all three)."""
-    words = _counted(tokens, i, n)
-    plural = next((k for k, w in enumerate(words) if len(w) > 3 and w.lower().endswith("s")), len(words) - 1)
+def _plural(word: str) -> bool:
+    """A plural noun, roughly: an -s ending that is not -ss, -us or -is ("business", "bonus", "analysis")."""
+    w = word.lower()
+    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w != "news"
+
+
+def _counted_phrase(tokens: list[str], i: int) -> list[str]:
+    """What a rewrite's figure at ``i`` counts: :func:`_counted`'s two words up to and including the first plural
+    ("90,000 developers use Qwen" -> "developers"; "203 million monthly users" -> both)."""
+    words = _counted(tokens, i)
+    plural = next((k for k, w in enumerate(words) if _plural(w)), len(words) - 1)
     return words[:plural + 1]
 
 
 def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     """Figures of ``sentence`` that count something (or carry a currency) the evidence does not give with
     the same figure. A count agrees when a word of what it counts (:func:`_counted_phrase`) shares its stem
-    with what the same figure counts in the evidence ("90,000 developers use" vs "90,000 enterprises use" does
-    not, even when the evidence says "developers" next to another figure), or, for a name, with a word within
-    :data:`WINDOW` words of it ("3,300 Demon 170s" from "3,300 units of the Demon 170"). Only checked where the
-    evidence also uses the figure as a count; a figure the evidence lacks is left to the term check. It misses
-    swaps of what comes before a figure ("Costs rose 12%") and rejects synonyms ("companies" for
-    "enterprises"): a rejected rewrite falls back to a quote."""
+    with one of the :data:`COUNTED` words after the same figure in the evidence ("90,000 developers" vs
+    "90,000 enterprises use Qwen" does not, even when the evidence says "developers" next to another figure), or,
+    for a name, with a word within :data:`WINDOW` words of it ("3,300 Demon 170s" from "3,300 units of the Demon
+    170"). Only checked where the evidence also uses the figure as a count; a figure the evidence lacks is left
+    to the term check. It misses
+    swaps of what comes before a figure ("Costs rose 12%"), so two figures trading places are caught only when
+    a word after one of them differs ("48% within 20 hours" for "20% within 48 hours"; with "in", which is a
+    function word, not), and rejects synonyms ("companies" for "enterprises"): a rejected rewrite falls back
+    to a quote."""
     counts: dict[str, set[str]] = {}
     near: dict[str, set[str]] = {}
     money: dict[str, set[str]] = {}
     for text in evidence:
         for figure, tokens, i in _figures(text):
             money.setdefault(figure, set()).add(tokens[i - 1] if i and tokens[i - 1] in _CURRENCY else "")
-            counted = _counted_phrase(tokens, i, COUNTED)
+            counted = _counted(tokens, i, COUNTED)
             if counted:
                 counts.setdefault(figure, set()).update(stem(w) for w in counted)
                 near.setdefault(figure, set()).update(stem(w) for w in tokens[max(0, i - WINDOW):i + WINDOW + 1]
@@ -132,9 +148,10 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
         if symbol and figure in money and symbol not in money[figure]:
             wrong.append(f"{symbol}{tokens[i]}")
             continue
-        words = _counted_phrase(tokens, i, 2)
-        if words and figure in counts and not any(stem(w) in counts[figure] or (w[0].isupper() and stem(w) in near[figure])
-                                                  for w in words):
+        words = _counted_phrase(tokens, i)
+        agrees = any(stem(w) in counts.get(figure, ()) or (w[0].isupper() and stem(w) in near.get(figure, ()))
+                     for w in words)
+        if words and figure in counts and not agrees:
             wrong.append(f"{tokens[i]} {' '.join(words)}")
     return wrong
 

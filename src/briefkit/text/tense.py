@@ -33,7 +33,8 @@ TIME = {
                        r"earlier)\b", re.IGNORECASE),
 }
 HEDGE = re.compile(r"\b(?:might|could|would|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
-                   r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?|whether)\b|"
+                   r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
+                   r"(?<!regardless of )whether(?! or not))\b|"  # an open question
                    r"(?-i:\bmay\b)", re.IGNORECASE)
 
 PLANNED, UNDER_WAY, DONE = 1, 2, 3

@@ -18,7 +18,7 @@ from ...attribution.realise import fuse_request, realise
 from ...attribution.verify import Verifier
 from ...errors import BadInput
 from ...llm.base import GenerationParams
-from ...text.figures import figures
+from ...text.figures import stated_figures
 from ...retrieval import Passage
 from ..results import Bullet
 from .base import Job, Written, attribute
@@ -113,7 +113,7 @@ def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifi
     checks = verifier.check(sentences, [_fused(g) for g in groups])
     bullets = []
     for group, sentence, check in zip(groups, sentences, checks):
-        lost = sorted(figures(group.lead.evidence.text) - figures(sentence))
+        lost = sorted(stated_figures(group.lead.evidence.text) - stated_figures(sentence))
         if check.ok and not lost:
             bullets.append(Bullet(sentence, group.doc_ids, support=check.support,
                                   evidence=[m.evidence for m in group.members], origin="model"))
