@@ -8,7 +8,7 @@ from briefkit.attribution.evidence import sentence_problem
 from briefkit.attribution.verify import rule_problems
 from briefkit.briefs.summarise import summarise
 from briefkit.evaluation.verification_set import corpus_texts
-from briefkit.text.form import headline_case, verbless_report
+from briefkit.text.form import headline_case, verbless, verbless_report
 
 from conftest import model_worded
 
@@ -67,6 +67,22 @@ def test_verbless_report_by_hand(sentence, found):
     assert verbless_report(sentence) == found
 
 
+@pytest.mark.parametrize("sentence,found", [
+    # SmolLM2 fragments in the verification set (smol-102, smol-105): no word that can be a verb
+    ("The 1964 introduction of the 426 Hemi engine, a pivotal moment in high-performance automotive history.", True),
+    ("Tim Draper, born on June 11th, in California.", True),
+    ("Qwen3.5 now on Microsoft Azure.", True),
+    # a verb of any kind: in -s, in -ed, an auxiliary, an irregular past ("laid", "saw")
+    ("Alibaba launches task force.", False),
+    ("Dodge, founded in 1900 by two brothers.", False),  # a participle counts: left to a parser
+    ("The series is now on Microsoft Azure.", False),
+    ("Eddie Wu laid out the roadmap.", False),
+    ("Analysts saw the hire as a sign.", False),
+])
+def test_verbless_by_hand(sentence, found):
+    assert verbless(sentence) is found
+
+
 def test_the_verifier_rejects_both_forms():
     assert rule_problems(HEADLINE, [AZURE]) == ["not a statement (headline)"]
     assert rule_problems(FUSED, [DOWNLOADS, LLAMA]) == ["not a statement (a reported clause without a verb)"]
@@ -80,3 +96,10 @@ def test_the_demo_summary_shows_no_verbless_report_in_the_models_words(sample_ws
     result = summarise(sample_ws, "Qwen3.5 model releases", model="smollm2-135m")
     assert any("1 billion" in b.text for b in result.bullets), [b.text for b in result.bullets]
     assert [text for text, _ in model_worded(result) if verbless_report(text)] == []
+
+
+def test_the_verifier_rejects_a_fragment_with_no_verb():
+    assert "not a statement (no verb)" in rule_problems("Tim Draper, born on June 11th, in California.",
+                                                        ["Tim Draper was born on June 11th in California."])
+    assert rule_problems("Tim Draper was born in California.",
+                         ["Tim Draper was born on June 11th in California."]) == []

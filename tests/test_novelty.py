@@ -7,6 +7,7 @@ import pytest
 from briefkit.attribution.verify import rule_problems
 from briefkit.evaluation.verification_set import corpus_texts
 from briefkit.text.novelty import MIN_NEW, MIN_SHARE, added_words, new_words
+from briefkit.text.purpose import added_purposes
 
 from conftest import model_worded
 
@@ -80,7 +81,9 @@ def test_the_verifier_rejects_invented_words_and_keeps_a_paraphrase():
 
 def test_the_demo_summary_shows_no_invented_words_in_the_models_words(sample_ws):
     """The default system with the transformers backend wrote SEEN for SMALL and it was shown as verified. The
-    family's sizes are still in the summary, now quoted or in the evidence's words."""
+    family's sizes are still in the summary, now quoted or in the evidence's words. The same summary showed
+    "Junyang Lin steps down ... to take over his role as technical lead." (a purpose its evidence never gives,
+    smol-174) as verified too: no bullet in the model's words adds a purpose (see test_purpose.py)."""
     from briefkit.briefs.summarise import summarise
     from briefkit.workspace import Workspace
 
@@ -88,3 +91,4 @@ def test_the_demo_summary_shows_no_invented_words_in_the_models_words(sample_ws)
     result = summarise(ws, "Qwen3.5 model releases", model="smollm2-135m")
     assert any(e.doc_id == "rel-01" for b in result.bullets for e in b.evidence), [b.text for b in result.bullets]
     assert [text for text, evidence in model_worded(result) if added_words(text, evidence)] == []
+    assert [text for text, evidence in model_worded(result) if added_purposes(text, evidence)] == []

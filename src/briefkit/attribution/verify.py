@@ -15,10 +15,10 @@ see :mod:`briefkit.text.periods`), it adds no causal or temporal link ("because"
 counts as taken), it keeps who says what its evidence presents only as someone's word ("described
 the changes as a reshuffle", "this report dates ... to", "denied", "according to people familiar";
 see :mod:`briefkit.text.speech`), it is a plain statement (no question, link, list, headline in
-title case or reported clause without a verb; see :mod:`briefkit.text.form`), it does not say much in
-content words the evidence never uses in any form ("a new generation of three-legged creatures"; see
-:mod:`briefkit.text.novelty`), and the support scorer (learned or cosine, see :mod:`briefkit.scoring`)
-finds the evidence supports it. It does not fix anything: callers replace a failed sentence with quoted
+title case, reported clause without a verb or fragment with no verb at all; see :mod:`briefkit.text.form`),
+it does not say much in content words the evidence never uses in any form ("a new generation of
+three-legged creatures"; see :mod:`briefkit.text.novelty`), and the support scorer (learned or cosine, see
+:mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers replace a failed sentence with quoted
 evidence. Other relations between words that are all in the evidence are left to the scorer.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ..text.binding import moved_roles, spelled_out
 from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
-from ..text.form import headline_case, verbless_report
+from ..text.form import headline_case, verbless, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare, negated
 from ..text.novelty import added_words
 from ..text.periods import respanned
@@ -230,7 +230,8 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
     else:
         form = ("about the text" if _META.search(sentence) else sentence_problem(sentence)
                 or ("headline" if headline_case(sentence, evidence) else None)
-                or ("a reported clause without a verb" if verbless_report(sentence) else None))
+                or ("a reported clause without a verb" if verbless_report(sentence) else None)
+                or ("no verb" if verbless(sentence) else None))
         if form and form not in ("too long", "too short"):  # length is judged against the evidence below
             reasons.append(f"not a statement ({form})")
         if len(sentence.split()) < 3:

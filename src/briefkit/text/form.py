@@ -1,19 +1,21 @@
-"""The form of a rewrite: a sentence, not a headline, and a reported clause with a verb.
+"""The form of a rewrite: a sentence with a verb, not a headline, and a reported clause with a verb.
 
-Two things a model writes that read as a statement but are none: a headline in title case with a
+Three things a model writes that read as a statement but are none: a headline in title case with a
 period ("Qwen 3.5 Native Vision Language Series Available on Microsoft Azure." from "The Qwen3.5 native
-vision-language series is now available on Microsoft Azure"), and a reporting verb followed by a clause
-with no verb ("Alibaba said the family ahead of Meta's Llama."). :func:`headline_case` finds the first by
-the words the rewrite capitalises that its evidence writes only in lower case; :func:`verbless_report`
-finds the second by word patterns.
+vision-language series is now available on Microsoft Azure"), a reporting verb followed by a clause
+with no verb ("Alibaba said the family ahead of Meta's Llama."), and a fragment with no verb at all
+("The 1964 introduction of the 426 Hemi engine, a pivotal moment in high-performance automotive
+history."). :func:`headline_case` finds the first by the words the rewrite capitalises that its evidence
+writes only in lower case; :func:`verbless_report` and :func:`verbless` find the others by word patterns.
 
 What it leaves out: a headline whose capitalised words are not in the evidence (the name check rejects
 those), a headline in sentence case ("Alibaba launches task force"), which the labelled set reads as
-faithful, and verbless fragments of other shapes ("Dodge, founded in 1900 by ..."): telling a main verb
-from a participle needs a parser. For the reported clause, a verb is any auxiliary, modal, word in
--ed, common irregular past, or word in -s; a clause after "that" or after "said"/"says"/"stated"/"argued"
-counts, one after another reporting verb only with "that" ("confirmed the deal" has an object, not a
-clause), and a clause opened by a pronoun or a preposition is taken to have its verb.
+faithful, and fragments whose only verbs are participles ("Dodge, founded in 1900 by ..."): telling a
+main verb from a participle, or a verb in -s from a plural noun, needs a parser. A verb is any
+auxiliary, modal, word in -ed, common irregular past, or lower-case word in -s; for the reported clause,
+a clause after "that" or after "said"/"says"/"stated"/"argued" counts, one after another reporting verb
+only with "that" ("confirmed the deal" has an object, not a clause), and a clause opened by a pronoun or
+a preposition is taken to have its verb.
 """
 
 from __future__ import annotations
@@ -70,3 +72,9 @@ def verbless_report(sentence: str) -> list[str]:
         if len(clause.split()) >= 2 and not _OPENS_OWN.match(clause) and not _has_verb(clause):
             found.append(clause)
     return found
+
+
+def verbless(sentence: str) -> bool:
+    """Whether ``sentence`` has no word that can be a finite verb (see the module): "Tim Draper, born on June
+    11th, in California." has none; "Alibaba launches task force" has one."""
+    return not _has_verb(sentence)

@@ -48,7 +48,10 @@ IRREGULAR = {"left": "leave", "led": "lead", "ran": "run", "quit": "quit", "took
               "risen": "rise", "fell": "fall", "fallen": "fall", "grew": "grow", "grown": "grow", "spent": "spend",
               "brought": "bring", "wrote": "write", "written": "write", "set": "set", "cut": "cut",
               "paid": "pay", "struck": "strike", "hit": "hit", "put": "put", "sent": "send", "told": "tell",
-              "said": "say", "found": "find", "got": "get", "kept": "keep", "met": "meet", "shown": "show"}
+              "said": "say", "found": "find", "got": "get", "kept": "keep", "met": "meet", "shown": "show",
+              "laid": "lay", "saw": "see", "seen": "see", "knew": "know", "known": "know", "meant": "mean",
+              "chose": "choose", "chosen": "choose", "spoke": "speak", "stood": "stand", "drew": "draw",
+              "drove": "drive", "sought": "seek", "taught": "teach", "caught": "catch", "heard": "hear"}
 _CLASSES = {"depart": {"leav", "quit", "resig", "depar", "exit", "retir", "step down"},
             "lead": {"lead", "head", "run", "manag", "direc", "overs", "chair", "helm"}}
 _ADVERBS = (r"(?:(?:also|now|still|already|just|recently|reportedly|officially|formally|quietly|soon|finally|"
