@@ -58,6 +58,8 @@ TOKENS = re.compile(r"(?P<fig>\d+(?:[.,]\d+)*)%?|[A-Za-z][A-Za-z'’]*|[^\sA-Za-
 _SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%", "-", "new", "more",
          "additional", "other", "extra", "further"}  # between a figure and what it counts
 _CURRENCY = {"$", "€", "£", "¥"}
+_ABOUT = {"about", "nearly", "roughly", "approximately", "around", "almost", "over", "some", "just", "more", "than",
+          "up", "under", "below", "above", "at", "least", "most", "only"}  # between a verb and its figure
 WINDOW = 4  # words either side of a figure in the evidence that may name what it counts
 COUNTED = 3  # words after a figure in the evidence that may name what it counts
 
@@ -126,11 +128,11 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     "90,000 enterprises use Qwen" does not, even when the evidence says "developers" next to another figure), or,
     for a name, with a word within :data:`WINDOW` words of it ("3,300 Demon 170s" from "3,300 units of the Demon
     170"). Only checked where the evidence also uses the figure as a count; a figure the evidence lacks is left
-    to the term check. It misses
-    swaps of what comes before a figure ("Costs rose 12%"), so two figures trading places are caught only when
-    a word after one of them differs ("48% within 20 hours" for "20% within 48 hours"; with "in", which is a
-    function word, not), and rejects synonyms ("companies" for "enterprises"): a rejected rewrite falls back
-    to a quote."""
+    to the term check. "N times" counts what the verb before it says ("downloaded 1 billion times" for "1
+    billion downloads", not for "1 billion users"). It misses swaps of what comes before a figure ("Costs rose
+    12%"), so two figures trading places are caught only when a word after one of them differs ("48% within 20
+    hours" for "20% within 48 hours"; with "in", a function word, not), and it rejects synonyms ("companies"
+    for "enterprises"): a rejected rewrite falls back to a quote."""
     counts: dict[str, set[str]] = {}
     near: dict[str, set[str]] = {}
     money: dict[str, set[str]] = {}
@@ -149,6 +151,12 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
             wrong.append(f"{symbol}{tokens[i]}")
             continue
         words = _counted_phrase(tokens, i)
+        j = i + 1
+        while j < len(tokens) and tokens[j].lower() in _SKIP:
+            j += 1
+        if not words and j < len(tokens) and tokens[j].lower() == "times":  # "downloaded 203 million times"
+            words = [w for w in tokens[max(0, i - 4):i]
+                     if w[0].isalpha() and w.lower() not in FUNCTION_WORDS and w.lower() not in _ABOUT][-1:]
         agrees = any(stem(w) in counts.get(figure, ()) or (w[0].isupper() and stem(w) in near.get(figure, ()))
                      for w in words)
         if words and figure in counts and not agrees:
