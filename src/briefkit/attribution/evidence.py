@@ -58,8 +58,8 @@ _FURNITURE = re.compile(
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
 # A sentence about someone it names only by a pronoun ("He did not give a reason", "At DeepMind he worked on
 # Gemini 3"): quoted alone, it does not say whom it is about.
-_PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)(?: [\w'’.-]+){1,3},? )?"
-                              r"(?:He|She|They|he|she|they) [a-z]|^(?:His|Her|Their) [a-z]")
+_PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)"
+                              r"(?: [\w'’.-]+){1,3},? )?(?:He|She|They|he|she|they) [a-z]|^(?:His|Her|Their) [a-z]")
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
