@@ -113,17 +113,24 @@ def _plural(word: str) -> bool:
     return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w != "news"
 
 
-def _counted_phrase(tokens: list[str], i: int) -> list[str]:
-    """What a rewrite's figure at ``i`` counts: :func:`_counted`'s two words up to and including the first plural
-    ("90,000 developers use Qwen" -> "developers"; "203 million monthly users" -> both)."""
+def _rewrite_count(tokens: list[str], i: int) -> list[str]:
+    """What a rewrite's figure at ``i`` counts: :func:`_counted`'s two words up to and including the first
+    plural ("90,000 developers use Qwen" -> "developers"; "203 million monthly users" -> both), or, for "N
+    times", the verb before the figure ("downloaded about 203 million times" -> "downloaded")."""
     words = _counted(tokens, i)
-    plural = next((k for k, w in enumerate(words) if _plural(w)), len(words) - 1)
-    return words[:plural + 1]
+    if words:
+        plural = next((k for k, w in enumerate(words) if _plural(w)), len(words) - 1)
+        return words[:plural + 1]
+    j = next((k for k in range(i + 1, len(tokens)) if tokens[k].lower() not in _SKIP), len(tokens))
+    if j < len(tokens) and tokens[j].lower() == "times":
+        return [w for w in tokens[max(0, i - 4):i]
+                if w[0].isalpha() and w.lower() not in FUNCTION_WORDS and w.lower() not in _ABOUT][-1:]
+    return []
 
 
 def miscounted(sentence: str, evidence: list[str]) -> list[str]:
     """Figures of ``sentence`` that count something (or carry a currency) the evidence does not give with
-    the same figure. A count agrees when a word of what it counts (:func:`_counted_phrase`) shares its stem
+    the same figure. A count agrees when a word of what it counts (:func:`_rewrite_count`) shares its stem
     with one of the :data:`COUNTED` words after the same figure in the evidence ("90,000 developers" vs
     "90,000 enterprises use Qwen" does not, even when the evidence says "developers" next to another figure), or,
     for a name, with a word within :data:`WINDOW` words of it ("3,300 Demon 170s" from "3,300 units of the Demon
@@ -150,13 +157,7 @@ def miscounted(sentence: str, evidence: list[str]) -> list[str]:
         if symbol and figure in money and symbol not in money[figure]:
             wrong.append(f"{symbol}{tokens[i]}")
             continue
-        words = _counted_phrase(tokens, i)
-        j = i + 1
-        while j < len(tokens) and tokens[j].lower() in _SKIP:
-            j += 1
-        if not words and j < len(tokens) and tokens[j].lower() == "times":  # "downloaded 203 million times"
-            words = [w for w in tokens[max(0, i - 4):i]
-                     if w[0].isalpha() and w.lower() not in FUNCTION_WORDS and w.lower() not in _ABOUT][-1:]
+        words = _rewrite_count(tokens, i)
         agrees = any(stem(w) in counts.get(figure, ()) or (w[0].isupper() and stem(w) in near.get(figure, ()))
                      for w in words)
         if words and figure in counts and not agrees:

@@ -29,12 +29,10 @@ MIN_SHARE = 0.35  # ... when they are this share of its content words (see BENCH
 
 
 def light_forms(word: str, down: bool = False) -> set[str]:
-    """The light forms of a lower-case word: its event key, that of its -ly or -ies stem, and its title keys."""
+    """The light forms of a lower-case word: its event key, that of its -ly stem, and its title keys."""
     keys = {event_key(word, down), *title_keys(word)}
     if word.endswith("ly") and len(word) > 5:
         keys.add(event_key(word[:-2]))
-    if word.endswith("ies") and len(word) > 4:
-        keys.add(event_key(word[:-3] + "y"))  # "carries" -> "carry"
     return keys
 
 

@@ -90,9 +90,9 @@ def event_key(word: str, down: bool = False) -> str:
     "lead"; other verbs their crude stem ("joining", "joined" -> "join")."""
     w = word.lower()
     w = IRREGULAR.get(w, w)
-    for end in ("ing", "ied", "ed", "es", "s"):
+    for end in ("ing", "ied", "ies", "ed", "es", "s"):
         if w.endswith(end) and len(w) - len(end) >= 3:
-            w = w[: -len(end)] + ("y" if end == "ied" else "")
+            w = w[: -len(end)] + ("y" if end in ("ied", "ies") else "")
             break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]  # stepped -> step, shipped -> ship
