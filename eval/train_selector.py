@@ -107,13 +107,15 @@ def extract(name: str) -> list[dict]:
 
 def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
     """The subtopics cut to the summariser's judge pool, each candidate with the model's ``judge``
-    probability (cached per model and version of prompts/judge_topic.md)."""
+    probability (cached per model, version of prompts/judge_topic.md and candidate texts)."""
     from briefkit.config import Settings
 
     pool = Settings().summarise.judge_pool
     cut = [{**s, "groups": sorted(s["groups"], key=lambda g: -g["hand"])[:pool]} for s in subtopics]
-    prompt = hashlib.sha1((ROOT / "prompts" / "judge_topic.md").read_bytes()).hexdigest()[:8]
-    out = CACHE / f"{name}-judge-{Path(model).name.removesuffix('.gguf')}-{prompt}.json"  # per model and prompt
+    key = hashlib.sha1((ROOT / "prompts" / "judge_topic.md").read_bytes())
+    key.update(json.dumps([[g["text"] for g in s["groups"]] for s in cut]).encode())
+    # per model, prompt and candidates: judgements are stored by position, so other candidates need new ones
+    out = CACHE / f"{name}-judge-{Path(model).name.removesuffix('.gguf')}-{key.hexdigest()[:8]}.json"
     if not out.exists():
         from briefkit.attribution.judge import judge
         from briefkit.evaluation.summhay import load_topic

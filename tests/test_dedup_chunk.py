@@ -46,6 +46,13 @@ def test_sentences_are_trimmed_spans():
     assert TEXT[spans[4][0]:spans[4][1]] == "A new paragraph starts here without a full stop"
 
 
+def test_markdown_marks_do_not_glue_sentences():
+    """An advert set off by emphasis marks is its own sentence, not the tail of the fact before it."""
+    text = "Banks might pool risk. **Special Offer:** Upgrade your plan today!** The Fed kept rates low."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Banks might pool risk.", "**Special Offer:** Upgrade your plan today!", "The Fed kept rates low."]
+
+
 @pytest.mark.parametrize("budget,overlap", [(12, 0), (20, 6), (50, 10), (400, 40)])
 def test_chunks_respect_budget_and_map_back(budget, overlap):
     chunks = chunk_text(TEXT, words_counter, budget, overlap)

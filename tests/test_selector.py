@@ -133,6 +133,9 @@ def test_the_plan_stops_early_when_nothing_more_is_likely_an_insight():
     chosen = plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0, stop_below=0.5))
     assert [g.lead.evidence.doc_id for g in chosen] == ["a", "b"]
     assert len(plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0))) == 4  # no stop: the budget fills
+    # nothing reaches 0.999: the best group alone, never an empty summary
+    never = only("query_cosine", 10.0, -5.0, stop_below=0.999)
+    assert [g.lead.evidence.doc_id for g in plan(gs, 4, 5, selector=never)] == ["a"]
 
 
 def test_the_word_budget_skips_a_long_group_for_a_shorter_one():
@@ -152,7 +155,7 @@ def test_summarise_switches_selector_and_stops_early_end_to_end(sample_ws, tmp_p
     stopped = summarise(sample_ws.derive(summarise={"selector": "learned", "selector_weights": str(never)}), query,
                         k=8, strategy="extractive")
     assert hand.bullets and learned.bullets and learned.candidates
-    assert stopped.candidates and not stopped.bullets  # nothing reaches P 0.999: a short summary, no padding
+    assert stopped.candidates and len(stopped.bullets) == 1  # nothing reaches P 0.999: the best alone, no padding
     budget = summarise(sample_ws.derive(summarise={"selector": "learned", "max_words": 40}), query, k=8,
                        strategy="extractive")
     assert sum(len(b.text.split()) for b in budget.bullets) <= 40

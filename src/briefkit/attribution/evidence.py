@@ -55,11 +55,26 @@ _FURNITURE = re.compile(
     rf"\b(?:{BOILERPLATE})\b|©",
     re.IGNORECASE,
 )
+# An advert addressed to the reader: a call to act ("Visit our website today", "Book now and save up to 20%!",
+# "Use code X for 10% off"), or the shop's own offer ("our exclusive deals", "a limited-time offer"). News that
+# reports a sale ("Dodge's limited-time financing drew buyers") names no "you", "our" or "now".
+_ADVERT = re.compile(
+    r"^\W*(?:(?:please|and|so|also|plus|or),?\s+)?(?:(?:visit|join|book|sign up|register|subscribe|shop|grab|explore|"
+    r"discover|unlock|enjoy|upgrade|elevate|treat|order|call|try|download|get|save|learn more|find out|stay tuned|"
+    r"stay informed)\b[^.!?]{0,60}\b(?:you|your|yours|our|us|today|now|online|here)\b|check (?:them )?out\b|"
+    r"don['’]?t (?:miss|forget)\b|do not miss\b|use (?:the )?(?:promo )?code\b|act (?:now|fast)\b|hurry\b)|"
+    r"\*\*\s*ad\s*\*\*|\bspecial offers?\b|\bpromo(?:tional)? code\b|\blimited[- ]time offer\b|\bfor a limited time\b|"
+    r"\b(?:our|your)\b[^.!?]{0,50}\b(?:discounts?|exclusive deals|sale|coupons?|webinar|sponsors?|subscription|website)\b",
+    re.IGNORECASE,
+)
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
 # A sentence about someone it names only by a pronoun ("He did not give a reason", "At DeepMind he worked on
 # Gemini 3"): quoted alone, it does not say whom it is about.
 _PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)"
                               r"(?: [\w'’.-]+){1,3},? )?(?:He|She|They|he|she|they) [a-z]|^(?:His|Her|Their) [a-z]")
+# An open question inside a statement ("The signal to watch is whether the release ships on Apache 2.0"): it
+# asserts nothing about what it asks.
+_OPEN_QUESTION = re.compile(r"(?<!regardless of )(?<!irrespective of )\bwhether\b", re.IGNORECASE)
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
@@ -106,7 +121,7 @@ def sentence_problem(sentence: str) -> str | None:
     """Why ``sentence`` is not a usable statement of fact, or None when it is.
 
     Reasons: ``instruction`` (addressed to a model or a reader, see the module docstring), ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
-    source lists), ``furniture`` (navigation, newsletter, ads, "This article ..."), ``question``, ``heading``
+    source lists), ``furniture`` (navigation, newsletter, adverts, "This article ..."), ``question``, ``heading``
     (a short or title-cased line without a sentence end), ``too short``, ``too long``,
     ``not prose`` (mostly digits or symbols).
     """
@@ -118,7 +133,7 @@ def sentence_problem(sentence: str) -> str | None:
         return "link"
     if _DATELINE.match(s) or _BYLINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):
         return "dateline"
-    if _FURNITURE.search(s):
+    if _FURNITURE.search(s) or _ADVERT.search(s):
         return "furniture"
     if s.endswith("?") or s.endswith("?”") or s.endswith('?"'):
         return "question"
@@ -155,12 +170,20 @@ def passage_sentences(passage: Passage) -> list[Evidence]:
     return out
 
 
+def _standalone_problem(text: str) -> str | None:
+    """Why ``text`` would not state a fact quoted alone as a bullet (see :func:`gather`), or None."""
+    if _PRONOUN_SUBJECT.search(text):
+        return "pronoun"
+    return "open question" if _OPEN_QUESTION.search(text) else None
+
+
 def gather(passages: list[Passage], standalone: bool = False) -> tuple[list[Evidence], dict[str, int]]:
     """Usable sentences of the passages, once each (chunks overlap), in retrieval order,
     and how many sentences each filter reason removed (:func:`sentence_problem`'s). ``standalone``: also
-    drop, as ``pronoun``, a sentence whose subject is a personal pronoun, which quoted alone as a bullet
-    does not say whom it is about ("At DeepMind he worked on ..."); an answer keeps them, since its question
-    names whom it asks about."""
+    drop what quoted alone as a bullet would not state: as ``pronoun``, a sentence whose subject is a personal
+    pronoun, which does not say whom it is about ("At DeepMind he worked on ..."), and as ``open question``,
+    one that asks whether rather than says ("Key markers include whether the team keeps its pace"). An
+    answer keeps them: its question names whom it asks about, and "did not say whether" can answer it."""
     seen: set[tuple[str, str]] = set()
     kept: list[Evidence] = []
     dropped: dict[str, int] = {}
@@ -170,8 +193,7 @@ def gather(passages: list[Passage], standalone: bool = False) -> tuple[list[Evid
             if key in seen:
                 continue
             seen.add(key)
-            problem = sentence_problem(ev.text) or (
-                "pronoun" if standalone and _PRONOUN_SUBJECT.search(ev.text) else None)
+            problem = sentence_problem(ev.text) or (standalone and _standalone_problem(ev.text))
             if problem:
                 dropped[problem] = dropped.get(problem, 0) + 1
             else:

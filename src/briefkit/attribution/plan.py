@@ -162,7 +162,7 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
     a bullet. Without a ``selector`` the value is :attr:`Group.score` and the penalty :data:`REDUNDANCY`
     (the hand-weighted plan). With one, the value is its probability that the group states an insight
     (novelty measured against the leads taken so far) and the penalty its ``redundancy``; groups below its
-    ``stop_below`` are never taken, so a thin topic gets a short summary. A group too long for the words
+    ``stop_below`` are never taken after the first, so a thin topic gets a short summary. A group too long for the words
     left is skipped for a shorter one."""
     chosen: list[Group] = []
     groups = sorted(groups, key=lambda g: -g.score)  # ties go to the hand-weighted rank
@@ -180,7 +180,8 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
             else:
                 x[:, NOVELTY] = 1.0 - closest
                 p = selector.probability(x)
-                open_ &= p >= selector.stop_below
+                if chosen:  # the best group is always taken: a weak judge must not empty a summary
+                    open_ &= p >= selector.stop_below
                 value = p - selector.redundancy * closest
             open_ &= cost <= left
             if not open_.any():

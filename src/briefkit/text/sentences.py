@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[•\-*\d])")
+# Markdown emphasis or heading marks may close a sentence or open the next ("... effectively. **Special Offer:** ...").
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]*]*\s+(?=(?:[*#]+\s*)?[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[•\-*\d])")
 
 
 def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
