@@ -4,6 +4,8 @@ For each SummHay subtopic (and each seed topic) the stages before selection run 
 steps (confirming the candidate groups' members with the support scorer, and planning the bullets) run
 ``--runs`` times with each selector, alternating, and the medians are compared. Both selectors confirm
 the same number of groups; they can pick different ones, whose members cost different support checks.
+Each timed run starts with the support scorer's per-text cache emptied, as a new summary's does (a warm
+cache would time a repeated query, not a summary).
 
     nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
 """
@@ -32,6 +34,13 @@ from briefkit.briefs.summarise import retrieve_for_topic  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def forget(scorer) -> None:
+    """Empty the support scorer's per-text cache (the learned scorer's encoder's, or the cosine scorer's)."""
+    for cache in (getattr(getattr(scorer, "encoder", None), "cache", None), getattr(scorer, "_cache", None)):
+        if cache is not None:
+            cache.clear()
+
+
 def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: int) -> tuple[float, float]:
     """Median seconds of confirm + plan for (hand, learned) on ``query``."""
     cfg = ws.settings.summarise
@@ -42,6 +51,7 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
     for _ in range(runs):
         for name, selector in (("hand", None), ("learned", load_selector())):
             groups = group_sentences(scored, cfg.group_threshold)  # fresh groups: confirm edits them
+            forget(ws.support_scorer)
             start = time.perf_counter()
             plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations, words,
                  selector)
