@@ -28,24 +28,28 @@ from briefkit.attribution.insight import load_selector  # noqa: E402
 from briefkit.attribution.plan import confirm, group_sentences, plan  # noqa: E402
 from briefkit.attribution.select import relevant, score  # noqa: E402
 from briefkit.attribution.verify import Verifier  # noqa: E402
+from briefkit.scoring.base import SupportScorer  # noqa: E402
 from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
 from briefkit.briefs.summarise import retrieve_for_topic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def forget(scorer) -> None:
-    """Empty the support scorer's per-text cache (the learned scorer's encoder's, or the cosine scorer's)."""
-    for cache in (getattr(getattr(scorer, "encoder", None), "cache", None), getattr(scorer, "_cache", None)):
-        if cache is not None:
-            cache.clear()
+def forget(scorer: SupportScorer) -> None:
+    """Empty the support scorer's per-text cache: the learned scorer's encoder's, or the cosine scorer's."""
+    if hasattr(scorer, "encoder"):
+        scorer.encoder.cache.clear()
+    elif hasattr(scorer, "coverage"):
+        scorer.coverage._cache.clear()
+    else:
+        raise TypeError(f"{type(scorer).__name__} has no per-text cache this benchmark knows how to empty")
 
 
 def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: int) -> tuple[float, float]:
     """Median seconds of confirm + plan for (hand, learned) on ``query``."""
     cfg = ws.settings.summarise
     passages = retrieve_for_topic(ws, query, k, None, None, None, cfg.min_relevance)
-    scored = relevant(score(query, gather(passages)[0], ws.query_embedder), cfg.min_relevance)
+    scored = relevant(score(query, gather(passages, standalone=True)[0], ws.query_embedder), cfg.min_relevance)
     verifier = Verifier(ws.support_scorer, cfg.min_support)
     times: dict[str, list[float]] = {"hand": [], "learned": []}
     for _ in range(runs):

@@ -77,7 +77,8 @@ def extract(name: str) -> list[dict]:
     for sub in topic.subtopics:
         print(f"{name} {sub.subtopic_id}: candidates", file=sys.stderr, flush=True)
         passages = retrieve_for_topic(ws, sub.query, K, None, None, None, cfg.min_relevance)
-        scored = relevant(score(sub.query, gather(passages)[0], ws.query_embedder), cfg.min_relevance)
+        scored = relevant(score(sub.query, gather(passages, standalone=True)[0], ws.query_embedder),
+                          cfg.min_relevance)  # the evidence a summary reads
         groups = confirm(group_sentences(scored, cfg.group_threshold), verifier, keep=10**9)
         order = sorted(range(len(groups)), key=lambda i: -groups[i].score)  # novelty: against the groups above
         leads = np.stack([g.lead.vector for g in groups])

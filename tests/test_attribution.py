@@ -53,8 +53,15 @@ def test_filter_names_what_is_not_a_statement(text, reason):
     "Alibaba said developers should ignore rumours about the team and keep building on Qwen.",
     "The model ignores instructions in long prompts, researchers found in a new study.",
     "Maria Costa (Northwind Labs CTO) continues to lead the Harbor Research Group",  # a list item: names and a verb
-    "For instance, limited-time offers on the Dodge Challenger aim to draw buyers before the line ends.",  # news of a sale
+    # not adverts: a verb-like first word, reported speech, a quotation
+    "For instance, limited-time offers on the Dodge Challenger aim to draw buyers before the line ends.",
     "Alibaba said visitors to its website doubled, and the offer drew 2 million sign-ups in a week.",
+    "Order books at Airbus are now full until 2030, the company said in its results.",
+    "Save the Children said 2 million people now need food aid in the region.",
+    "Visit Scotland now expects 3 million visitors this summer, up 10% on last year.",
+    "Apple said the limited-time offer helped it sell 2 million more phones.",
+    "\"Our subscription business grew 30% last quarter,\" Netflix said on Tuesday.",
+    "Act now or face higher costs later, the IMF warned on Monday.",
 ])
 def test_filter_keeps_statements_of_fact(text):
     assert sentence_problem(text) is None
@@ -75,22 +82,30 @@ def test_evidence_names_whom_it_is_about():
 
 
 def test_a_summary_drops_open_questions_an_answer_keeps_them():
-    """"The signal to watch is whether ..." asserts nothing about what it asks; a bullet needs a statement."""
+    """"The signal to watch is whether ..." asserts nothing about what it asks; a bullet needs a statement.
+    A statement that mentions a question ("investigating whether", "did not say whether") is kept."""
     text = ("The signal to watch is whether the full release ships under Apache 2.0 or a proprietary licence. "
+            "The coming months will determine whether Alibaba speeds up the commercial rollout of Qwen. "
+            "Regulators are investigating whether the bank misled investors about its deposits. "
             "Lin did not say whether he would join another company after the exit. "
-            "Regardless of whether rates rise, the bank will keep its 2026 lending target unchanged.")
+            "The levy applies whether or not the bank holds more than $50 billion in assets. "
+            "Whether you're a fan or a newcomer, the Demon 170 has something for everyone.")
     passage = Passage("d", 1, None, None, None, 1.0, text, 0.8)
-    assert len(gather([passage])[0]) == 3
+    assert len(gather([passage])[0]) == 6
     kept, dropped = gather([passage], standalone=True)
-    assert [e.text for e in kept] == [
-        "Regardless of whether rates rise, the bank will keep its 2026 lending target unchanged."]
-    assert dropped == {"open question": 2}
+    assert [e.text[:28] for e in kept] == [
+        "Regulators are investigating", "Lin did not say whether he w", "The levy applies whether or "]
+    assert dropped == {"open question": 3}
 
 
 def test_tidy_narrows_the_span_past_bullets_labels_and_tags():
     text = "  • 📉 Staff Turnover: The research lead left the project in March. (Wire)"
     s, e = tidy_span(text, 0, len(text))
     assert text[s:e] == "The research lead left the project in March."
+    for text in ("**Why it matters:** The bank lost 40% of its deposits in a day.",  # bold labels
+                 "**ADVERTISEMENT** The bank lost 40% of its deposits in a day."):
+        s, e = tidy_span(text, 0, len(text))
+        assert text[s:e] == "The bank lost 40% of its deposits in a day."
 
 
 @pytest.fixture(scope="module")

@@ -47,10 +47,18 @@ def test_sentences_are_trimmed_spans():
 
 
 def test_markdown_marks_do_not_glue_sentences():
-    """An advert set off by emphasis marks is its own sentence, not the tail of the fact before it."""
+    """An advert or heading set off by markdown marks is its own sentence, not the tail of the fact before it;
+    a bold run that the sentence goes on from, and a hashtag, stay inside it."""
     text = "Banks might pool risk. **Special Offer:** Upgrade your plan today!** The Fed kept rates low."
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "Banks might pool risk.", "**Special Offer:** Upgrade your plan today!", "The Fed kept rates low."]
+    for text, second in [("Rates rose. **ADVERTISEMENT** The crisis spread fast.", "**ADVERTISEMENT** The crisis"),
+                         ("Rates rose. *** Founded in 1900, the bank grew.", "*** Founded in 1900, the ban"),
+                         ("Rates rose. ### As the industry recovers, banks lend.", "### As the industry recovers")]:
+        spans = split_sentences(text)
+        assert len(spans) == 2 and text[spans[1][0]:spans[1][0] + 28] == second
+    for whole in ("Revenue rose 5%. **Net income** fell 3% in the quarter.", "It spread fast. #MeToo trended for days."):
+        assert len(split_sentences(whole)) == 1
 
 
 @pytest.mark.parametrize("budget,overlap", [(12, 0), (20, 6), (50, 10), (400, 40)])

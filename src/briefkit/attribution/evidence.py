@@ -55,26 +55,38 @@ _FURNITURE = re.compile(
     rf"\b(?:{BOILERPLATE})\b|©",
     re.IGNORECASE,
 )
-# An advert addressed to the reader: a call to act ("Visit our website today", "Book now and save up to 20%!",
-# "Use code X for 10% off"), or the shop's own offer ("our exclusive deals", "a limited-time offer"). News that
-# reports a sale ("Dodge's limited-time financing drew buyers") names no "you", "our" or "now".
-_ADVERT = re.compile(
-    r"^\W*(?:(?:please|and|so|also|plus|or),?\s+)?(?:(?:visit|join|book|sign up|register|subscribe|shop|grab|explore|"
-    r"discover|unlock|enjoy|upgrade|elevate|treat|order|call|try|download|get|save|learn more|find out|stay tuned|"
-    r"stay informed)\b[^.!?]{0,60}\b(?:you|your|yours|our|us|today|now|online|here)\b|check (?:them )?out\b|"
-    r"don['’]?t (?:miss|forget)\b|do not miss\b|use (?:the )?(?:promo )?code\b|act (?:now|fast)\b|hurry\b)|"
-    r"\*\*\s*ad\s*\*\*|\bspecial offers?\b|\bpromo(?:tional)? code\b|\blimited[- ]time offer\b|\bfor a limited time\b|"
-    r"\b(?:our|your)\b[^.!?]{0,50}\b(?:discounts?|exclusive deals|sale|coupons?|webinar|sponsors?|subscription|website)\b",
-    re.IGNORECASE,
-)
+# An advert addressed to the reader: a call to act on "you" or "us" ("Visit our website today", "Check out
+# SpeedMax", "Use code X for 10% off"), an exclamation to act now ("Book now and save up to 20%!"), or the seller's
+# own offer ("our exclusive deals", "a limited-time offer"). Reported speech or a quotation is news about an offer,
+# not an offer ("Apple said the limited-time offer lifted sales", '"Our website was hacked," the bank said').
+_ACT = (r"(?:visit|join|book|sign\ up|register|subscribe|shop|grab|explore|discover|unlock|enjoy|upgrade|elevate|"
+        r"treat|order|call|try|download|get|save|learn\ more|find\ out|stay\ tuned|stay\ informed)")
+_ADVERT = re.compile(rf"""
+    ^\W*(?:(?:please|and|so|also|plus|or),?\s+)?(?:
+        {_ACT}\b[^.!?]{{0,60}}\b(?:you|your|yours|our|us)\b
+      | {_ACT}\b[^.!?]{{0,40}}\b(?:now|today)\b[^.?]*!\W*$
+      | check\ (?:them\ )?out\b | don['’]?t\ (?:miss|forget)\b | do\ not\ miss\b
+      | use\ (?:the\ )?(?:promo\ )?code\b | act\ (?:now|fast)\b | hurry(?![\w-]))
+  | \*\*\s*ad\s*\*\* | \bspecial\ offers?\b | \bpromo(?:tional)?\ code\b | \blimited[-\ ]time\ offer\b
+  | \bfor\ a\ limited\ time\b
+  | \b(?:our|your)\b[^.!?]{{0,50}}\b(?:discounts?|exclusive\ deals|sale|coupons?|webinar|sponsors?|subscription|website)\b
+""", re.IGNORECASE | re.VERBOSE)
+_REPORTED = re.compile(r"^\W*[\"“]|\b(?:said|says|told|warned|reported|according to|added|noted|stated|urged)\b",
+                       re.IGNORECASE)
 _ROLE = r"(?:system|assistant|user|human|ai|bot|chatbot|model|llm|developer|instructions?|prompt)"
 # A sentence about someone it names only by a pronoun ("He did not give a reason", "At DeepMind he worked on
 # Gemini 3"): quoted alone, it does not say whom it is about.
 _PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Until|Under|With|As)"
                               r"(?: [\w'’.-]+){1,3},? )?(?:He|She|They|he|she|they) [a-z]|^(?:His|Her|Their) [a-z]")
-# An open question inside a statement ("The signal to watch is whether the release ships on Apache 2.0"): it
-# asserts nothing about what it asks.
-_OPEN_QUESTION = re.compile(r"(?<!regardless of )(?<!irrespective of )\bwhether\b", re.IGNORECASE)
+# An open question inside a statement ("The signal to watch is whether the release ships on Apache 2.0", "The coming
+# months will determine whether ..."), or a sentence that opens on "whether" ("Whether you're a fan or a newcomer, the
+# Demon 170 has something for everyone"): it asserts nothing, or nothing it commits to. "Regulators are investigating
+# whether ...", "developers asked whether ...", "did not say whether" and "whether or not" state something, and stay.
+_OPEN_QUESTION = re.compile(
+    r"\b(?:is|are|was|were|remains?|be|about|over|unclear|uncertain|unknown|to be seen)\s+whether\b(?!\s+or\s+not)|"
+    r"\b(?:determine|decide|watch(?:ing)?)\s+whether\b|\binclude[sd]?\b[^.;]{0,80}\bwhether\b|"
+    r"^\W*whether\b",
+    re.IGNORECASE)
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
@@ -89,7 +101,8 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _LEAD_MARKS = re.compile(r"^(?:[^\w\"“‘'(\[$€£]+|\d{1,2}[.)]\s+)+")
-_LABEL = re.compile(r"^([A-Z][^:.!?]{0,60}?):\s+(?=[\"“‘]?[A-Z0-9$€£])")
+# "Label: ...", and its bold forms "Why it matters:** The ..." and "ADVERTISEMENT** The ..."
+_LABEL = re.compile(r"^([A-Z][^:.!?*]{0,60}?)(?::[*_]*|[*_]{2})\s+(?=[\"“‘]?[A-Z0-9$€£])")
 _TRAILING_TAG = re.compile(r"\s*\((?:[A-Z][\w.&' -]{0,40})\)\s*$")
 _END = re.compile(r"[.!]['\"”’)]*$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -133,7 +146,7 @@ def sentence_problem(sentence: str) -> str | None:
         return "link"
     if _DATELINE.match(s) or _BYLINE.match(s) or (" | " in s and len(s.split(" | ")) >= 2 and not _END.search(s)):
         return "dateline"
-    if _FURNITURE.search(s) or _ADVERT.search(s):
+    if _FURNITURE.search(s) or (_ADVERT.search(s) and not _REPORTED.search(s)):
         return "furniture"
     if s.endswith("?") or s.endswith("?”") or s.endswith('?"'):
         return "question"
@@ -182,8 +195,8 @@ def gather(passages: list[Passage], standalone: bool = False) -> tuple[list[Evid
     and how many sentences each filter reason removed (:func:`sentence_problem`'s). ``standalone``: also
     drop what quoted alone as a bullet would not state: as ``pronoun``, a sentence whose subject is a personal
     pronoun, which does not say whom it is about ("At DeepMind he worked on ..."), and as ``open question``,
-    one that asks whether rather than says ("Key markers include whether the team keeps its pace"). An
-    answer keeps them: its question names whom it asks about, and "did not say whether" can answer it."""
+    one that asks whether rather than says ("The signal to watch is whether the team keeps its pace"). An
+    answer keeps them: its question names whom it asks about, and "will determine whether" can answer one."""
     seen: set[tuple[str, str]] = set()
     kept: list[Evidence] = []
     dropped: dict[str, int] = {}
@@ -193,7 +206,7 @@ def gather(passages: list[Passage], standalone: bool = False) -> tuple[list[Evid
             if key in seen:
                 continue
             seen.add(key)
-            problem = sentence_problem(ev.text) or (standalone and _standalone_problem(ev.text))
+            problem = sentence_problem(ev.text) or (_standalone_problem(ev.text) if standalone else None)
             if problem:
                 dropped[problem] = dropped.get(problem, 0) + 1
             else:

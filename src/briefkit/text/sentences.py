@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-# Markdown emphasis or heading marks may close a sentence or open the next ("... effectively. **Special Offer:** ...").
-_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]*]*\s+(?=(?:[*#]+\s*)?[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[•\-*\d])")
+# Markdown marks: a sentence may end with them ("... today!** The Fed ...") and the next may open with them
+# ("... effectively. **Special Offer:** Upgrade ...", "... *** Founded in 1900 ...", "... ### As ..."), unless
+# they open a bold run that goes on in lower case ("... **Net income** fell ...") or a hashtag ("#MeToo").
+_SENTENCE_BOUNDARY = re.compile(
+    r"(?<=[.!?…])[\"”’)\]*]*\s+(?=(?:\*+(?!\*)(?![^*\n]{1,60}?\*+\s*[a-z])\s*|#+\s+)?[\"“‘(\[]?[A-Z0-9])|"
+    r"\n\s*\n|\n(?=\s*[•\-*\d])")
 
 
 def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
