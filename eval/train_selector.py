@@ -14,7 +14,7 @@ passages, the default settings, every group's members confirmed). Label of a can
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
 FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the model's
-judgements, per model and judge prompt. A judged selector sees, as the summariser does, only the ``judge_pool`` best
+judgements, per model, judge prompt and candidates. A judged selector sees, as the summariser does, only the ``judge_pool`` best
 candidates of a subtopic by the hand-weighted score, in training and in evaluation.
 The planner's settings (redundancy, stop_below) are chosen on the training topic with the real
 :func:`briefkit.attribution.plan.plan` over the cached candidates; see eval/SELECTOR.md.
@@ -42,7 +42,7 @@ K = 16  # passages a subtopic, as bench/summaries.py retrieves
 BULLETS, WORDS = 10, 250  # the SummHay budget (GPT-4o's length)
 C_GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 REDUNDANCY_GRID = (0.0, 0.1, 0.2, 0.3, 0.5)
-STOP_GRID = tuple(round(x, 2) for x in np.arange(0.0, 0.61, 0.05))
+STOP_GRID = tuple(round(x, 2) for x in np.arange(0.0, 0.91, 0.05))
 STOP_SLACK = 0.0  # stop_below: the highest threshold costing at most this much coverage on the training topic
 
 

@@ -129,12 +129,12 @@ def test_the_plan_takes_groups_by_probability_less_redundancy():
 def test_the_plan_stops_early_when_nothing_more_is_likely_an_insight():
     gs = [Group([lead(d, f"Sentence number {i} states some fact about the bank.", unit(i + 1, 1, 0), cosine=c)],
                 [1.0]) for i, (d, c) in enumerate([("a", 0.9), ("b", 0.7), ("c", 0.3), ("d", 0.2)])]
-    # P = sigmoid(10 * cosine - 5): 0.982, 0.881, 0.119, 0.047; stop below 0.5 keeps the first two of four
+    # P = sigmoid(10 * cosine - 5): 0.982, 0.881, 0.119, 0.047; stop below half the first's keeps two of four
     chosen = plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0, stop_below=0.5))
     assert [g.lead.evidence.doc_id for g in chosen] == ["a", "b"]
     assert len(plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0))) == 4  # no stop: the budget fills
-    # nothing reaches 0.999: the best group alone, never an empty summary
-    never = only("query_cosine", 10.0, -5.0, stop_below=0.999)
+    # nothing else is as likely as the first: the best group alone, never an empty summary
+    never = only("query_cosine", 10.0, -5.0, stop_below=1.0)
     assert [g.lead.evidence.doc_id for g in plan(gs, 4, 5, selector=never)] == ["a"]
 
 
@@ -148,14 +148,14 @@ def test_the_word_budget_skips_a_long_group_for_a_shorter_one():
 
 def test_summarise_switches_selector_and_stops_early_end_to_end(sample_ws, tmp_path):
     never = tmp_path / "never.json"
-    never.write_text(json.dumps({**load_selector().to_json(), "stop_below": 0.999}))
+    never.write_text(json.dumps({**load_selector().to_json(), "stop_below": 1.0}))
     query = "Qwen downloads and adoption"
     hand = summarise(sample_ws, query, k=8, strategy="extractive")
     learned = summarise(sample_ws.derive(summarise={"selector": "learned"}), query, k=8, strategy="extractive")
     stopped = summarise(sample_ws.derive(summarise={"selector": "learned", "selector_weights": str(never)}), query,
                         k=8, strategy="extractive")
     assert hand.bullets and learned.bullets and learned.candidates
-    assert stopped.candidates and len(stopped.bullets) == 1  # nothing reaches P 0.999: the best alone, no padding
+    assert stopped.candidates and len(stopped.bullets) == 1  # nothing is as likely as the best: it alone, no padding
     budget = summarise(sample_ws.derive(summarise={"selector": "learned", "max_words": 40}), query, k=8,
                        strategy="extractive")
     assert sum(len(b.text.split()) for b in budget.bullets) <= 40

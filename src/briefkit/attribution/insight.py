@@ -73,7 +73,7 @@ class Selector:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
-    stop_below: float  # the planner stops when no remaining group reaches this probability
+    stop_below: float  # the planner stops when no group left reaches this share of the first one's probability
     redundancy: float  # taken off a group's probability per unit of cosine to the closest chosen lead
 
     @property

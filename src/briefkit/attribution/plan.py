@@ -161,9 +161,11 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
     taken, so that two groups saying nearly the same thing below the grouping threshold do not both take
     a bullet. Without a ``selector`` the value is :attr:`Group.score` and the penalty :data:`REDUNDANCY`
     (the hand-weighted plan). With one, the value is its probability that the group states an insight
-    (novelty measured against the leads taken so far) and the penalty its ``redundancy``; groups below its
-    ``stop_below`` are never taken after the first, so a thin topic gets a short summary. A group too long for the words
-    left is skipped for a shorter one."""
+    (novelty measured against the leads taken so far) and the penalty its ``redundancy``; after the first
+    group, none whose probability is below ``stop_below`` times the first one's is taken, so a summary stops
+    when nothing left is nearly as likely an insight as its best bullet (a share, not a fixed probability,
+    carries across topics whose base rates differ). A group too long for the words left is skipped for a
+    shorter one."""
     chosen: list[Group] = []
     groups = sorted(groups, key=lambda g: -g.score)  # ties go to the hand-weighted rank
     if groups:
@@ -174,14 +176,14 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
         cost = np.array([words(g) for g in groups])
         open_ = np.ones(len(groups), dtype=bool)
         left = max_words if max_words is not None else math.inf
+        first = 0.0  # the first chosen group's probability
         while len(chosen) < max_bullets:
             if selector is None:
                 value = hand - REDUNDANCY * closest
             else:
                 x[:, NOVELTY] = 1.0 - closest
                 p = selector.probability(x)
-                if chosen:  # the best group is always taken: a weak judge must not empty a summary
-                    open_ &= p >= selector.stop_below
+                open_ &= p >= selector.stop_below * first
                 value = p - selector.redundancy * closest
             open_ &= cost <= left
             if not open_.any():
@@ -190,6 +192,8 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
             open_[best] = False
             left -= cost[best]
             chosen.append(groups[best])
+            if selector is not None and len(chosen) == 1:
+                first = float(p[best])
             closest = np.maximum(closest, leads @ leads[best])
     for g in chosen:
         g.rank(max_citations)
