@@ -13,9 +13,9 @@ Candidates: every subtopic query of a topic runs the summariser's own stages up 
 passages, the default settings, every group's members confirmed). Label of a candidate group: its lead
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
-FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the model's
-judgements, per model, judge prompt and candidates. A judged selector sees, as the summariser does, only the ``judge_pool`` best
-candidates of a subtopic by the hand-weighted score, in training and in evaluation.
+FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the
+model's judgements, per model, judge prompt and candidates. A judged selector sees, as the summariser does,
+only the ``judge_pool`` best candidates of a subtopic by the hand-weighted score, in training and in evaluation.
 The planner's settings (redundancy, stop_below) are chosen on the training topic with the real
 :func:`briefkit.attribution.plan.plan` over the cached candidates; see eval/SELECTOR.md.
 """

@@ -133,7 +133,13 @@ def test_the_plan_stops_early_when_nothing_more_is_likely_an_insight():
     chosen = plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0, stop_below=0.5))
     assert [g.lead.evidence.doc_id for g in chosen] == ["a", "b"]
     assert len(plan(gs, 4, 5, selector=only("query_cosine", 10.0, -5.0))) == 4  # no stop: the budget fills
-    # nothing else is as likely as the first: the best group alone, never an empty summary
+    # the stop is a share of the first bullet's probability, not a probability: P 0.40, 0.30, 0.11 with 0.5
+    # keeps 0.40 and 0.30 (a fixed 0.5 would have kept only the first)
+    low = [Group([lead(d, f"Sentence number {i} states some fact about the bank.", unit(i + 1, 1, 0), cosine=c)],
+                 [1.0]) for i, (d, c) in enumerate([("a", 0.4595), ("b", 0.4153), ("c", 0.291)])]
+    half = only("query_cosine", 10.0, -5.0, stop_below=0.5)
+    assert [g.lead.evidence.doc_id for g in plan(low, 4, 5, selector=half)] == ["a", "b"]
+    # nothing else is as likely as the first: the first group alone, never an empty summary
     never = only("query_cosine", 10.0, -5.0, stop_below=1.0)
     assert [g.lead.evidence.doc_id for g in plan(gs, 4, 5, selector=never)] == ["a"]
 

@@ -56,20 +56,22 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 # An advert addressed to the reader: a call to act on "you" or "us" ("Visit our website today", "Check out
-# SpeedMax", "Use code X for 10% off"), an exclamation to act now ("Book now and save up to 20%!"), or the seller's
-# own offer ("our exclusive deals", "a limited-time offer"). Reported speech or a quotation is news about an offer,
-# not an offer ("Apple said the limited-time offer lifted sales", '"Our website was hacked," the bank said').
+# SpeedMax", "Use code X for 10% off"), an exclamation to act now ("Book now and save up to 20%!"), an offer as a
+# label ("Special offer: ...", "Limited time offer!"), or the seller's own deals ("our exclusive deals"). Reported
+# speech or a quotation is news about an offer, not an offer ("Apple said the limited-time offer lifted sales").
+# "US" is not "us" ("Order books at US shipyards are full").
 _ACT = (r"(?:visit|join|book|sign\ up|register|subscribe|shop|grab|explore|discover|unlock|enjoy|upgrade|elevate|"
         r"treat|order|call|try|download|get|save|learn\ more|find\ out|stay\ tuned|stay\ informed)")
 _ADVERT = re.compile(rf"""
-    ^\W*(?:(?:please|and|so|also|plus|or),?\s+)?(?:
-        {_ACT}\b[^.!?]{{0,60}}\b(?:you|your|yours|our|us)\b
+    ^\W*(?:(?:please|and|so|also|plus|or|in\ other\ news),?\s+)?(?:
+        {_ACT}\b[^.!?]{{0,60}}\b(?:you|your|yours|our|(?-i:us))\b
       | {_ACT}\b[^.!?]{{0,40}}\b(?:now|today)\b[^.?]*!\W*$
       | check\ (?:them\ )?out\b | don['’]?t\ (?:miss|forget)\b | do\ not\ miss\b
-      | use\ (?:the\ )?(?:promo\ )?code\b | act\ (?:now|fast)\b | hurry(?![\w-]))
-  | \*\*\s*ad\s*\*\* | \bspecial\ offers?\b | \bpromo(?:tional)?\ code\b | \blimited[-\ ]time\ offer\b
-  | \bfor\ a\ limited\ time\b
-  | \b(?:our|your)\b[^.!?]{{0,50}}\b(?:discounts?|exclusive\ deals|sale|coupons?|webinar|sponsors?|subscription|website)\b
+      | use\ (?:the\ )?(?:promo\ )?code\b | act\ (?:now|fast)\b | hurry(?![\w-])
+      | (?:special|limited[-\ ]time)\ offers?\b | for\ a\ limited\ time\b)
+  | \bfor\ a\ limited\ time\b[^.?]*!\W*$
+  | \*\*\s*ad\s*\*\* | \bpromo(?:tional)?\ code\b
+  | \b(?:our|your)\b[^.!?]{{0,50}}\b(?:discounts?|exclusive\ (?:deals|offers)|coupons?|webinars?|sponsors?|website)\b
 """, re.IGNORECASE | re.VERBOSE)
 _REPORTED = re.compile(r"^\W*[\"“]|\b(?:said|says|told|warned|reported|according to|added|noted|stated|urged)\b",
                        re.IGNORECASE)
@@ -83,9 +85,10 @@ _PRONOUN_SUBJECT = re.compile(r"^(?:(?:At|In|On|For|After|Before|During|Since|Un
 # Demon 170 has something for everyone"): it asserts nothing, or nothing it commits to. "Regulators are investigating
 # whether ...", "developers asked whether ...", "did not say whether" and "whether or not" state something, and stay.
 _OPEN_QUESTION = re.compile(
-    r"\b(?:is|are|was|were|remains?|be|about|over|unclear|uncertain|unknown|to be seen)\s+whether\b(?!\s+or\s+not)|"
-    r"\b(?:determine|decide|watch(?:ing)?)\s+whether\b|\binclude[sd]?\b[^.;]{0,80}\bwhether\b|"
-    r"^\W*whether\b",
+    r"\b(?:is|are|was|were|remains?|be|unclear|uncertain|unknown|to be seen)\s+whether\b(?!\s+or\s+not)|"
+    r"\b(?:will|would|could|may|might)\s+(?:determine|decide)\s+whether\b|\bwatch(?:ing)?\s+whether\b|"
+    r"\binclude[sd]?\b[^.;]{0,80}\bwhether\b|^\W*whether\b(?!\s+or\s+not)|"
+    r"\bwhether\b[^.;]{0,120}\b(?:remains? to be seen|(?:is|are|remains?) (?:unclear|uncertain|unknown))",
     re.IGNORECASE)
 _INSTRUCTION = re.compile(
     rf"^\W*{_ROLE}\s*[:>]|<\|?(?:im_start|im_end|endoftext|system|user|assistant)\|?>|\[/?INST\]|<</?SYS>>|"
@@ -101,8 +104,10 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _LEAD_MARKS = re.compile(r"^(?:[^\w\"“‘'(\[$€£]+|\d{1,2}[.)]\s+)+")
-# "Label: ...", and its bold forms "Why it matters:** The ..." and "ADVERTISEMENT** The ..."
-_LABEL = re.compile(r"^([A-Z][^:.!?*]{0,60}?)(?::[*_]*|[*_]{2})\s+(?=[\"“‘]?[A-Z0-9$€£])")
+_LABEL = re.compile(r"^([A-Z][^:.!?*]{0,60}?):[*_]*\s+(?=[\"“‘]?[A-Z0-9$€£])")  # "Label: ...", "Label:** ..."
+# a bold label word without a colon: "ADVERTISEMENT** The ...", "Ad** SVB ..." (not a bold name: "SVB** CEO ...")
+_CAPS_LABEL = re.compile(r"^((?i:advertisement|advertising|sponsored|ad|breaking(?: news)?|update|exclusive|analysis|"
+                         r"opinion))[*_]{2}\s+(?=[\"“‘]?[A-Z0-9$€£])")
 _TRAILING_TAG = re.compile(r"\s*\((?:[A-Z][\w.&' -]{0,40})\)\s*$")
 _END = re.compile(r"[.!]['\"”’)]*$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -118,7 +123,7 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
         lead = _LEAD_MARKS.match(seg)
         if lead:
             seg, start = seg[lead.end():], start + lead.end()
-        label = _LABEL.match(seg)
+        label = _LABEL.match(seg) or _CAPS_LABEL.match(seg)
         if label and len(label.group(1).split()) <= 6 and not re.fullmatch(_ROLE, label.group(1), re.IGNORECASE):
             seg, start = seg[label.end():], start + label.end()
         if not lead and not label:

@@ -163,7 +163,7 @@ def plan(groups: list[Group], max_bullets: int, max_citations: int, max_words: i
     (the hand-weighted plan). With one, the value is its probability that the group states an insight
     (novelty measured against the leads taken so far) and the penalty its ``redundancy``; after the first
     group, none whose probability is below ``stop_below`` times the first one's is taken, so a summary stops
-    when nothing left is nearly as likely an insight as its best bullet (a share, not a fixed probability,
+    when nothing left is nearly as likely an insight as its first bullet (a share, not a fixed probability,
     carries across topics whose base rates differ). A group too long for the words left is skipped for a
     shorter one."""
     chosen: list[Group] = []
