@@ -23,14 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine  # noqa: E402
 from summaries import OUT, SHARED, SUMMHAY_WORDS, open_topic, workspace  # noqa: E402
 
-from briefkit.attribution.evidence import gather  # noqa: E402
 from briefkit.attribution.insight import load_selector  # noqa: E402
 from briefkit.attribution.plan import confirm, group_sentences, plan  # noqa: E402
 from briefkit.attribution.select import relevant, score  # noqa: E402
 from briefkit.attribution.verify import Verifier  # noqa: E402
 from briefkit.scoring.base import SupportScorer  # noqa: E402
 from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
-from briefkit.briefs.summarise import retrieve_for_topic  # noqa: E402
+from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +48,7 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
     """Median seconds of confirm + plan for (hand, learned) on ``query``."""
     cfg = ws.settings.summarise
     passages = retrieve_for_topic(ws, query, k, None, None, None, cfg.min_relevance)
-    scored = relevant(score(query, gather(passages, standalone=True)[0], ws.query_embedder), cfg.min_relevance)
+    scored = relevant(score(query, summary_evidence(passages)[0], ws.query_embedder), cfg.min_relevance)
     verifier = Verifier(ws.support_scorer, cfg.min_support)
     times: dict[str, list[float]] = {"hand": [], "learned": []}
     for _ in range(runs):

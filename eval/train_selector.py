@@ -54,13 +54,12 @@ def extract(name: str) -> list[dict]:
     from briefkit.attribution.insight import features
     from briefkit.attribution.plan import confirm, group_sentences
     from briefkit.attribution.select import relevant, score
-    from briefkit.attribution.evidence import gather
     from briefkit.attribution.verify import Verifier
     from briefkit.config import Settings
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
     from briefkit.scoring.base import LABELS
     from briefkit.scoring.load import load_support_scorer
-    from briefkit.briefs.summarise import retrieve_for_topic
+    from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence
     from briefkit.workspace import Workspace
 
     topic = load_topic(TOPICS[name])
@@ -77,8 +76,7 @@ def extract(name: str) -> list[dict]:
     for sub in topic.subtopics:
         print(f"{name} {sub.subtopic_id}: candidates", file=sys.stderr, flush=True)
         passages = retrieve_for_topic(ws, sub.query, K, None, None, None, cfg.min_relevance)
-        scored = relevant(score(sub.query, gather(passages, standalone=True)[0], ws.query_embedder),
-                          cfg.min_relevance)  # the evidence a summary reads
+        scored = relevant(score(sub.query, summary_evidence(passages)[0], ws.query_embedder), cfg.min_relevance)
         groups = confirm(group_sentences(scored, cfg.group_threshold), verifier, keep=10**9)
         order = sorted(range(len(groups)), key=lambda i: -groups[i].score)  # novelty: against the groups above
         leads = np.stack([g.lead.vector for g in groups])

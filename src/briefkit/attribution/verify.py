@@ -18,8 +18,8 @@ see :mod:`briefkit.text.speech`), it is a plain statement (no question, link, li
 title case, reported clause without a verb or fragment with no verb at all; see :mod:`briefkit.text.form`),
 it does not say much in content words the evidence never uses in any form ("a new generation of
 three-legged creatures"; see :mod:`briefkit.text.novelty`), and the support scorer (learned or cosine, see
-:mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers replace a failed sentence with quoted
-evidence. Other relations between words that are all in the evidence are left to the scorer.
+:mod:`briefkit.scoring`) finds the evidence supports it. It does not fix anything: callers replace a failed
+sentence with quoted evidence. Other relations between words that are all in the evidence are left to the scorer.
 """
 
 from __future__ import annotations

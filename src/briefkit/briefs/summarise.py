@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from ..attribution.evidence import gather
+from ..attribution.evidence import Evidence, gather
 from ..attribution.select import relevant, score
 from ..attribution.verify import Verifier
 from ..errors import BadInput, ModelUnavailable
@@ -37,6 +37,12 @@ STRATEGIES: dict[str, Strategy] = {
 # seed facts stated unchanged; on SummHay topics 1-2 (their passages are nearly all close to the best) joint moved
 # by -0.5 to +0.1 (BENCHMARKS.md, "More passages, a tighter topic floor").
 FOCUS_SHARE = 0.65
+
+
+def summary_evidence(passages: list[Passage]) -> tuple[list[Evidence], dict[str, int]]:
+    """The sentences a summary may quote, and how many each filter dropped: :func:`gather` with its stand-alone
+    filters (pronoun subjects, open questions). The selector's training and benchmarks read the same."""
+    return gather(passages, standalone=True)
 
 
 def retrieve_for_topic(ws: Workspace, topic: str, k: int, since: str | None, until: str | None,
@@ -103,7 +109,7 @@ def summarise(
     with stats.evidence_step("load"):
         embedder = ws.query_embedder  # evidence is embedded as queries are: the fastest copy of the index's model
     with stats.evidence_step("gather"):
-        evidence, stats.filtered = gather(passages, standalone=True)
+        evidence, stats.filtered = summary_evidence(passages)
     with stats.evidence_step("score"):
         scored = score(topic, evidence, embedder)
         kept = relevant(scored, cfg.min_relevance)
