@@ -325,6 +325,7 @@ def test_a_failed_checker_export_falls_back_to_torch_once(tmp_path, monkeypatch,
 def test_the_learned_scorer_reads_the_search_encoder_of_an_int8_index(sample_ws):
     """One encoder per process: with the default onnx-int8 index, the learned scorer's token states come from
     the search embedder's own ONNX session, and its verdicts match those of its separate int8 encoder."""
+    from briefkit.index.embedders.cached import uncached
     from briefkit.scoring.base import LABELS
     from briefkit.scoring.learned import load_checker
     from briefkit.scoring.onnx_encoder import OnnxPairEncoder
@@ -332,7 +333,7 @@ def test_the_learned_scorer_reads_the_search_encoder_of_an_int8_index(sample_ws)
     if sample_ws.settings.index.embedder_backend != "onnx-int8" or sample_ws.support_scorer.name != "learned":
         pytest.skip("needs the default onnx-int8 index and the learned scorer")
     scorer = sample_ws.support_scorer
-    assert isinstance(scorer.encoder, OnnxPairEncoder) and scorer.encoder.session is sample_ws.query_embedder.session
+    assert isinstance(scorer.encoder, OnnxPairEncoder) and scorer.encoder.session is uncached(sample_ws.query_embedder).session
     pairs = [("Qwen models passed 1 billion downloads on Hugging Face.", "Qwen passed a billion downloads."),
              ("Junyang Lin stepped down as technical lead of Qwen on March 3.", "Lin left the Qwen team."),
              ("Rovers won the league title on the final day.", "Qwen passed a billion downloads.")]

@@ -218,16 +218,18 @@ def test_cli_evidence_flag_prints_the_sentences(sample_ws, capsys):
     assert len(bullets) == 2 and len(evidence) >= 2 and "Sources:" in out
 
 
-def test_extractive_summary_imports_no_torch_and_matches_the_torch_encoders(sample_ws):
+def test_extractive_summary_imports_no_torch_and_matches_the_torch_encoders(sample_ws, tmp_path):
     """A summary in a new process embeds its evidence with the search's ONNX encoder and runs the support
     checker's int8 encoder on ONNX Runtime: torch is never imported, and the bullets, citations and
     evidence are those of the torch encoders (the torch embedder and the torch int8 checker)."""
     import subprocess
     import sys
 
+    from briefkit.index.embedders.cached import CachedEmbedder
+    from briefkit.index.embedders.onnx import onnx_available
+    from briefkit.index.vector_cache import VectorCache
     from briefkit.scoring.encoders import PairEncoder
     from briefkit.scoring.learned import load_checker
-    from briefkit.index.embedders.onnx import onnx_available
     from briefkit.workspace import Workspace
 
     if not onnx_available(export=True):
@@ -245,7 +247,7 @@ print(json.dumps({{"summaries": out, "imported": sorted(m for m in ("torch", "tr
     out = json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
     assert out["imported"] == []
     torch_ws = Workspace(sample_ws.settings)
-    torch_ws._query_embedder.set(sample_ws.embedder)
+    torch_ws._query_embedder.set(CachedEmbedder(sample_ws.embedder, VectorCache(tmp_path / "vectors.sqlite")))  # cold
     torch_ws._support_scorer.set(load_checker(encoder=PairEncoder()))
     for topic, got in zip(topics, out["summaries"]):
         expected = summarise(torch_ws, topic, strategy="extractive").to_json()

@@ -15,9 +15,11 @@ from .corpus.ingest import IngestReport, ingest_articles
 from .corpus.store import Store
 from .errors import BadInput, BriefkitError
 from .index.embedders.base import Embedder
+from .index.embedders.cached import CachedEmbedder
 from .index.embedders.load import load_embedder
 from .index.embedders.models import token_counter
 from .index.search_index import SearchIndex, behind, sync_index
+from .index.vector_cache import VectorCache
 from .retrieval import Passage, Retriever
 from .runtime import Lazy
 
@@ -92,10 +94,20 @@ class Workspace:
     @property
     def query_embedder(self) -> Embedder:
         """What embeds queries and evidence sentences: the index's vectors, from the fastest copy of its
-        model that gives them (see :meth:`_load_query_embedder`)."""
+        model that gives them, read back from ``vectors.sqlite`` when embedded before (see
+        :meth:`_load_query_embedder`)."""
         return self._query_embedder.get()
 
+    @property
+    def vectors_path(self) -> Path:
+        return self.home / "vectors.sqlite"
+
     def _load_query_embedder(self) -> Embedder:
+        """The query model (:meth:`_query_model`) behind the home's sentence-vector cache (``vectors.sqlite``):
+        a sentence embedded once for this home and model is read back afterwards."""
+        return CachedEmbedder(self._query_model(), VectorCache(self.vectors_path))
+
+    def _query_model(self) -> Embedder:
         """What embeds search queries: for a ``torch`` index of a mean-pooling model on CPU, the model's
         fp32 ONNX export made at ingest (vectors at cosine > 0.9999 of torch's, the same ranking; no
         torch or transformers import, so a hybrid search starts in under a second instead of about
@@ -219,7 +231,14 @@ class Workspace:
             current = None
         if current is not None and current.meta.rebuild_kind == self.settings.index.kind:
             return self._sync(current)
+        self._clear_vectors()
         return self._sync(None, rebuild=True)
+
+    def _clear_vectors(self) -> None:
+        """Empty the sentence-vector cache: a rebuild starts every vector afresh."""
+        cache = VectorCache(self.vectors_path)
+        cache.clear()
+        cache.close()
 
     @property
     def generation_cache(self) -> "GenerationCache":

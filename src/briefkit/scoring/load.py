@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from ..index.embedders.cached import uncached
 from ..runtime import loaded_once
 from .base import SupportScorer
 from .cosine import CosineSupportScorer
@@ -27,7 +28,8 @@ def load_support_scorer(kind: str = "auto", embedder=None, share_encoder: bool =
         from .onnx_encoder import OnnxPairEncoder, shares_encoder
 
         folder = learned.WEIGHTS_DIR
-        shared = embedder if share_encoder and shares_encoder(embedder) else None
+        model = uncached(embedder)  # the session is the model's, not the cache's around it
+        shared = model if share_encoder and shares_encoder(model) else None
 
         def load() -> SupportScorer:
             return learned.load_checker(folder, encoder=OnnxPairEncoder.sharing(shared) if shared else None)

@@ -56,9 +56,9 @@ def _target(path: str) -> Path:
 
 
 def _stamp(path: str) -> dict:
-    from ..index.embedders.onnx import _fingerprint
+    from ..index.embedders.models import model_fingerprint
 
-    return {"fingerprint": _fingerprint(path), "format": FORMAT}
+    return {"fingerprint": model_fingerprint(path), "format": FORMAT}
 
 
 def exported(path: str | None = None) -> Path | None:

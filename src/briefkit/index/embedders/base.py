@@ -19,6 +19,7 @@ class Embedder(ABC):
     backend: str = "torch"
     preferred_batch: int | None = None  # a backend's own best batch size, overriding the configured one
     workers: int = 1  # batches embedded at once
+    batch_invariant: bool = True  # a text's vector does not depend on the other texts of its batch
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -28,16 +29,18 @@ class Embedder(ABC):
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens of each text under the model's tokenizer, without special tokens."""
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, bar: Any = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, bar: Any = None,
+              per_text: bool = False) -> np.ndarray:
         """Unit-normalised float32 vectors, one row per text.
 
         Texts are sorted by length so that a batch pads little; a backend with ``workers`` > 1
         runs that many batches at once (its ``embed_batch`` must then be thread-safe). ``bar``: a
-        progress bar of the caller's to advance (and leave open) instead of a new one.
+        progress bar of the caller's to advance (and leave open) instead of a new one. ``per_text``:
+        each text in a batch of its own, so that its vector depends on it alone (see ``batch_invariant``).
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batch_size = self.preferred_batch or batch_size
+        batch_size = 1 if per_text else self.preferred_batch or batch_size
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         own_bar = bar is None

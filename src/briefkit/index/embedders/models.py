@@ -3,6 +3,7 @@ package (so the default runs offline). Any other sentence-transformers name or l
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -30,6 +31,17 @@ def resolve_embedder(name: str) -> tuple[str, str]:
         if bundled is not None:
             return canonical, str(bundled)
     return canonical, canonical
+
+
+def model_fingerprint(path: str) -> list:
+    """What a model's vectors depend on: a local folder's config and its weight files' sizes and times (a Hub
+    id as given)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [path]
+    config = (folder / "config.json").read_bytes() if (folder / "config.json").exists() else b""
+    weights = sorted(f for f in folder.iterdir() if f.suffix in (".safetensors", ".bin"))
+    return [hashlib.sha1(config).hexdigest(), [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in weights]]
 
 
 def mean_pooling_folder(path: str) -> int | None:
