@@ -35,7 +35,7 @@ SHARED = ROOT.parent / "shared"
 OUT = ROOT / "bench" / "out"
 BRIEFKIT = [sys.executable, "-c", "from briefkit.cli.app import entry; entry()"]
 SAMPLE_TOPICS = ("Qwen team leadership changes", "Qwen downloads and adoption")
-STEPS = ("load", "gather", "score", "group", "confirm", "plan", "expand")
+STEPS = ("load", "gather", "score", "group", "corroborate", "confirm", "plan", "expand")
 
 # The baseline child: the same CLI with torch encoders for the evidence sentences and the support checker.
 TORCH_CHILD = """

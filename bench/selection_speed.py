@@ -1,11 +1,14 @@
-"""What the learned selector costs a summary: confirm + plan with the learned and the hand-weighted selector.
+"""What selection costs a summary: corroborate + confirm + plan, against confirm + plan alone.
 
 For each SummHay subtopic (and each seed topic) the stages before selection run once; then the selection
-steps (confirming the candidate groups' members with the support scorer, and planning the bullets) run
-``--runs`` times with each selector, alternating, and the medians are compared. Both selectors confirm
-the same number of groups; they can pick different ones, whose members cost different support checks.
-Each timed run starts with the support scorer's per-text cache emptied, as a new summary's does (a warm
-cache would time a repeated query, not a summary).
+steps run ``--runs`` times in four ways, alternating, and the medians are compared: the hand-weighted
+selector without corroboration (confirm the candidate groups' members with the support scorer, plan the
+bullets: the default before corroboration); the hand-weighted selector as shipped (a corpus search with
+every candidate's lead first, :func:`briefkit.attribution.plan.corroborate`), embedding every sentence the
+search finds; the same with the sentence vectors the home's vector cache keeps (HOME/vectors.sqlite: every
+run after the first, as for a corpus whose sentences earlier summaries embedded); and the learned selector
+(with corroboration, embedding every sentence). Each timed run starts with the support scorer's per-text
+cache emptied, as a new summary's does (a warm cache would time a repeated query, not a summary).
 
     nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
 """
@@ -29,9 +32,13 @@ from briefkit.attribution.select import relevant, score  # noqa: E402
 from briefkit.attribution.verify import Verifier  # noqa: E402
 from briefkit.scoring.base import SupportScorer  # noqa: E402
 from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
+from briefkit.briefs.strategies.attributed import corroborated  # noqa: E402
 from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# (learned selector, corroborated, sentence vectors from the home's vector cache)
+WAYS = {"hand, no corroboration": (False, False, False), "hand": (False, True, False),
+        "hand, vectors cached": (False, True, True), "learned": (True, True, False)}
 
 
 def forget(scorer: SupportScorer) -> None:
@@ -44,22 +51,27 @@ def forget(scorer: SupportScorer) -> None:
         raise TypeError(f"{type(scorer).__name__} has no per-text cache this benchmark knows how to empty")
 
 
-def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: int) -> tuple[float, float]:
-    """Median seconds of confirm + plan for (hand, learned) on ``query``."""
+def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: int) -> dict[str, float]:
+    """Median seconds of selection on ``query`` for each of :data:`WAYS`."""
     cfg = ws.settings.summarise
     passages = retrieve_for_topic(ws, query, k, None, None, None, cfg.min_relevance)
-    scored = relevant(score(query, summary_evidence(passages)[0], ws.query_embedder), cfg.min_relevance)
+    every = score(query, summary_evidence(passages)[0], ws.query_embedder)
+    scored = relevant(every, cfg.min_relevance)
     verifier = Verifier(ws.support_scorer, cfg.min_support)
-    times: dict[str, list[float]] = {"hand": [], "learned": []}
+    uncached = getattr(ws.query_embedder, "inner", ws.query_embedder)  # past the vector cache: embed every time
+    times: dict[str, list[float]] = {way: [] for way in WAYS}
     for _ in range(runs):
-        for name, selector in (("hand", None), ("learned", load_selector())):
+        for way, (learned, corroborate, cached) in WAYS.items():
+            selector = load_selector() if learned else None
             groups = group_sentences(scored, cfg.group_threshold)  # fresh groups: confirm edits them
             forget(ws.support_scorer)
             start = time.perf_counter()
+            if corroborate:
+                corroborated(ws, groups, every, ws.query_embedder if cached else uncached)
             plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations, words,
                  selector)
-            times[name].append(time.perf_counter() - start)
-    return statistics.median(times["hand"]), statistics.median(times["learned"])
+            times[way].append(time.perf_counter() - start)
+    return {way: statistics.median(t) for way, t in times.items()}
 
 
 def main() -> None:
@@ -72,17 +84,17 @@ def main() -> None:
         topic, ws, _, _ = open_topic(SHARED / "data" / "summhay" / f"topic_news{i}.json", "cosine")
         selection_s(ws, topic.subtopics[0].query, 16, 10, SUMMHAY_WORDS, 1)  # warm the scorer up
         for sub in topic.subtopics:
-            rows.append((f"topic_news{i}", *selection_s(ws, sub.query, 16, 10, SUMMHAY_WORDS, args.runs)))
+            rows.append((f"topic_news{i}", selection_s(ws, sub.query, 16, 10, SUMMHAY_WORDS, args.runs)))
     seeds = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
     for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
-        rows.append(("seeds", *selection_s(seeds, item.query, 8, 6, None, args.runs)))
-    print("\n| corpus | summaries | hand: confirm + plan s | learned: confirm + plan s | added by learned s (max) |")
-    print("|---|---:|---:|---:|---:|")
+        rows.append(("seeds", selection_s(seeds, item.query, 8, 6, None, args.runs)))
+    print("\n| corpus | summaries | " + " | ".join(f"{way} s" for way in WAYS) + " | added by corroboration s (max) |")
+    print("|---|---:|" + "---:|" * (len(WAYS) + 1))
     for corpus in dict.fromkeys(r[0] for r in rows):
-        part = [r for r in rows if r[0] == corpus]
-        added = [r[2] - r[1] for r in part]
-        print(f"| {corpus} | {len(part)} | {statistics.fmean(r[1] for r in part):.3f} |"
-              f" {statistics.fmean(r[2] for r in part):.3f} | {statistics.fmean(added):+.3f} ({max(added):+.3f}) |")
+        part = [r[1] for r in rows if r[0] == corpus]
+        added = [r["hand"] - r["hand, no corroboration"] for r in part]
+        print(f"| {corpus} | {len(part)} | " + " | ".join(f"{statistics.fmean(r[way] for r in part):.3f}" for way in WAYS)
+              + f" | {statistics.fmean(added):+.3f} ({max(added):+.3f}) |")
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

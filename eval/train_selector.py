@@ -10,7 +10,7 @@ The judged selector (weights/selector-judged.json) adds the generation model's j
     nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b [--holdout news1|news2]
 
 Candidates: every subtopic query of a topic runs the summariser's own stages up to the plan (k = 16
-passages, the default settings, every group's members confirmed). Label of a candidate group: its lead
+passages, the default settings, every group corroborated and its members confirmed). Label of a candidate group: its lead
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
 FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the
@@ -59,6 +59,7 @@ def extract(name: str) -> list[dict]:
     from briefkit.evaluation.summhay import load_topic, write_documents_jsonl
     from briefkit.scoring.base import LABELS
     from briefkit.scoring.load import load_support_scorer
+    from briefkit.briefs.strategies.attributed import corroborated
     from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence
     from briefkit.workspace import Workspace
 
@@ -76,8 +77,10 @@ def extract(name: str) -> list[dict]:
     for sub in topic.subtopics:
         print(f"{name} {sub.subtopic_id}: candidates", file=sys.stderr, flush=True)
         passages = retrieve_for_topic(ws, sub.query, K, None, None, None, cfg.min_relevance)
-        scored = relevant(score(sub.query, summary_evidence(passages)[0], ws.query_embedder), cfg.min_relevance)
-        groups = confirm(group_sentences(scored, cfg.group_threshold), verifier, keep=10**9)
+        every = score(sub.query, summary_evidence(passages)[0], ws.query_embedder)
+        groups = group_sentences(relevant(every, cfg.min_relevance), cfg.group_threshold)
+        corroborated(ws, groups, every, ws.query_embedder)
+        groups = confirm(groups, verifier, keep=10**9)
         order = sorted(range(len(groups)), key=lambda i: -groups[i].score)  # novelty: against the groups above
         leads = np.stack([g.lead.vector for g in groups])
         novelty = [0.0] * len(groups)
@@ -169,6 +172,7 @@ def fit(subtopics: list[dict]):
 def groups_of(sub: dict) -> list:
     """The cached candidates as plan groups (members stand in for the confirmed ones: only their count is read)."""
     from briefkit.attribution.evidence import Evidence
+    from briefkit.attribution.insight import FEATURES
     from briefkit.attribution.plan import Group
     from briefkit.attribution.select import Scored
 
@@ -178,7 +182,8 @@ def groups_of(sub: dict) -> list:
         ev = Evidence(g["doc_id"], 0, g["start"], g["start"] + len(g["text"]), g["text"],
                       passage_relevance=2 * rel - cos)
         lead = Scored(ev, np.asarray(g["vector"], dtype=np.float32), rel, lex, info, cos)
-        grp = Group([lead] * g["members"], [1.0] * g["members"], judge=g.get("judge"))
+        grp = Group([lead] * g["members"], [1.0] * g["members"], judge=g.get("judge"),
+                    corroboration=g["x"][FEATURES.index("corroboration")])
         grp.states = g["states"]
         out.append(grp)
     return out

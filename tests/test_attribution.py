@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from briefkit.attribution.evidence import Evidence, gather, sentence_problem, tidy_span
-from briefkit.attribution.plan import Group, event_date, group_sentences, plan
+from briefkit.attribution.plan import CORROBORATION_WEIGHT, Group, event_date, group_sentences, plan
 from briefkit.attribution.select import Scored, informativeness
 from briefkit.attribution.verify import rule_problems
 from briefkit.llm.base import Backend, GenerationResult
@@ -298,7 +298,7 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
     backend = ScriptedBackend({
         "downloaded more than 1 billion": "Qwen models passed 1 billion downloads on Hugging Face by the end of January"
                                           " 2026.",  # faithful
-        "203 million": "The Qwen app reached 250 million monthly users.",  # another figure
+        "180,000 derivative": "Developers have published more than 250,000 derivative models on Qwen.",  # another figure
         "90,000 enterprises": "Is Qwen used by many enterprises?",  # not a statement
     }, fallback="")  # every other group gets garbage: an empty reply
     ws = scripted_ws(sample_ws, monkeypatch, backend)
@@ -314,7 +314,7 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
             assert b["text"] == " ".join(b["evidence"][0]["text"].split())
         else:
             assert b["text"] == "Qwen models passed 1 billion downloads on Hugging Face by the end of January 2026."
-    assert "250 million" not in data["summary"] and "?" not in data["summary"]
+    assert "250,000" not in data["summary"] and "?" not in data["summary"]
     rejected = [n for b in data["bullets"] for n in b["notes"] if n.startswith("model wording rejected")]
     assert any("250" in n for n in rejected) and any("question" in n for n in rejected)
     v = data["stats"]["verification"]
@@ -370,10 +370,11 @@ def test_no_model_falls_back_to_quoted_evidence_with_a_notice(sample_ws, monkeyp
     assert "no weights here" in result.notice and result.strategy == "extractive"
 
 
-def test_expand_adds_documents_that_state_the_lead_and_only_those(sample_ws):
-    """More documents for a group: a paraphrase joins; a sentence with another figure, an unrelated one,
-    and anything in a passage far from the lead (never read) do not."""
-    from briefkit.attribution.plan import expand
+def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_the_lead(sample_ws):
+    """A corpus search with the lead: every other document's closest sentence is kept and the best cosine is the
+    group's corroboration (a passage far from the lead is never read, the lead's own document never counts); then
+    a paraphrase joins the group, while a sentence with another figure and an unrelated one do not."""
+    from briefkit.attribution.plan import corroborate, expand
     from briefkit.attribution.verify import Verifier
 
     lead_text = "Qwen models passed 1 billion downloads on Hugging Face by the end of January."
@@ -382,16 +383,24 @@ def test_expand_adds_documents_that_state_the_lead_and_only_those(sample_ws):
         "figure": "By the end of January, Qwen models had been downloaded more than 2 billion times on Hugging Face.",
         "other": "The bakery raised the price of bread by eight percent this month.",
         "far": "Qwen models were downloaded over 1 billion times on Hugging Face, the company said.",
+        "lead": "Qwen models passed 1 billion downloads on Hugging Face by the end of January, the lab said.",
     }
-    passages = [Passage(d, 1, None, None, None, 1.0, t, 0.2 if d == "far" else 0.8) for d, t in texts.items()]
+    passages = [Passage(d, i, None, None, None, 1.0, t, 0.2 if d == "far" else 0.8)
+                for i, (d, t) in enumerate(texts.items())]
     vec = sample_ws.embedder.embed([lead_text])[0]
-    group = Group([Scored(Evidence("lead", 1, 0, len(lead_text), lead_text), vec, 0.6, 0.0, 0.0)], [1.0])
-    queries = []
-    expand([group], lambda q: queries.append(q) or passages, sample_ws.embedder, 0.7,
-           Verifier(sample_ws.support_scorer, 0.5), max_members=5)
-    assert queries == [lead_text]
+    group = Group([Scored(Evidence("lead", 9, 0, len(lead_text), lead_text), vec, 0.6, 0.0, 0.0)], [1.0])
+    before = group.score
+    searched = []
+    corroborate([group], lambda vectors: searched.append(vectors) or [passages], sample_ws.embedder)
+    assert len(searched) == 1 and np.array_equal(searched[0], vec[None, :])
+    assert sorted(group.others) == ["figure", "other", "para"]
+    cosines = {d: sim for d, (_, sim) in group.others.items()}
+    assert cosines["para"] > 0.8 > 0.2 > cosines["other"]
+    assert group.corroboration == max(cosines.values())
+    assert group.score == pytest.approx(before + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
+    expand([group], 0.7, Verifier(sample_ws.support_scorer, 0.5), max_members=5)
     assert group.doc_ids == ["lead", "para"]
-    assert group.closeness[1] >= 0.7
+    assert group.closeness[1] == pytest.approx(cosines["para"])
 
 
 def test_a_sentence_starting_with_by_is_not_a_byline():

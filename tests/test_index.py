@@ -108,6 +108,23 @@ def test_filters_by_date_and_source(settings_factory, tmp_path):
         assert {h.doc_id for h in hits} == {"b"}, mode
 
 
+def test_neighbours_of_many_vectors_match_one_dense_search_each_and_keep_the_filters(settings_factory, tmp_path):
+    """The corroboration search: one index call for many vectors gives each the passages a dense search with that
+    vector alone gives (same chunks, order and relevance), within the date and source filters."""
+    ws = Workspace(settings_factory())
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    texts = ["The offshore wind farm added turbines", "league results this weekend"]
+    vectors = ws.query_embedder.embed(texts)
+    many = ws.retriever.neighbours(vectors, 2)
+    for text, vec, found in zip(texts, vectors, many):
+        one = ws.retriever.search(text, k=2, candidates=2, mode="dense", vector=vec)
+        assert [(p.chunk_id, p.doc_id) for p in found] == [(p.chunk_id, p.doc_id) for p in one] and len(found) == 2
+        assert [p.relevance for p in found] == pytest.approx([p.relevance for p in one])
+        assert found[0].relevance >= found[1].relevance
+    assert {p.doc_id for row in ws.retriever.neighbours(vectors, 5, source="herald") for p in row} == {"a", "c"}
+    assert ws.retriever.neighbours(vectors[:0], 3) == []
+
+
 def test_delete_removes_from_store_and_index(settings_factory, tmp_path):
     ws = Workspace(settings_factory())
     ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])

@@ -40,12 +40,13 @@ def only(feature: str, weight: float, intercept: float = 0.0, stop_below: float 
 def test_features_of_a_group_by_hand():
     text = "The bank may raise its rates to 5% next year, analysts said."  # 12 words, a figure, a hedge, speech
     s = Scored(Evidence("a", 1, 2500, 2500 + len(text), text), unit(1, 0), 0.6, 0.5, 0.25, 0.4)
-    g = Group([s, s, s, s], [1.0] * 4)
+    g = Group([s, s, s, s], [1.0] * 4, corroboration=0.75)
     assert form(text) == (12 / 50, 1.0, 1.0, 1.0)
     assert form("Deposits fell sharply in the first quarter of the year.") == (10 / 50, 0.0, 0.0, 0.0)
     x = features([g], novelty=[0.3])
-    # relevance, lexical, informativeness, position 2500/5000, log2(4 documents), query cosine, novelty, form
-    assert x.tolist() == [[0.6, 0.5, 0.25, 0.5, 2.0, 0.4, 0.3, 0.24, 1.0, 1.0, 1.0]]
+    # relevance, lexical, informativeness, position 2500/5000, log2(4 documents), query cosine, novelty, form,
+    # corroboration
+    assert x.tolist() == [[0.6, 0.5, 0.25, 0.5, 2.0, 0.4, 0.3, 0.24, 1.0, 1.0, 1.0, 0.75]]
     assert features([g])[0, NOVELTY] == 1.0  # nothing chosen yet
 
 
@@ -124,6 +125,30 @@ def test_the_plan_takes_groups_by_probability_less_redundancy():
     sel = only("query_cosine", 4.0, -3.0, redundancy=0.5)
     assert [g.lead.evidence.doc_id for g in plan([c, a2, a], 2, 5, selector=sel)] == ["a", "c"]
     assert [g.lead.evidence.doc_id for g in plan([c, a2, a], 2, 5, selector=only("query_cosine", 4.0, -3.0))] == ["a", "b"]
+
+
+def test_the_hand_weighted_plan_prefers_what_other_documents_state():
+    """Salience + 0.08 per doubling of members + 0.5 x (corroboration - 0.8) / 0.2, by hand: a (0.55 * 0.8 = 0.44,
+    corroborated 0.79: below the floor, nothing) scores 0.44 and b (0.55 * 0.6 = 0.33, corroborated 0.96: + 0.4)
+    0.73; confirm keeps b, and the plan takes it first."""
+    from briefkit.attribution.plan import CORROBORATION_FROM, CORROBORATION_WEIGHT, confirm
+
+    a = Group([lead("a", "The bank opened a new branch in the city centre.", unit(1, 0), relevance=0.8)], [1.0],
+              corroboration=0.79)
+    b = Group([lead("b", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.6)], [1.0],
+              corroboration=0.96)
+    assert (CORROBORATION_WEIGHT, CORROBORATION_FROM) == (0.5, 0.8)
+    assert (a.score, b.score) == (pytest.approx(0.44), pytest.approx(0.73))
+
+    class NoMembersToCheck:  # test double: confirm only asks about members beyond the lead, and these have none
+        min_support = 0.5
+
+        def support(self, claims, evidence):
+            assert claims == [] and evidence == []
+            return []
+
+    assert confirm([a, b], NoMembersToCheck(), keep=1) == [b]
+    assert [g.lead.evidence.doc_id for g in plan([a, b], 2, 5)] == ["b", "a"]
 
 
 def test_the_plan_stops_early_when_nothing_more_is_likely_an_insight():

@@ -85,6 +85,20 @@ class Retriever:
     def embedder(self) -> Embedder:
         return self._embedder()
 
+    def neighbours(self, vectors: np.ndarray, k: int, since: str | None = None, until: str | None = None,
+                   source: str | None = None) -> list[list[Passage]]:
+        """The ``k`` passages closest to each row of ``vectors`` (texts the caller embedded with this retriever's
+        embedder), by dense search alone, in one index call and one store read; no MMR, no BM25."""
+        allowed = self.store.filtered_chunk_ids(since, until, source) if since or until or source else None
+        hits = self.index.dense.search_many(vectors, k, allowed)
+        ids = sorted({i for row in hits for i, _ in row})
+        records = {r.chunk_id: r for r in self.store.chunks(ids)}
+        stored = dict(zip(ids, self.index.dense.vectors(ids)))
+        return [[Passage(rec.doc_id, rec.chunk_id, rec.title, rec.source, rec.date, score, rec.text,
+                         float(stored[i] @ vec), rec.start)
+                 for i, score in row if (rec := records.get(i)) is not None]
+                for vec, row in zip(vectors, hits)]
+
     def search(
         self,
         query: str,

@@ -3,7 +3,8 @@
 A logistic regression over features briefkit already computes for a group (see :data:`FEATURES`):
 its lead's dense and lexical relevance and informativeness, where the lead sits in its document,
 how many documents state it, the lead's own cosine to the query, its novelty against the groups
-already chosen, and the lead's form (length, a figure, a hedge or forecast, reported speech).
+already chosen, the lead's form (length, a figure, a hedge or forecast, reported speech), and how closely
+another document of the corpus states it (:func:`briefkit.attribution.plan.corroborate`).
 The weights are package data (``weights/selector.json``, trained by ``eval/train_selector.py``,
 described in ``eval/SELECTOR.md``). The judged selector (``weights/selector-judged.json``) reads one
 feature more, :data:`JUDGE`: the log-odds of a generation model's yes to "does this sentence answer the
@@ -27,7 +28,7 @@ from ..errors import BadInput
 WEIGHTS = Path(__file__).with_name("weights") / "selector.json"
 JUDGED_WEIGHTS = WEIGHTS.with_name("selector-judged.json")
 FEATURES = ("relevance", "lexical", "informativeness", "position", "support", "query_cosine", "novelty",
-            "words", "figure", "hedge", "speech")
+            "words", "figure", "hedge", "speech", "corroboration")
 JUDGE = "judge"  # the judged selector's extra feature, after FEATURES
 JUDGE_CLIP = 1e-4  # judge probabilities are clipped to [JUDGE_CLIP, 1 - JUDGE_CLIP] before the log-odds
 NOVELTY = FEATURES.index("novelty")
@@ -60,7 +61,7 @@ def features(groups: list, novelty: list[float] | None = None, judged: bool = Fa
         lead = g.lead
         rows.append([lead.relevance, lead.lexical, lead.informativeness,
                      min(1.0, lead.evidence.start / POSITION_CHARS), math.log2(len(g.members)), lead.query_cosine,
-                     1.0 if novelty is None else novelty[i], *form(lead.evidence.text)]
+                     1.0 if novelty is None else novelty[i], *form(lead.evidence.text), g.corroboration]
                     + ([log_odds(g.judge)] if judged else []))
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES) + judged)
 

@@ -95,21 +95,24 @@ class DenseIndex:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
+        return self.search_many(query.reshape(1, -1), k, allowed)[0]
+
+    def search_many(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
+        """:meth:`search` for each row of ``queries``, in one call (FAISS's per-call overhead is paid once)."""
         import faiss
 
-        if self.ntotal == 0 or k <= 0:
-            return []
+        if self.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return [[] for _ in range(len(queries))]
         params = None
         if allowed is not None:
-            if len(allowed) == 0:
-                return []
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
             if self.kind in ("ivf", "ivfpq"):
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, self.ntotal), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        scores, ids = self.index.search(np.asarray(queries, dtype=np.float32), min(k, self.ntotal), params=params)
+        return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
+                for row_ids, row_scores in zip(ids, scores)]
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         """Stored vectors for ``ids`` (used by MMR); zeros for a chunk not embedded yet."""

@@ -1,7 +1,8 @@
 """The attributed strategies, ``auto`` and ``extractive``: evidence first.
 
-The scored sentences that state the same fact across documents are grouped; the plan chooses groups
-within the bullet (and word) budget; a support search finds more documents stating each; the model
+The scored sentences that state the same fact across documents are grouped; a corpus search with each
+group's lead finds how closely other documents state it; the plan chooses groups within the bullet (and
+word) budget, and the documents found that state a chosen group's fact join its citations; the model
 rewrites each group into one sentence (all groups in one batch) and each rewrite is verified against
 its group. A verified rewrite that keeps every figure of the group's lead is shown as the model's wording;
 a failed one, or one that drops a figure (true but thinner than its source), gives way to the group's best
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 from ...attribution.insight import Selector, load_selector
 from ...attribution.judge import judge
-from ...attribution.plan import Group, confirm, expand, group_sentences, plan
+from ...attribution.plan import Group, confirm, corroborate, expand, group_sentences, plan
 from ...attribution.realise import fuse_request, realise
+from ...attribution.select import Scored
 from ...attribution.verify import Verifier
 from ...errors import BadInput
 from ...llm.base import GenerationParams
 from ...text.figures import stated_figures
-from ...retrieval import Passage
+from ...index.embedders.base import Embedder
+from ...workspace import Workspace
 from ..results import Bullet
 from .base import Job, Written, attribute
 
@@ -38,6 +41,8 @@ class Attributed:
         selector = _selector(job)
         with job.stats.evidence_step("group"):
             groups = group_sentences(job.relevant, cfg.group_threshold)
+        with job.stats.evidence_step("corroborate"):  # every sentence scored above is embedded once
+            corroborated(job.ws, groups, job.scored, job.embedder, job.filters)
         if selector is not None and selector.judged:
             groups = sorted(groups, key=lambda g: -g.score)[:cfg.judge_pool]
             with job.stats.timing("judge_s"):
@@ -47,16 +52,8 @@ class Attributed:
         candidates = [g.lead.evidence.text for g in groups]
         with job.stats.evidence_step("plan"):
             groups = plan(groups, job.max_bullets, cfg.max_citations, cfg.max_words, selector)
-        if cfg.support_k:
-            leads = {g.lead.evidence.text: g.lead.vector for g in groups}  # already embedded, by the query embedder
-
-            def search(text: str) -> list[Passage]:
-                return job.ws.retriever.search(text, k=cfg.support_k, mode="dense", vector=leads.get(text),
-                                               **job.filters)
-
-            with job.stats.evidence_step("expand"):  # every sentence scored above is embedded once, relevant or not
-                expand(groups, search, job.embedder, cfg.group_threshold, job.verifier, cfg.max_citations,
-                       known=job.scored)
+        with job.stats.evidence_step("expand"):
+            expand(groups, cfg.group_threshold, job.verifier, cfg.max_citations)
         if job.backend is None or not self.rewrite:
             with job.stats.timing("verify_s"):
                 bullets = [_quote(g, []) for g in groups]
@@ -72,6 +69,17 @@ class Attributed:
         with job.stats.timing("verify_s"):
             bullets = _verify_rewrites(groups, sentences, job.verifier)
         return _written(job, bullets, "auto", candidates)
+
+
+def corroborated(ws: Workspace, groups: list[Group], known: list[Scored], embedder: Embedder,
+                 filters: dict | None = None) -> None:
+    """:func:`corroborate` ``groups`` with a dense search of the workspace's corpus, ``support_k`` passages a lead
+    within ``filters`` (since, until, source); sentences in ``known`` are not embedded again. Nothing is searched
+    when ``support_k`` is 0: no corroboration and no citations beyond each group's own."""
+    k = ws.settings.summarise.support_k
+    if k:
+        corroborate(groups, lambda vectors: ws.retriever.neighbours(vectors, k, **(filters or {})), embedder,
+                    known=known)
 
 
 def _selector(job: Job) -> Selector | None:
