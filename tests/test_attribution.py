@@ -371,36 +371,55 @@ def test_no_model_falls_back_to_quoted_evidence_with_a_notice(sample_ws, monkeyp
 
 
 def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_the_lead(sample_ws):
-    """A corpus search with the lead: every other document's closest sentence is kept and the best cosine is the
-    group's corroboration (a passage far from the lead is never read, the lead's own document never counts); then
-    a paraphrase joins the group, while a sentence with another figure and an unrelated one do not."""
+    """A corpus search with each lead: per other document, its closest sentence that states no other figures
+    (a document whose closest sentence gives another count is still cited for the one that agrees); the
+    corroboration is the closest sentence of any, figures aside; a passage far from the lead is never read, the
+    lead's own document never counts, a sentence already scored or found for two groups is embedded once. Then a
+    paraphrase joins the group and an unrelated sentence does not."""
     from briefkit.attribution.plan import corroborate, expand
     from briefkit.attribution.verify import Verifier
 
     lead_text = "Qwen models passed 1 billion downloads on Hugging Face by the end of January."
+    two = "By the end of January, Qwen models had been downloaded more than 2 billion times on Hugging Face."
+    agrees = "Analysts said Qwen models passed 1 billion downloads on Hugging Face in January."
     texts = {
         "para": "By the end of January, Qwen models had been downloaded more than 1 billion times on Hugging Face.",
-        "figure": "By the end of January, Qwen models had been downloaded more than 2 billion times on Hugging Face.",
-        "other": "The bakery raised the price of bread by eight percent this month.",
+        "mixed": f"{two} {agrees}",
+        "bread": "The bakery raised the price of bread by eight percent this month.",
         "far": "Qwen models were downloaded over 1 billion times on Hugging Face, the company said.",
         "lead": "Qwen models passed 1 billion downloads on Hugging Face by the end of January, the lab said.",
     }
     passages = [Passage(d, i, None, None, None, 1.0, t, 0.2 if d == "far" else 0.8)
                 for i, (d, t) in enumerate(texts.items())]
-    vec = sample_ws.embedder.embed([lead_text])[0]
+    embed = sample_ws.embedder.embed
+    vec, bread_vec, para_vec = embed([lead_text, "Bread prices rose by eight percent at the bakery.", texts["para"]])
     group = Group([Scored(Evidence("lead", 9, 0, len(lead_text), lead_text), vec, 0.6, 0.0, 0.0)], [1.0])
-    before = group.score
-    searched = []
-    corroborate([group], lambda vectors: searched.append(vectors) or [passages], sample_ws.embedder)
-    assert len(searched) == 1 and np.array_equal(searched[0], vec[None, :])
-    assert sorted(group.others) == ["figure", "other", "para"]
+    bakery = Group([Scored(Evidence("bake", 8, 0, 10, "Bread prices rose by eight percent at the bakery."),
+                           bread_vec, 0.6, 0.0, 0.0)], [1.0])
+    known = [Scored(Evidence("para", 0, 0, len(texts["para"]), texts["para"]), para_vec, 0.5, 0.0, 0.0)]
+
+    class CountingEmbedder:  # the real embedder, counting what it is asked to embed
+        asked: list[str] = []
+
+        def embed(self, batch):
+            self.asked += list(batch)
+            return embed(batch)
+
+    counting, searched = CountingEmbedder(), []
+    corroborate([group, bakery], lambda vectors: searched.append(vectors) or [passages, passages], counting,
+                known=known)
+    assert len(searched) == 1 and np.array_equal(searched[0], np.stack([vec, bread_vec]))
+    assert sorted(counting.asked) == sorted([two, agrees, texts["bread"], texts["lead"]])  # each once, "para" known
+    assert sorted(group.others) == ["bread", "mixed", "para"] and sorted(bakery.others) == ["bread", "lead", "mixed", "para"]
+    assert group.others["mixed"][0].evidence.text == agrees  # the closer "2 billion" sentence contradicts the lead
     cosines = {d: sim for d, (_, sim) in group.others.items()}
-    assert cosines["para"] > 0.8 > 0.2 > cosines["other"]
-    assert group.corroboration == max(cosines.values())
-    assert group.score == pytest.approx(before + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
+    closest_of_all = float(max(embed([two, agrees, texts["para"]]) @ vec))
+    assert group.corroboration == pytest.approx(closest_of_all, abs=5e-3) and cosines["para"] > 0.8 > 0.2 > cosines["bread"]
+    assert max(bakery.others.items(), key=lambda kv: kv[1][1])[0] == "bread"
+    assert group.score == pytest.approx(group.lead.salience + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
     expand([group], 0.7, Verifier(sample_ws.support_scorer, 0.5), max_members=5)
-    assert group.doc_ids == ["lead", "para"]
-    assert group.closeness[1] == pytest.approx(cosines["para"])
+    assert sorted(group.doc_ids[1:]) == ["mixed", "para"] and group.doc_ids[0] == "lead"
+    assert group.closeness[group.doc_ids.index("para")] == pytest.approx(cosines["para"])
 
 
 def test_a_sentence_starting_with_by_is_not_a_byline():

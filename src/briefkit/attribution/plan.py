@@ -55,10 +55,10 @@ class Group:
     members: list[Scored] = field(default_factory=list)  # the lead first, then by closeness to it
     closeness: list[float] = field(default_factory=list)  # cosine of each member to the lead
     judge: float | None = None  # the model's P(yes) that the lead answers the topic (:mod:`.judge`), if asked
-    # Per other document than the lead's: its sentence closest to the lead among the passages a corpus search
-    # with the lead found, and that cosine (:func:`corroborate`); empty until then.
+    # Per other document than the lead's: its sentence closest to the lead, among those of the passages a corpus
+    # search with the lead found that state no other figures, and that cosine (:func:`corroborate`).
     others: dict[str, tuple[Scored, float]] = field(default_factory=dict)
-    corroboration: float = 0.0  # the highest cosine in ``others``: how closely another document states the lead
+    corroboration: float = 0.0  # the highest cosine of another document's sentence to the lead, figures aside
 
     @property
     def lead(self) -> Scored:
@@ -69,9 +69,14 @@ class Group:
         return [m.evidence.doc_id for m in self.members]
 
     @property
+    def corroborated(self) -> float:
+        """What corroboration adds to the hand-weighted score (:data:`CORROBORATION_WEIGHT`)."""
+        return CORROBORATION_WEIGHT * max(0.0, self.corroboration - CORROBORATION_FROM) / (1.0 - CORROBORATION_FROM)
+
+    @property
     def score(self) -> float:
-        corroborated = max(0.0, self.corroboration - CORROBORATION_FROM) / (1.0 - CORROBORATION_FROM)
-        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members)) + CORROBORATION_WEIGHT * corroborated
+        """The hand-weighted score: the lead's salience, support (per doubling of members) and corroboration."""
+        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members)) + self.corroborated
 
     def keep(self, indices: list[int]) -> None:
         self.members = [self.members[i] for i in indices]
@@ -103,11 +108,12 @@ def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
 
 
 def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None = None) -> list[Group]:
-    """The ``keep`` best groups (by :attr:`Group.score`, or by the ``selector``'s probability), each member confirmed
+    """The ``keep`` best groups (by lead salience plus corroboration, support being unconfirmed yet; or by the
+    ``selector``'s probability), each member confirmed
     by the support scorer: its sentence must support the lead sentence at least in part, else it leaves the
     group (its document is not cited)."""
     if selector is None:
-        top = sorted(groups, key=lambda g: -g.score)[:keep]
+        top = sorted(groups, key=lambda g: -(g.lead.salience + g.corroborated))[:keep]
     else:
         p = selector.probability(selector.features(groups)) if groups else []
         top = [groups[i] for i in sorted(range(len(groups)), key=lambda i: -p[i])[:keep]]
@@ -121,13 +127,16 @@ def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None 
 
 def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Passage]]], embedder: Embedder,
                 known: list[Scored] = (), min_passage: float = 0.5) -> None:
-    """Search the corpus with each group's lead and keep, per document other than the lead's, its sentence
-    closest to the lead (:attr:`Group.others`) and the highest of those cosines (:attr:`Group.corroboration`).
-    ``search`` takes the leads' vectors (one row a group) and gives each its passages.
+    """Search the corpus with each group's lead (``search`` takes the leads' vectors, one row a group, and gives
+    each its passages) and set :attr:`Group.corroboration`, the highest cosine to the lead of a sentence of
+    another document, and :attr:`Group.others`, per other document its closest sentence that states no other
+    figures than the lead's (the sentences :func:`expand` may cite).
 
-    Only passages at ``min_passage`` cosine or more to the lead are read; sentences already scored
-    (``known``) keep their vectors, and a sentence found for several groups is embedded once. Nothing is
-    confirmed here: a close sentence may still state another fact (:func:`expand` checks before citing it)."""
+    Corroboration is a measure of salience, not of agreement: a report of the same event with another count
+    still says that the corpus talks about it, so its figures are not checked; a citation's are. Only passages
+    at ``min_passage`` cosine or more to the lead are read; sentences already scored (``known``) keep their
+    vectors, and a sentence found for several groups is embedded once. Nothing is confirmed here: a close
+    sentence may still state another fact (:func:`expand` checks before citing it)."""
     vectors = {(s.evidence.doc_id, s.evidence.start): s.vector for s in known}
     if not groups:
         return
@@ -140,13 +149,14 @@ def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Pa
         vectors.update(zip([(e.doc_id, e.start) for e in new], embedder.embed([e.text for e in new])))
     for g, evs in found:
         best: dict[str, tuple[Scored, float]] = {}
+        closest = 0.0
         for e in evs:
             vec = vectors[(e.doc_id, e.start)]
             sim = float(vec @ g.lead.vector)
-            if sim > best.get(e.doc_id, (None, -1.0))[1]:
+            closest = max(closest, sim)
+            if sim > best.get(e.doc_id, (None, -1.0))[1] and not conflict(e.text, g.lead.evidence.text):
                 best[e.doc_id] = (Scored(e, vec, 0.0, 0.0, 0.0), sim)
-        g.others = best
-        g.corroboration = max((sim for _, sim in best.values()), default=0.0)
+        g.others, g.corroboration = best, closest
 
 
 def expand(groups: list[Group], threshold: float, verifier, max_members: int) -> None:
@@ -154,8 +164,7 @@ def expand(groups: list[Group], threshold: float, verifier, max_members: int) ->
     grouping rule) and which the support scorer confirms. Members stay ranked by closeness and capped at
     ``max_members``. A group that was never corroborated gains nothing."""
     candidates = [(g, member, sim) for g in groups if len(g.members) < max_members
-                  for doc, (member, sim) in g.others.items()
-                  if doc not in g.doc_ids and sim >= threshold and not conflict(member.evidence.text, g.lead.evidence.text)]
+                  for doc, (member, sim) in g.others.items() if doc not in g.doc_ids and sim >= threshold]
     scores = verifier.support([g.lead.evidence.text for g, _, _ in candidates], [m.evidence.text for _, m, _ in candidates])
     for (g, member, sim), value in zip(candidates, scores):
         if value >= verifier.min_support:
