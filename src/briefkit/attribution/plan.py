@@ -7,7 +7,7 @@ a document already in its best group is dropped as redundant. A group's citation
 documents, ranked by how closely their sentence matches the lead, capped at
 ``max_citations``. Groups are chosen by the learned selector's probability that they state an
 insight (:mod:`.insight`), or, with the hand-weighted selector, by salience plus support (how many
-documents agree), within a bullet and word budget; the chosen ones are shown in date order when most
+documents agree) plus corroboration, within a bullet and word budget; the chosen ones are shown in date order when most
 of them state a date (events), else by rank.
 Before choosing, :func:`corroborate` searches the corpus with every group's lead for the closest
 sentence of each other document: how closely the rest of the corpus states the fact (news repeats what
@@ -38,9 +38,10 @@ SUPPORT_WEIGHT = 0.08  # salience added per doubling of agreeing documents
 # candidates about as well as the whole hand-weighted sum on topic 1 and better on topic 2 (AUC 0.71 and 0.80 against
 # 0.73 and 0.69). A group's score gains CORROBORATION_WEIGHT as that cosine goes from CORROBORATION_FROM (a close
 # paraphrase) to 1 (the same sentence), nothing below. Picked on SummHay topics 1 and 2 at label level
-# (eval/train_selector.py's candidates; the insights the planned leads state: 47.9 -> 56.0 and 23.1 -> 42.5) and on
-# the seed articles, whose five overlapping articles repeat commentary in looser paraphrase: a linear gain (2.0 per
-# unit of cosine, 53.8 and 45.2 on SummHay) took their facts stated from 12/27 to 6/27; this one keeps 12/27.
+# (eval/train_selector.py's candidates; the insights the planned leads state: 47.9 -> 56.0 and 23.1 -> 42.5, and
+# 46.1 -> 50.4 and 23.1 -> 44.0 on the candidates re-extracted with the vector cache) and on the seed articles,
+# whose five overlapping articles repeat commentary in looser paraphrase: a linear gain (2.0 per unit of cosine,
+# 53.8 and 45.2 on SummHay) took their facts stated from 12/27 to 6/27; this one keeps 12/27 (BENCHMARKS.md).
 CORROBORATION_WEIGHT = 0.5
 CORROBORATION_FROM = 0.8
 # Score taken off a group per unit of its lead's cosine to the closest lead already chosen (an MMR-style
