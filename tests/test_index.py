@@ -9,7 +9,7 @@ from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
 from briefkit.workspace import Workspace
-from conftest import SEEDS
+from conftest import SEEDS, make_settings
 
 
 def write_jsonl(path, rows):
@@ -123,6 +123,44 @@ def test_neighbours_of_many_vectors_match_one_dense_search_each_and_keep_the_fil
         assert found[0].relevance >= found[1].relevance
     assert {p.doc_id for row in ws.retriever.neighbours(vectors, 5, source="herald") for p in row} == {"a", "c"}
     assert ws.retriever.neighbours(vectors[:0], 3) == []
+
+
+def test_ingest_puts_every_new_sentence_in_the_vector_cache_and_a_summary_embeds_none(settings_factory, tmp_path):
+    """The sentences of the chunks an ingest adds are embedded once, at ingest, as a summary reads them; a summary's
+    corroboration search then finds them all in the cache, and ingesting the same files again embeds nothing."""
+    from briefkit.attribution.evidence import gather
+    from briefkit.briefs.summarise import summarise
+    from briefkit.index.vector_cache import text_key
+    from briefkit.retrieval import Passage
+
+    ws = Workspace(settings_factory())
+    ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    cached = ws.query_embedder
+    texts = [e.text for r in ws.store.chunks(ws.store.chunk_ids().tolist())
+             for e in gather([Passage(r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)])[0]]
+    assert len(texts) >= len(ROWS)
+    assert len(cached.cache.get(cached.model, [text_key(t) for t in texts], cached.dim)) == len(set(texts))
+    assert ws.embed_sentences(np.setdiff1d(ws.store.chunk_ids(), ws.store.chunk_ids())) == 0
+    off = Workspace(make_settings(tmp_path / "off", index={"sentence_vectors": False}))  # a home of its own
+    off.ingest([write_jsonl(tmp_path / "b.jsonl", ROWS)])
+    assert not off.query_embedder.cache.get(cached.model, [text_key(t) for t in texts], cached.dim)
+
+    class Counting:  # test double around the real embedder: counts what reaches the model past the cache
+        def __init__(self, inner):
+            self.inner, self.texts = inner, []
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def embed(self, batch, **kwargs):
+            self.texts += list(batch)
+            return self.inner.embed(batch, **kwargs)
+
+    counting = Counting(cached.inner)
+    cached.inner = counting
+    summary = summarise(ws, "tidal turbines in the harbour town", strategy="extractive")
+    assert summary.bullets and summary.stats.evidence_steps.get("corroborate") is not None
+    assert not set(counting.texts) & set(texts)  # no stored sentence is embedded again; only the query, if anything
 
 
 def test_delete_removes_from_store_and_index(settings_factory, tmp_path):

@@ -293,11 +293,13 @@ def test_the_workspace_embeds_queries_and_evidence_through_its_cache(settings_fa
     ws = Workspace(settings_factory())
     ws.ingest([sample_corpus_path()])
     assert isinstance(ws.query_embedder, CachedEmbedder)
+    sentences = rows(ws.vectors_path)  # ingest put every sentence of the corpus there
+    assert sentences > 50
     hits = ws.search("Qwen downloads", mode="dense")
-    assert rows(ws.vectors_path) == 1
+    assert rows(ws.vectors_path) == sentences + 1  # and the query
     inner = counting(uncached(ws.query_embedder))
     ws.query_embedder.inner = inner
     assert [p.chunk_id for p in ws.search("Qwen downloads", mode="dense")] == [p.chunk_id for p in hits]
     assert inner.calls == []
-    ws.rebuild()  # a rebuild starts the vectors afresh
-    assert rows(ws.vectors_path) == 0
+    ws.rebuild()  # a rebuild starts the vectors afresh: the sentences again, not the query
+    assert rows(ws.vectors_path) == sentences

@@ -40,6 +40,9 @@ class IndexSettings(_Strict):
     nprobe: int = Field(16, ge=1)
     pq_m: int = Field(48, ge=1, description="Bytes a vector in an ivfpq index (must divide the dimension).")
     device: str | None = None
+    sentence_vectors: bool = Field(True, description="Ingest also embeds every new sentence into the vector cache, so"
+                                   " that a summary's corroboration search finds them embedded (ingest about 1.8x as"
+                                   " long; every summary after it about 1.3 s faster on a 100-article topic).")
 
 
 class RetrievalSettings(_Strict):

@@ -21,9 +21,11 @@ from .index.embedders.models import token_counter
 from .index.search_index import SearchIndex, behind, sync_index
 from .index.vector_cache import VectorCache
 from .retrieval import Passage, Retriever
-from .runtime import Lazy
+from .runtime import Lazy, progress_bar
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .llm.base import Backend, GenerationParams
     from .llm.cache import GenerationCache
     from .scoring.base import SupportScorer
@@ -198,7 +200,10 @@ class Workspace:
             store = self.store
         finally:
             self._creating = False
+        import numpy as np
+
         count = token_counter(self.settings.index.embedder) or (lambda t: self.embedder.count_tokens(t))
+        before = store.chunk_ids()
         report = ingest_articles(store, paths, self.settings.corpus, count, self.progress, exclude=exclude)
         if self.store_was_lost and existing is not None:
             report.warnings.append({"path": str(self.store_path), "warning": (
@@ -206,7 +211,31 @@ class Workspace:
                 " started and the index now holds only what this ingest stored")})
         self._sync(existing)
         report.embedded = self.embedded
+        if self.settings.index.sentence_vectors:
+            self.embed_sentences(np.setdiff1d(self.store.chunk_ids(), before))
         return report
+
+    def embed_sentences(self, chunk_ids: "np.ndarray") -> int:
+        """Put the sentences of these chunks in the vector cache (``vectors.sqlite``) as summaries read them, so that
+        a summary's corroboration search, which reads the sentences of about ten passages for every candidate,
+        finds them embedded; returns how many sentences were read. Done at ingest and rebuild unless ``[index]
+        sentence_vectors`` is off: the first summaries of a corpus then cost what later ones do. Nothing is stored
+        when the cache cannot be written (it only costs speed)."""
+        from .attribution.evidence import gather
+
+        texts = []
+        for start in range(0, len(chunk_ids), 1000):
+            for r in self.store.chunks(chunk_ids[start:start + 1000].tolist()):
+                passage = Passage(r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)
+                texts += [e.text for e in gather([passage])[0]]
+        texts = list(dict.fromkeys(texts))
+        if texts:
+            bar = progress_bar(self.progress, len(texts), "embedding sentences", "sentence")
+            try:
+                self.query_embedder.embed(texts, bar=bar)
+            finally:
+                bar.close()
+        return len(texts)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its chunks from the store and the index (embedding nothing)."""
@@ -232,7 +261,10 @@ class Workspace:
         if current is not None and current.meta.rebuild_kind == self.settings.index.kind:
             return self._sync(current)
         self._clear_vectors()
-        return self._sync(None, rebuild=True)
+        index = self._sync(None, rebuild=True)
+        if self.settings.index.sentence_vectors:
+            self.embed_sentences(self.store.chunk_ids())
+        return index
 
     def _clear_vectors(self) -> None:
         """Empty the sentence-vector cache: a rebuild starts every vector afresh."""
