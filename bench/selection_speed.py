@@ -33,6 +33,7 @@ from briefkit.attribution.verify import Verifier  # noqa: E402
 from briefkit.scoring.base import SupportScorer  # noqa: E402
 from briefkit.evaluation.datasets import load_fact_set  # noqa: E402
 from briefkit.briefs.strategies.attributed import corroborated  # noqa: E402
+from briefkit.index.embedders.cached import uncached  # noqa: E402
 from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
     every = score(query, summary_evidence(passages)[0], ws.query_embedder)
     scored = relevant(every, cfg.min_relevance)
     verifier = Verifier(ws.support_scorer, cfg.min_support)
-    uncached = getattr(ws.query_embedder, "inner", ws.query_embedder)  # past the vector cache: embed every time
+    fresh = uncached(ws.query_embedder)  # past the vector cache: embeds every time
     times: dict[str, list[float]] = {way: [] for way in WAYS}
     for _ in range(runs):
         for way, (learned, corroborate, cached) in WAYS.items():
@@ -67,7 +68,7 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
             forget(ws.support_scorer)
             start = time.perf_counter()
             if corroborate:
-                corroborated(ws, groups, every, ws.query_embedder if cached else uncached)
+                corroborated(ws, groups, every, ws.query_embedder if cached else fresh)
             plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations, words,
                  selector)
             times[way].append(time.perf_counter() - start)
