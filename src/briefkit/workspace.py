@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from .scoring.base import SupportScorer
 
 
+SENTENCE_CHUNKS = 500  # chunks whose sentences are embedded at a time at ingest (see Workspace.embed_sentences)
+
+
 class Workspace:
     """One home's store, embedder, index and generators; each is loaded on first use and kept.
 
@@ -223,19 +226,20 @@ class Workspace:
         when the cache cannot be written (it only costs speed)."""
         from .attribution.evidence import gather
 
-        texts = []
-        for start in range(0, len(chunk_ids), 1000):
-            for r in self.store.chunks(chunk_ids[start:start + 1000].tolist()):
-                passage = Passage(r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)
-                texts += [e.text for e in gather([passage])[0]]
-        texts = list(dict.fromkeys(texts))
-        if texts:
-            bar = progress_bar(self.progress, len(texts), "embedding sentences", "sentence")
-            try:
-                self.query_embedder.embed(texts, bar=bar)
-            finally:
-                bar.close()
-        return len(texts)
+        read = 0
+        bar = progress_bar(self.progress, len(chunk_ids), "embedding sentences", "chunk")
+        try:
+            for start in range(0, len(chunk_ids), SENTENCE_CHUNKS):  # a batch at a time: a big corpus's vectors
+                batch = self.store.chunks(chunk_ids[start:start + SENTENCE_CHUNKS].tolist())  # never all in memory
+                texts = list(dict.fromkeys(e.text for r in batch for e in gather([Passage(
+                    r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)])[0]))
+                if texts:
+                    self.query_embedder.embed(texts)
+                read += len(texts)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        return read
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its chunks from the store and the index (embedding nothing)."""
