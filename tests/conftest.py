@@ -68,3 +68,19 @@ def sample_ws(tmp_path_factory):
 def smollm2(sample_ws):
     """The bundled SmolLM2 loaded once through the same path users hit."""
     return sample_ws.generator("smollm2-135m")
+
+
+def counting(real):
+    """A counting copy of the embedder ``real`` (a subclass of its class sharing its loaded model): ``.calls``
+    lists the texts of each ``embed`` call. A test double that counts; the vectors are the real model's."""
+
+    class Counting(type(real)):  # type: ignore[misc, valid-type]
+        def embed(self, texts, *args, **kwargs):
+            self.calls.append(list(texts))
+            return super().embed(texts, *args, **kwargs)
+
+    Counting.__name__ = f"Counting{type(real).__name__}"
+    copy = object.__new__(Counting)
+    copy.__dict__.update(real.__dict__)
+    copy.calls = []
+    return copy

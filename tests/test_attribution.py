@@ -15,7 +15,7 @@ from briefkit.llm.base import Backend, GenerationResult
 from briefkit.briefs.summarise import summarise
 from briefkit.retrieval import Passage
 
-from conftest import SEEDS, make_settings
+from conftest import SEEDS, counting, make_settings
 
 
 # --- evidence: the quality filter and exact spans -------------------------------------------------
@@ -398,18 +398,12 @@ def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_t
                            bread_vec, 0.6, 0.0, 0.0)], [1.0])
     known = [Scored(Evidence("para", 0, 0, len(texts["para"]), texts["para"]), para_vec, 0.5, 0.0, 0.0)]
 
-    class CountingEmbedder:  # the real embedder, counting what it is asked to embed
-        asked: list[str] = []
-
-        def embed(self, batch):
-            self.asked += list(batch)
-            return embed(batch)
-
-    counting, searched = CountingEmbedder(), []
-    corroborate([group, bakery], lambda vectors: searched.append(vectors) or [passages, passages], counting,
+    counted, searched = counting(sample_ws.embedder), []
+    corroborate([group, bakery], lambda vectors: searched.append(vectors) or [passages, passages], counted,
                 known=known)
     assert len(searched) == 1 and np.array_equal(searched[0], np.stack([vec, bread_vec]))
-    assert sorted(counting.asked) == sorted([two, agrees, texts["bread"], texts["lead"]])  # each once, "para" known
+    # each new sentence embedded once for both groups; "para" was known
+    assert sorted(t for call in counted.calls for t in call) == sorted([two, agrees, texts["bread"], texts["lead"]])
     assert sorted(group.others) == ["bread", "mixed", "para"] and sorted(bakery.others) == ["bread", "lead", "mixed", "para"]
     assert group.others["mixed"][0].evidence.text == agrees  # the closer "2 billion" sentence contradicts the lead
     cosines = {d: sim for d, (_, sim) in group.others.items()}

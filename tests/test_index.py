@@ -9,7 +9,7 @@ from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
 from briefkit.workspace import Workspace
-from conftest import SEEDS, make_settings
+from conftest import SEEDS, counting, make_settings
 
 
 def write_jsonl(path, rows):
@@ -128,7 +128,7 @@ def test_neighbours_of_many_vectors_match_one_dense_search_each_and_keep_the_fil
 def test_ingest_puts_every_new_sentence_in_the_vector_cache_and_a_summary_embeds_none(settings_factory, tmp_path):
     """The sentences of the chunks an ingest adds are embedded once, at ingest, as a summary reads them; a summary's
     corroboration search then finds them all in the cache, and ingesting the same files again embeds nothing."""
-    from briefkit.attribution.evidence import gather
+    from briefkit.attribution.plan import corroboration_sentences
     from briefkit.briefs.summarise import summarise
     from briefkit.index.vector_cache import text_key
     from briefkit.retrieval import Passage
@@ -137,7 +137,7 @@ def test_ingest_puts_every_new_sentence_in_the_vector_cache_and_a_summary_embeds
     ws.ingest([write_jsonl(tmp_path / "a.jsonl", ROWS)])
     cached = ws.query_embedder
     texts = [e.text for r in ws.store.chunks(ws.store.chunk_ids().tolist())
-             for e in gather([Passage(r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)])[0]]
+             for e in corroboration_sentences(Passage.of_chunk(r))]
     assert len(texts) >= len(ROWS)
     assert len(cached.cache.get(cached.model, [text_key(t) for t in texts], cached.dim)) == len(set(texts))
     assert ws.embed_sentences(np.setdiff1d(ws.store.chunk_ids(), ws.store.chunk_ids())) == 0
@@ -145,22 +145,11 @@ def test_ingest_puts_every_new_sentence_in_the_vector_cache_and_a_summary_embeds
     off.ingest([write_jsonl(tmp_path / "b.jsonl", ROWS)])
     assert not off.query_embedder.cache.get(cached.model, [text_key(t) for t in texts], cached.dim)
 
-    class Counting:  # test double around the real embedder: counts what reaches the model past the cache
-        def __init__(self, inner):
-            self.inner, self.texts = inner, []
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def embed(self, batch, **kwargs):
-            self.texts += list(batch)
-            return self.inner.embed(batch, **kwargs)
-
-    counting = Counting(cached.inner)
-    cached.inner = counting
+    counted = counting(cached.inner)  # what reaches the model past the cache
+    cached.inner = counted
     summary = summarise(ws, "tidal turbines in the harbour town", strategy="extractive")
     assert summary.bullets and summary.stats.evidence_steps.get("corroborate") is not None
-    assert not set(counting.texts) & set(texts)  # no stored sentence is embedded again; only the query, if anything
+    assert not {t for call in counted.calls for t in call} & set(texts)  # no stored sentence is embedded again; only the query, if anything
 
 
 def test_delete_removes_from_store_and_index(settings_factory, tmp_path):

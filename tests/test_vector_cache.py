@@ -20,26 +20,11 @@ import pytest
 from briefkit.index.embedders.base import Embedder
 from briefkit.index.embedders.cached import CachedEmbedder, uncached
 from briefkit.index.vector_cache import VectorCache
+from conftest import counting
 
 TEXTS = ["Alibaba released Qwen3.5 Small in four sizes.", "Rovers won the league on the final day.",
          "T-Head shipped 470,000 AI chips by February 2026.", "Rovers won the league on the final day."]
 UNIQUE = list(dict.fromkeys(TEXTS))
-
-
-def counting(real: Embedder) -> Embedder:
-    """A counting copy of ``real`` (a subclass of its class sharing its loaded model): ``.calls`` lists the texts
-    of each ``embed`` call."""
-
-    class Counting(type(real)):  # type: ignore[misc, valid-type]
-        def embed(self, texts, *args, **kwargs):
-            self.calls.append(list(texts))
-            return super().embed(texts, *args, **kwargs)
-
-    Counting.__name__ = f"Counting{type(real).__name__}"
-    copy = object.__new__(Counting)
-    copy.__dict__.update(real.__dict__)
-    copy.calls = []
-    return copy
 
 
 def alone(real: Embedder, texts: list[str]) -> np.ndarray:

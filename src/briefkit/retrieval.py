@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .corpus.store import Store
+from .corpus.store import ChunkRecord, Store
 from .errors import BadInput
 from .index.embedders.base import Embedder
 from .index.search_index import SearchIndex
@@ -30,6 +30,12 @@ class Passage:
     text: str
     relevance: float = 0.0
     start: int = 0  # offset of ``text`` in the document's stored text
+
+    @classmethod
+    def of_chunk(cls, chunk: ChunkRecord, score: float = 0.0, relevance: float = 0.0) -> "Passage":
+        """A stored chunk as a passage, with its search score and dense relevance."""
+        return cls(chunk.doc_id, chunk.chunk_id, chunk.title, chunk.source, chunk.date, score, chunk.text, relevance,
+                   chunk.start)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -94,9 +100,7 @@ class Retriever:
         ids = sorted({i for row in hits for i, _ in row})
         records = {r.chunk_id: r for r in self.store.chunks(ids)}
         stored = dict(zip(ids, self.index.dense.vectors(ids)))
-        return [[Passage(rec.doc_id, rec.chunk_id, rec.title, rec.source, rec.date, score, rec.text,
-                         float(stored[i] @ vec), rec.start)
-                 for i, score in row if (rec := records.get(i)) is not None]
+        return [[Passage.of_chunk(records[i], score, float(stored[i] @ vec)) for i, score in row if i in records]
                 for vec, row in zip(vectors, hits)]
 
     def search(
@@ -155,6 +159,5 @@ class Retriever:
             rec = records.get(ids[p])
             if rec is None:
                 continue
-            out.append(Passage(rec.doc_id, rec.chunk_id, rec.title, rec.source, rec.date, scores[ids[p]], rec.text,
-                               float(relevance[p]), rec.start))
+            out.append(Passage.of_chunk(rec, scores[ids[p]], float(relevance[p])))
         return out

@@ -224,15 +224,14 @@ class Workspace:
         finds them embedded; returns how many sentences were read. Done at ingest and rebuild unless ``[index]
         sentence_vectors`` is off: the first summaries of a corpus then cost what later ones do. Nothing is stored
         when the cache cannot be written (it only costs speed)."""
-        from .attribution.evidence import gather
+        from .attribution.plan import corroboration_sentences
 
         read = 0
         bar = progress_bar(self.progress, len(chunk_ids), "embedding sentences", "chunk")
         try:
             for start in range(0, len(chunk_ids), SENTENCE_CHUNKS):  # a batch at a time: a big corpus's vectors
                 batch = self.store.chunks(chunk_ids[start:start + SENTENCE_CHUNKS].tolist())  # never all in memory
-                texts = list(dict.fromkeys(e.text for r in batch for e in gather([Passage(
-                    r.doc_id, r.chunk_id, r.title, r.source, r.date, 0.0, r.text, 0.0, r.start)])[0]))
+                texts = list(dict.fromkeys(e.text for r in batch for e in corroboration_sentences(Passage.of_chunk(r))))
                 if texts:
                     self.query_embedder.embed(texts)
                 read += len(texts)

@@ -28,7 +28,7 @@ from ..index.embedders.base import Embedder
 from ..retrieval import Passage
 from ..text.dates import MONTH_DAY, MONTH_NUMBER
 from ..text.figures import conflict
-from .evidence import gather
+from .evidence import Evidence, gather
 from .insight import NOVELTY, Selector
 from .select import Scored
 
@@ -126,6 +126,12 @@ def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None 
     return top
 
 
+def corroboration_sentences(passage: Passage) -> list[Evidence]:
+    """The sentences :func:`corroborate` reads in a passage found by its search (what ingest puts in the vector
+    cache ahead of it: :meth:`briefkit.workspace.Workspace.embed_sentences`)."""
+    return gather([passage])[0]
+
+
 def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Passage]]], embedder: Embedder,
                 known: list[Scored] = (), min_passage: float = 0.5) -> None:
     """Search the corpus with each group's lead (``search`` takes the leads' vectors, one row a group, and gives
@@ -138,11 +144,11 @@ def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Pa
     at ``min_passage`` cosine or more to the lead are read; sentences already scored (``known``) keep their
     vectors, and a sentence found for several groups is embedded once. Nothing is confirmed here: a close
     sentence may still state another fact (:func:`expand` checks before citing it)."""
-    vectors = {(s.evidence.doc_id, s.evidence.start): s.vector for s in known}
     if not groups:
         return
+    vectors = {(s.evidence.doc_id, s.evidence.start): s.vector for s in known}
     hits = [[p for p in ps if p.relevance >= min_passage] for ps in search(np.stack([g.lead.vector for g in groups]))]
-    sentences = {p.chunk_id: gather([p])[0] for p in {p.chunk_id: p for ps in hits for p in ps}.values()}  # once a chunk
+    sentences = {p.chunk_id: corroboration_sentences(p) for p in {p.chunk_id: p for ps in hits for p in ps}.values()}
     found = [(g, [e for p in ps for e in sentences[p.chunk_id] if e.doc_id != g.lead.evidence.doc_id])
              for g, ps in zip(groups, hits)]
     new = list({(e.doc_id, e.start): e for _, evs in found for e in evs if (e.doc_id, e.start) not in vectors}.values())
