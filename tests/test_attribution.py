@@ -411,9 +411,41 @@ def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_t
     assert group.corroboration == pytest.approx(closest_of_all, abs=5e-3) and cosines["para"] > 0.8 > 0.2 > cosines["bread"]
     assert max(bakery.others.items(), key=lambda kv: kv[1][1])[0] == "bread"
     assert group.score == pytest.approx(group.lead.salience + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
-    expand([group], 0.7, Verifier(sample_ws.support_scorer, 0.5), max_members=5)
+    expand([group], Verifier(sample_ws.support_scorer, 0.5), max_members=5, threshold=0.7)
     assert sorted(group.doc_ids[1:]) == ["mixed", "para"] and group.doc_ids[0] == "lead"
     assert group.closeness[group.doc_ids.index("para")] == pytest.approx(cosines["para"])
+
+
+def test_expand_cites_the_closest_documents_that_pass_and_tries_the_next_when_one_fails(sample_ws):
+    """Candidates are put to the support scorer closest first, only as many as the group has room for; a
+    contradicting sentence, however close, is not cited and the next one takes its place. Below the threshold
+    nothing is tried."""
+    from briefkit.attribution.plan import expand
+    from briefkit.attribution.verify import Verifier
+
+    texts = {
+        "lead": "Qwen models passed 1 billion downloads on Hugging Face by the end of January.",
+        "denies": "Qwen models did not pass 1 billion downloads on Hugging Face by the end of January.",
+        "para": "By the end of January, Qwen models had been downloaded more than 1 billion times on Hugging Face.",
+        "also": "Qwen models were downloaded over 1 billion times on Hugging Face by late January.",
+        "far": "The bakery raised the price of bread by eight percent this month.",
+    }
+    vectors = dict(zip(texts, sample_ws.embedder.embed(list(texts.values()))))
+
+    def scored(doc: str) -> Scored:
+        return Scored(Evidence(doc, 1, 0, len(texts[doc]), texts[doc]), vectors[doc], 0.5, 0.0, 0.0)
+
+    closeness = {"denies": 0.99, "para": 0.9, "also": 0.8, "far": 0.5}  # as a search would have found them
+    group = Group([scored("lead")], [1.0], others={d: (scored(d), sim) for d, sim in closeness.items()})
+    calls = []
+    verifier = Verifier(sample_ws.support_scorer, 0.5)
+    support = verifier.support
+    verifier.support = lambda claims, evidence: calls.append(list(evidence)) or support(claims, evidence)
+    expand([group], verifier, max_members=2, threshold=0.6)
+    assert group.doc_ids == ["lead", "para"]  # "denies" failed; "para" was next
+    assert calls == [[texts["denies"]], [texts["para"]]]  # one candidate a round: room for one
+    expand([group], verifier, max_members=4, threshold=0.85)
+    assert group.doc_ids == ["lead", "para"]  # "also" is below the threshold; "para" is already a member
 
 
 def test_a_sentence_starting_with_by_is_not_a_byline():

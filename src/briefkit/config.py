@@ -84,7 +84,9 @@ class SummariseSettings(_Strict):
     max_citations: int = Field(5, ge=1, description="Most documents a bullet cites (its best-matching ones).")
     group_threshold: float = Field(0.7, gt=0, le=1, description="Cosine at which sentences state the same fact.")
     support_k: int = Field(10, ge=0, description="Passages searched with each candidate bullet's sentence for other "
-                           "documents stating it: they raise its score and join its citations (0: off).")
+                           "documents stating it: they raise its score (0: off).")
+    citation_k: int = Field(60, ge=0, description="Passages searched with each chosen bullet's sentence for the "
+                            "documents that state it, its citations (not above support_k: that search's passages serve).")
     scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
     selector: Literal["learned", "hand", "judged"] = Field(
         "hand", description="Content selection: the hand-weighted sum; the learned model; or the learned model that also"

@@ -53,7 +53,9 @@ class Attributed:
         with job.stats.evidence_step("plan"):
             groups = plan(groups, job.max_bullets, cfg.max_citations, cfg.max_words, selector)
         with job.stats.evidence_step("expand"):
-            expand(groups, cfg.group_threshold, job.verifier, cfg.max_citations)
+            if cfg.citation_k > cfg.support_k:  # a deeper search for the chosen bullets' citations
+                corroborated(job.ws, groups, job.scored, job.embedder, job.filters, k=cfg.citation_k)
+            expand(groups, job.verifier, cfg.max_citations)
         if job.backend is None or not self.rewrite:
             with job.stats.timing("verify_s"):
                 bullets = [_quote(g, []) for g in groups]
@@ -72,11 +74,11 @@ class Attributed:
 
 
 def corroborated(ws: Workspace, groups: list[Group], known: list[Scored], embedder: Embedder,
-                 filters: dict | None = None) -> None:
-    """:func:`corroborate` ``groups`` with a dense search of the workspace's corpus, ``support_k`` passages a lead
-    within ``filters`` (since, until, source); sentences in ``known`` are not embedded again. Nothing is searched
-    when ``support_k`` is 0: no corroboration and no citations beyond each group's own."""
-    k = ws.settings.summarise.support_k
+                 filters: dict | None = None, k: int | None = None) -> None:
+    """:func:`corroborate` ``groups`` with a dense search of the workspace's corpus, ``k`` passages a lead (default
+    ``support_k``) within ``filters`` (since, until, source); sentences in ``known`` are not embedded again. Nothing
+    is searched when ``k`` is 0."""
+    k = ws.settings.summarise.support_k if k is None else k
     if k:
         corroborate(groups, lambda vectors: ws.retriever.neighbours(vectors, k, **(filters or {})), embedder,
                     known=known)
