@@ -6,8 +6,9 @@ selector without corroboration (confirm the candidate groups' members with the s
 bullets: the default before corroboration); the hand-weighted selector as shipped (a corpus search with
 every candidate's lead first, :func:`briefkit.attribution.plan.corroborate`), embedding every sentence the
 search finds; the same with the sentence vectors the home's vector cache keeps (HOME/vectors.sqlite: every
-run after the first, as for a corpus whose sentences earlier summaries embedded); and the learned selector
-(with corroboration, embedding every sentence). Each timed run starts with the support scorer's per-text
+run after the first, as for a corpus whose sentences earlier summaries embedded); the learned selector
+(with corroboration, embedding every sentence); and, after the cached way's plan, the chosen bullets'
+citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`). Each timed run starts with the support scorer's per-text
 cache emptied, as a new summary's does (a warm cache would time a repeated query, not a summary).
 
     nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
@@ -27,7 +28,7 @@ from common import machine  # noqa: E402
 from summaries import OUT, SHARED, SUMMHAY_WORDS, open_topic, workspace  # noqa: E402
 
 from briefkit.attribution.insight import load_selector  # noqa: E402
-from briefkit.attribution.plan import confirm, group_sentences, plan  # noqa: E402
+from briefkit.attribution.plan import confirm, expand, group_sentences, plan  # noqa: E402
 from briefkit.attribution.select import relevant, score  # noqa: E402
 from briefkit.attribution.verify import Verifier  # noqa: E402
 from briefkit.scoring.base import SupportScorer  # noqa: E402
@@ -37,9 +38,10 @@ from briefkit.index.embedders.cached import uncached  # noqa: E402
 from briefkit.briefs.summarise import retrieve_for_topic, summary_evidence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# (learned selector, corroborated, sentence vectors from the home's vector cache)
-WAYS = {"hand, no corroboration": (False, False, False), "hand": (False, True, False),
-        "hand, vectors cached": (False, True, True), "learned": (True, True, False)}
+# (learned selector, corroborated, sentence vectors from the home's vector cache, the chosen bullets' citations)
+WAYS = {"hand, no corroboration": (False, False, False, False), "hand": (False, True, False, False),
+        "hand, vectors cached": (False, True, True, False), "learned": (True, True, False, False),
+        "hand, vectors cached, citations": (False, True, True, True)}
 
 
 def forget(scorer: SupportScorer) -> None:
@@ -62,15 +64,18 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
     fresh = uncached(ws.query_embedder)  # past the vector cache: embeds every time
     times: dict[str, list[float]] = {way: [] for way in WAYS}
     for _ in range(runs):
-        for way, (learned, corroborate, cached) in WAYS.items():
+        for way, (learned, corroborate, cached, cites) in WAYS.items():
             selector = load_selector() if learned else None
             groups = group_sentences(scored, cfg.group_threshold)  # fresh groups: confirm edits them
             forget(ws.support_scorer)
             start = time.perf_counter()
             if corroborate:
                 corroborated(ws, groups, every, ws.query_embedder if cached else fresh)
-            plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations, words,
-                 selector)
+            chosen = plan(confirm(groups, verifier, keep=3 * bullets, selector=selector), bullets, cfg.max_citations,
+                          words, selector)
+            if cites:
+                corroborated(ws, chosen, every, ws.query_embedder, k=cfg.citation_k)
+                expand(chosen, cfg.group_threshold, verifier, cfg.max_citations)
             times[way].append(time.perf_counter() - start)
     return {way: statistics.median(t) for way, t in times.items()}
 
@@ -89,13 +94,15 @@ def main() -> None:
     seeds = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
     for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
         rows.append(("seeds", selection_s(seeds, item.query, 8, 6, None, args.runs)))
-    print("\n| corpus | summaries | " + " | ".join(f"{way} s" for way in WAYS) + " | added by corroboration s (max) |")
-    print("|---|---:|" + "---:|" * (len(WAYS) + 1))
+    print("\n| corpus | summaries | " + " | ".join(f"{way} s" for way in WAYS)
+          + " | added by corroboration s (max) | added by citations s (max) |")
+    print("|---|---:|" + "---:|" * (len(WAYS) + 2))
     for corpus in dict.fromkeys(r[0] for r in rows):
         part = [r[1] for r in rows if r[0] == corpus]
         added = [r["hand"] - r["hand, no corroboration"] for r in part]
+        cites = [r["hand, vectors cached, citations"] - r["hand, vectors cached"] for r in part]
         print(f"| {corpus} | {len(part)} | " + " | ".join(f"{statistics.fmean(r[way] for r in part):.3f}" for way in WAYS)
-              + f" | {statistics.fmean(added):+.3f} ({max(added):+.3f}) |")
+              + f" | {statistics.fmean(added):+.3f} ({max(added):+.3f}) | {statistics.fmean(cites):+.3f} ({max(cites):+.3f}) |")
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

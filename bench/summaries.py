@@ -98,10 +98,11 @@ def coverage_of(texts: list[str], insights: dict[str, str], scorer) -> float:
 
 
 def selector_weights(path: Path, which: str, system: str) -> str | None:
-    """The selector weights ``system`` summarises a topic with: held out (trained on the other topic; the
-    judged selector's own file for a judged system) or shipped."""
-    kind = "selector-judged" if SYSTEMS[system][2] == "judged" else "selector"
-    return str(ROOT / "eval" / f"{kind}-holdout-{path.stem.removeprefix('topic_')}.json") if which == "held-out" else None
+    """The learned selector's weights ``system`` summarises a topic with: held out (trained on the other topic) or
+    shipped (None); None for a system without it."""
+    if SYSTEMS[system][2] != "learned" or which != "held-out":
+        return None
+    return str(ROOT / "eval" / f"selector-holdout-{path.stem.removeprefix('topic_')}.json")
 
 
 def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int,

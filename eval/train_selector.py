@@ -4,18 +4,20 @@
     nice -n 10 .venv/bin/python eval/train_selector.py --holdout news2   # train on topic 1, report on topic 2
     nice -n 10 .venv/bin/python eval/train_selector.py                   # the shipped model: both topics
 
-The judged selector (weights/selector-judged.json) adds the generation model's judgement of each candidate
-(src/briefkit/attribution/judge.py) as a feature; MODEL is a GGUF run by llama.cpp (the 1.5B benchmark model):
+The judged selector adds JUDGE_WEIGHT times the generation model's P(yes) that a candidate answers the topic
+(src/briefkit/attribution/judge.py) to the hand-weighted score; --judge MODEL has MODEL (a GGUF run by llama.cpp,
+the 1.5B benchmark model) judge the candidates and reports the insights stated for a grid of weights, and the
+weight each topic would choose for the other (leave one topic out); it writes no weights:
 
-    nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b [--holdout news1|news2]
+    nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b
 
 Candidates: every subtopic query of a topic runs the summariser's own stages up to the plan (k = 16
 passages, the default settings, every group corroborated and its members confirmed). Label of a candidate group: its lead
 sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
 FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the
-model's judgements, per model, judge prompt and candidates. A judged selector sees, as the summariser does,
-only the ``judge_pool`` best candidates of a subtopic by the hand-weighted score, in training and in evaluation.
+model's judgements, per model, judge prompt and candidates. The judged selector sees, as the summariser does,
+only the ``judge_pool`` best candidates of a subtopic by the hand-weighted score.
 The planner's settings (redundancy, stop_below) are chosen on the training topic with the real
 :func:`briefkit.attribution.plan.plan` over the cached candidates; see eval/SELECTOR.md.
 """
@@ -41,6 +43,7 @@ TOPICS = {"news1": DATA / "topic_news1.json", "news2": DATA / "topic_news2.json"
 K = 16  # passages a subtopic, as bench/summaries.py retrieves
 BULLETS, WORDS = 10, 250  # the SummHay budget (GPT-4o's length)
 C_GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+JUDGE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 REDUNDANCY_GRID = (0.0, 0.1, 0.2, 0.3, 0.5)
 STOP_GRID = tuple(round(x, 2) for x in np.arange(0.0, 0.91, 0.05))
 STOP_SLACK = 0.0  # stop_below: the highest threshold costing at most this much coverage on the training topic
@@ -141,10 +144,8 @@ def judged(name: str, subtopics: list[dict], model: str) -> list[dict]:
 
 
 def arrays(subtopics: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows (with the judge's log-odds when the candidates carry it) and labels."""
-    from briefkit.attribution.insight import log_odds
-
-    x = np.array([g["x"] + ([log_odds(g["judge"])] if "judge" in g else []) for s in subtopics for g in s["groups"]])
+    """Feature rows and labels."""
+    x = np.array([g["x"] for s in subtopics for g in s["groups"]])
     y = np.array([bool(g["states"]) for s in subtopics for g in s["groups"]], dtype=int)
     return x, y
 
@@ -231,25 +232,42 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p))
 
 
+def judge_weights(data: dict[str, list[dict]], model: str) -> None:
+    """Insights the hand-weighted plan's leads state with the judge's weight on a grid, each topic's judge pool
+    judged by ``model``; then, leave one topic out, the weight each topic chooses and what it gives the other."""
+    from briefkit.attribution import plan as planning
+
+    cut = {name: judged(name, subs, model) for name, subs in data.items()}
+    by_weight: dict[float, dict[str, float]] = {}
+    for w in JUDGE_GRID:
+        planning.JUDGE_WEIGHT = w
+        by_weight[w] = {name: planned_coverage(subs, None)["coverage"] for name, subs in cut.items()}
+        print(f"judge weight {w}: " + ", ".join(f"{n} label coverage {c:.1f}" for n, c in by_weight[w].items()))
+    for held in cut:
+        (other,) = [n for n in cut if n != held]
+        best = max(JUDGE_GRID, key=lambda w: (by_weight[w][other], -w))
+        print(f"chosen on {other}: {best} -> {held} {by_weight[best][held]:.1f} (no judge: {by_weight[0.0][held]:.1f})")
+
+
 def main() -> None:
     from dataclasses import replace
 
-    from briefkit.attribution.insight import JUDGED_WEIGHTS, WEIGHTS
+    from briefkit.attribution.insight import WEIGHTS
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--holdout", choices=list(TOPICS), help="train on the other topic and report on this one")
-    ap.add_argument("--judge", metavar="MODEL", help="train the judged selector, MODEL judging (a GGUF or its alias)")
+    ap.add_argument("--judge", metavar="MODEL", help="report the judged selector's weight grid, MODEL judging "
+                                                     "(a GGUF or its alias); trains nothing")
     ap.add_argument("--out", type=Path, help="weights file (default: the shipped one, or "
-                                             "eval/selector[-judged]-holdout-TOPIC.json with --holdout)")
+                                             "eval/selector-holdout-TOPIC.json with --holdout)")
     args = ap.parse_args()
     data = {name: extract(name) for name in TOPICS}
     if args.judge:
-        data = {name: judged(name, subs, args.judge) for name, subs in data.items()}
+        judge_weights(data, args.judge)
+        return
     train = [s for name, subs in data.items() if name != args.holdout for s in subs]
     selector = tune(train, fit(train))
-    kind = "selector-judged" if args.judge else "selector"
-    shipped = JUDGED_WEIGHTS if args.judge else WEIGHTS
-    out = args.out or (ROOT / "eval" / f"{kind}-holdout-{args.holdout}.json" if args.holdout else shipped)
+    out = args.out or (ROOT / "eval" / f"selector-holdout-{args.holdout}.json" if args.holdout else WEIGHTS)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(selector.to_json(), indent=1) + "\n")
     x, y = arrays(train)
@@ -259,12 +277,11 @@ def main() -> None:
     for name, subs in data.items():
         held = "held out" if name == args.holdout else "trained on" if args.holdout else "trained on (both)"
         x, y = arrays(subs)
-        judge_auc = f", the model's judgement alone {auc(y, x[:, -1]):.3f}" if args.judge else ""
-        rows = {kind: planned_coverage(subs, selector), f"{kind}, no early stop":
+        rows = {"selector": planned_coverage(subs, selector), "selector, no early stop":
                 planned_coverage(subs, replace(selector, stop_below=0.0)), "hand": planned_coverage(subs, None)}
-        print(f"\n{name} ({held}): {len(y)} candidates, {y.mean():.1%} positive; AUC {kind} "
+        print(f"\n{name} ({held}): {len(y)} candidates, {y.mean():.1%} positive; AUC selector "
               f"{auc(y, selector.probability(x)):.3f}, hand salience {auc(y, np.array([g['hand'] for s in subs for g in s['groups']])):.3f}"
-              f"{judge_auc}; all candidates cover {candidate_coverage(subs):.1f}")
+              f"; all candidates cover {candidate_coverage(subs):.1f}")
         for label, r in rows.items():
             print(f"  {label}: label coverage {r['coverage']:.1f}, {r['bullets']:.1f} bullets, {r['words']:.0f} words")
 

@@ -411,7 +411,7 @@ def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_t
     assert group.corroboration == pytest.approx(closest_of_all, abs=5e-3) and cosines["para"] > 0.8 > 0.2 > cosines["bread"]
     assert max(bakery.others.items(), key=lambda kv: kv[1][1])[0] == "bread"
     assert group.score == pytest.approx(group.lead.salience + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
-    expand([group], Verifier(sample_ws.support_scorer, 0.5), max_members=5, threshold=0.7)
+    expand([group], 0.7, Verifier(sample_ws.support_scorer, 0.5), max_members=5)
     assert sorted(group.doc_ids[1:]) == ["mixed", "para"] and group.doc_ids[0] == "lead"
     assert group.closeness[group.doc_ids.index("para")] == pytest.approx(cosines["para"])
 
@@ -441,10 +441,10 @@ def test_expand_cites_the_closest_documents_that_pass_and_tries_the_next_when_on
     verifier = Verifier(sample_ws.support_scorer, 0.5)
     support = verifier.support
     verifier.support = lambda claims, evidence: calls.append(list(evidence)) or support(claims, evidence)
-    expand([group], verifier, max_members=2, threshold=0.6)
+    expand([group], 0.6, verifier, max_members=2)
     assert group.doc_ids == ["lead", "para"]  # "denies" failed; "para" was next
     assert calls == [[texts["denies"]], [texts["para"]]]  # one candidate a round: room for one
-    expand([group], verifier, max_members=4, threshold=0.85)
+    expand([group], 0.85, verifier, max_members=4)
     assert group.doc_ids == ["lead", "para"]  # "also" is below the threshold; "para" is already a member
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from briefkit.attribution.evidence import Evidence
-from briefkit.attribution.insight import FEATURES, JUDGE, NOVELTY, Selector, features, form, load_selector, log_odds
+from briefkit.attribution.insight import FEATURES, NOVELTY, Selector, features, form, load_selector
 from briefkit.attribution.plan import Group, plan
 from briefkit.attribution.select import Scored
 from briefkit.config import Settings
@@ -73,28 +73,6 @@ def test_the_weights_files_load(path):
     assert p == pytest.approx(1 / (1 + math.exp(-(sel.intercept - (sel.mean / sel.scale) @ sel.coef))))
 
 
-def test_the_judge_feature_is_the_models_log_odds_by_hand():
-    g = Group([lead("a", "Banks now demand more collateral.", unit(1, 0, 0))], [1.0], judge=0.9)
-    x = features([g], judged=True)
-    assert x.shape == (1, len(FEATURES) + 1) and x[0, -1] == pytest.approx(math.log(9.0))  # log(0.9 / 0.1) = 2.197
-    assert x[0, :-1].tolist() == features([g])[0].tolist()  # the other columns as the plain selector reads them
-    assert log_odds(0.5) == 0.0 and log_odds(1.0) == pytest.approx(math.log(9999.0))  # clipped at 1e-4
-    coef = np.zeros(len(FEATURES) + 1)
-    coef[-1] = 1.0
-    sel = Selector(np.zeros(len(coef)), np.ones(len(coef)), coef, 0.0, 0.0, 0.0)
-    assert sel.judged and sel.names[-1] == JUDGE
-    assert sel.probability(sel.features([g]))[0] == pytest.approx(0.9)  # sigmoid(log-odds) gives the judge back
-
-
-@pytest.mark.parametrize("path", [None, ROOT / "eval" / "selector-judged-holdout-news1.json",
-                                  ROOT / "eval" / "selector-judged-holdout-news2.json"])
-def test_the_judged_weights_files_load(path):
-    sel = load_selector(str(path) if path else None, judged=True)
-    assert sel.judged and len(sel.coef) == len(FEATURES) + 1
-    assert sel.coef[-1] > 0  # the model's yes makes an insight more likely
-    assert not load_selector().judged
-
-
 def test_a_bad_weights_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "w.json"
     bad.write_text(json.dumps({"features": ["relevance"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0,
@@ -145,6 +123,29 @@ def test_the_hand_weighted_plan_prefers_what_other_documents_state():
 
         def support(self, claims, evidence):
             assert claims == [] and evidence == []
+            return []
+
+    assert confirm([a, b], NoMembersToCheck(), keep=1) == [b]
+    assert [g.lead.evidence.doc_id for g in plan([a, b], 2, 5)] == ["b", "a"]
+
+
+def test_the_judged_plan_adds_the_models_yes_to_the_hand_weighted_score():
+    """The judged selector: the hand-weighted score plus 1.0 x the model's P(yes), by hand. a (0.55 * 0.8 = 0.44,
+    judged 0.1: 0.54) and b (0.55 * 0.6 = 0.33, judged 0.9: 1.23); a group the model was not asked about gains
+    nothing. confirm and the plan take b first."""
+    from briefkit.attribution.plan import JUDGE_WEIGHT, confirm
+
+    a = Group([lead("a", "The bank opened a new branch in the city centre.", unit(1, 0), relevance=0.8)], [1.0],
+              judge=0.1)
+    b = Group([lead("b", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.6)], [1.0], judge=0.9)
+    unasked = Group([lead("c", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.6)], [1.0])
+    assert JUDGE_WEIGHT == 1.0
+    assert (a.score, b.score, unasked.score) == (pytest.approx(0.54), pytest.approx(1.23), pytest.approx(0.33))
+
+    class NoMembersToCheck:  # test double: confirm only asks about members beyond the lead, and these have none
+        min_support = 0.5
+
+        def support(self, claims, evidence):
             return []
 
     assert confirm([a, b], NoMembersToCheck(), keep=1) == [b]
@@ -212,10 +213,3 @@ def test_the_judged_selector_asks_the_model_about_the_best_candidates_end_to_end
     fallback = summarise(none, query, k=8, strategy="extractive")
     assert "hand-weighted selector" in fallback.notice and fallback.stats.judge_s == 0
     assert [b.text for b in fallback.bullets] == [b.text for b in hand.bullets]
-
-
-def test_weights_of_the_other_kind_are_one_clear_error(sample_ws):
-    judged_file = str(ROOT / "eval" / "selector-judged-holdout-news1.json")
-    ws = sample_ws.derive(summarise={"selector": "learned", "selector_weights": judged_file})
-    with pytest.raises(BadInput, match="judged selector's weights: set selector = judged"):
-        summarise(ws, "Qwen team leadership changes", k=8, strategy="extractive")

@@ -6,10 +6,9 @@ how many documents state it, the lead's own cosine to the query, its novelty aga
 already chosen, the lead's form (length, a figure, a hedge or forecast, reported speech), and how closely
 another document of the corpus states it (:func:`briefkit.attribution.plan.corroborate`).
 The weights are package data (``weights/selector.json``, trained by ``eval/train_selector.py``,
-described in ``eval/SELECTOR.md``). The judged selector (``weights/selector-judged.json``) reads one
-feature more, :data:`JUDGE`: the log-odds of a generation model's yes to "does this sentence answer the
-topic?" (:mod:`.judge`), set on each group before it is scored. This module scores; choosing groups is
-:func:`briefkit.attribution.plan.plan`'s job. It does not train, and it does not ask the model.
+described in ``eval/SELECTOR.md``). This module scores; choosing groups is
+:func:`briefkit.attribution.plan.plan`'s job. It does not train. (The judged selector is not a model of
+its own: it adds the generation model's judgement to the hand-weighted score, :attr:`.plan.Group.judged`.)
 """
 
 from __future__ import annotations
@@ -26,11 +25,8 @@ import numpy as np
 from ..errors import BadInput
 
 WEIGHTS = Path(__file__).with_name("weights") / "selector.json"
-JUDGED_WEIGHTS = WEIGHTS.with_name("selector-judged.json")
 FEATURES = ("relevance", "lexical", "informativeness", "position", "support", "query_cosine", "novelty",
             "words", "figure", "hedge", "speech", "corroboration")
-JUDGE = "judge"  # the judged selector's extra feature, after FEATURES
-JUDGE_CLIP = 1e-4  # judge probabilities are clipped to [JUDGE_CLIP, 1 - JUDGE_CLIP] before the log-odds
 NOVELTY = FEATURES.index("novelty")
 POSITION_CHARS = 5000.0  # a lead this far into its document or further has position 1 (SummHay: ~800 words)
 WORDS_SCALE = 50.0
@@ -47,23 +43,15 @@ def form(text: str) -> tuple[float, float, float, float]:
             float(bool(_HEDGE.search(text))), float(bool(_SPEECH.search(text))))
 
 
-def log_odds(p: float) -> float:
-    """log(p / (1 - p)) of a judge probability, clipped (:data:`JUDGE_CLIP`)."""
-    p = min(max(p, JUDGE_CLIP), 1.0 - JUDGE_CLIP)
-    return math.log(p / (1.0 - p))
-
-
-def features(groups: list, novelty: list[float] | None = None, judged: bool = False) -> np.ndarray:
-    """(groups, :data:`FEATURES`) for groups of :mod:`.plan`, plus the :data:`JUDGE` column when ``judged``
-    (each group's ``judge`` probability must be set); ``novelty`` defaults to 1 (nothing chosen yet)."""
+def features(groups: list, novelty: list[float] | None = None) -> np.ndarray:
+    """(groups, :data:`FEATURES`) for groups of :mod:`.plan`; ``novelty`` defaults to 1 (nothing chosen yet)."""
     rows = []
     for i, g in enumerate(groups):
         lead = g.lead
         rows.append([lead.relevance, lead.lexical, lead.informativeness,
                      min(1.0, lead.evidence.start / POSITION_CHARS), math.log2(len(g.members)), lead.query_cosine,
-                     1.0 if novelty is None else novelty[i], *form(lead.evidence.text), g.corroboration]
-                    + ([log_odds(g.judge)] if judged else []))
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES) + judged)
+                     1.0 if novelty is None else novelty[i], *form(lead.evidence.text), g.corroboration])
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
 @dataclass(frozen=True)
@@ -78,17 +66,12 @@ class Selector:
     redundancy: float  # taken off a group's probability per unit of cosine to the closest chosen lead
 
     @property
-    def judged(self) -> bool:
-        """Whether it reads the :data:`JUDGE` feature (one coefficient more than :data:`FEATURES`)."""
-        return len(self.coef) == len(FEATURES) + 1
-
-    @property
     def names(self) -> list[str]:
-        return list(FEATURES) + [JUDGE] * self.judged
+        return list(FEATURES)
 
     def features(self, groups: list, novelty: list[float] | None = None) -> np.ndarray:
         """The rows this selector reads for ``groups`` (:func:`features`)."""
-        return features(groups, novelty, self.judged)
+        return features(groups, novelty)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(states an insight) for each row of ``x`` (columns in :attr:`names` order)."""
@@ -102,11 +85,10 @@ class Selector:
 
 
 def from_json(data: dict) -> Selector:
-    """A selector from its JSON form; features must be :data:`FEATURES` in order, and :data:`JUDGE` after them
-    for a judged selector."""
+    """A selector from its JSON form; features must be :data:`FEATURES` in order."""
     names = data.get("features")
-    if names not in (list(FEATURES), list(FEATURES) + [JUDGE]):
-        raise ValueError(f"features {names} are not {list(FEATURES)}, with or without {JUDGE!r} after them")
+    if names != list(FEATURES):
+        raise ValueError(f"features {names} are not {list(FEATURES)}")
     arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
     if any(a.shape != (len(names),) for a in arrays) or not np.all(arrays[1] > 0):
         raise ValueError("mean, scale and coef need one value a feature, scales above 0")
@@ -114,10 +96,9 @@ def from_json(data: dict) -> Selector:
 
 
 @lru_cache(maxsize=8)
-def load_selector(path: str | None = None, judged: bool = False) -> Selector:
-    """The shipped selector (the judged one when ``judged``), or the one in the JSON file ``path``; a bad file
-    is a one-line :class:`BadInput`."""
-    where = Path(path) if path else JUDGED_WEIGHTS if judged else WEIGHTS
+def load_selector(path: str | None = None) -> Selector:
+    """The shipped selector, or the one in the JSON file ``path``; a bad file is a one-line :class:`BadInput`."""
+    where = Path(path) if path else WEIGHTS
     try:
         return from_json(json.loads(where.read_text(encoding="utf-8")))
     except FileNotFoundError:

@@ -7,7 +7,8 @@ a document already in its best group is dropped as redundant. A group's citation
 documents, ranked by how closely their sentence matches the lead, capped at
 ``max_citations``. Groups are chosen by the learned selector's probability that they state an
 insight (:mod:`.insight`), or, with the hand-weighted selector, by salience plus support (how many
-documents agree) plus corroboration, within a bullet and word budget; the chosen ones are shown in date order when most
+documents agree) plus corroboration (plus the model's judgement with the judged selector), within a bullet and
+word budget; the chosen ones are shown in date order when most
 of them state a date (events), else by rank.
 Before choosing, :func:`corroborate` searches the corpus with every group's lead for the closest
 sentence of each other document: how closely the rest of the corpus states the fact (news repeats what
@@ -49,11 +50,11 @@ CORROBORATION_FROM = 0.8
 # --scorer cosine; 0.1 and 0.35 did worse): topic 1 joint 33.3 -> 35.0, topic 2 23.3 -> 23.4, the
 # seed facts unchanged. Picked on the topics it is reported on: there is no held-out topic.
 REDUNDANCY = 0.2
-# A document found by a corroboration search whose closest sentence is at this cosine or more to a chosen lead is put
-# to the support scorer, and cited when it passes. Below the grouping threshold (0.7): the scorer, not the cosine,
-# decides whether a sentence states the fact. 0.6 with citation_k = 60 passages was picked on SummHay topics 1 and 2
-# (BENCHMARKS.md, "Citations from a deeper search").
-CITE_FROM = 0.6
+# The judged selector: a group's hand-weighted score gains JUDGE_WEIGHT times the generation model's P(yes) that its
+# lead answers the topic (:mod:`.judge`). Chosen leave one topic out on SummHay topics 1 and 2 at label level
+# (eval/train_selector.py --judge, the 1.5B benchmark model; eval/SELECTOR.md): the insights the planned leads state
+# go from 49.1 and 46.3 to 60.0 and 47.9, and every weight from 1.0 to 2.0 beats none on both topics.
+JUDGE_WEIGHT = 1.0
 
 
 @dataclass
@@ -80,9 +81,16 @@ class Group:
         return CORROBORATION_WEIGHT * max(0.0, self.corroboration - CORROBORATION_FROM) / (1.0 - CORROBORATION_FROM)
 
     @property
+    def judged(self) -> float:
+        """What the model's judgement adds to the hand-weighted score: :data:`JUDGE_WEIGHT` times its P(yes) that the
+        lead answers the topic (0 when it was not asked)."""
+        return 0.0 if self.judge is None else JUDGE_WEIGHT * self.judge
+
+    @property
     def score(self) -> float:
-        """The hand-weighted score: the lead's salience, support (per doubling of members) and corroboration."""
-        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members)) + self.corroborated
+        """The hand-weighted score: the lead's salience, support (per doubling of members), corroboration and the
+        model's judgement."""
+        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members)) + self.corroborated + self.judged
 
     def keep(self, indices: list[int]) -> None:
         self.members = [self.members[i] for i in indices]
@@ -114,12 +122,11 @@ def group_sentences(scored: list[Scored], threshold: float) -> list[Group]:
 
 
 def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None = None) -> list[Group]:
-    """The ``keep`` best groups (by lead salience plus corroboration, support being unconfirmed yet; or by the
-    ``selector``'s probability), each member confirmed
-    by the support scorer: its sentence must support the lead sentence at least in part, else it leaves the
-    group (its document is not cited)."""
+    """The ``keep`` best groups (by the hand-weighted score without support, which is unconfirmed yet; or by the
+    ``selector``'s probability), each member confirmed by the support scorer: its sentence must support the lead
+    sentence at least in part, else it leaves the group (its document is not cited)."""
     if selector is None:
-        top = sorted(groups, key=lambda g: -(g.lead.salience + g.corroborated))[:keep]
+        top = sorted(groups, key=lambda g: -(g.lead.salience + g.corroborated + g.judged))[:keep]
     else:
         p = selector.probability(selector.features(groups)) if groups else []
         top = [groups[i] for i in sorted(range(len(groups)), key=lambda i: -p[i])[:keep]]
@@ -171,11 +178,12 @@ def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Pa
         g.others, g.corroboration = best, closest
 
 
-def expand(groups: list[Group], verifier, max_members: int, threshold: float = CITE_FROM) -> None:
-    """Add to each group, from its :attr:`Group.others`, the documents whose sentence is at ``threshold`` cosine or
-    more to the lead and which the support scorer confirms, closest first, until it has ``max_members``. Only as
-    many as a group has room for are put to the scorer at a time (a round more for those whose room a failure left
-    open). Members stay ranked by closeness. A group that was never corroborated gains nothing."""
+def expand(groups: list[Group], threshold: float, verifier, max_members: int) -> None:
+    """Add to each group, from its :attr:`Group.others`, the documents whose sentence paraphrases the lead (at
+    ``threshold`` cosine or more: the grouping rule) and which the support scorer confirms, closest first, until it
+    has ``max_members``. Only as many as a group has room for are put to the scorer at a time (a round more for
+    those whose room a failure left open). Members stay ranked by closeness. A group that was never corroborated
+    gains nothing."""
     queue = {id(g): sorted(((sim, member) for doc, (member, sim) in g.others.items()
                             if doc not in g.doc_ids and sim >= threshold), key=lambda x: -x[0]) for g in groups}
     while batch := [(g, sim, member) for g in groups

@@ -18,7 +18,6 @@ from ...attribution.plan import Group, confirm, corroborate, expand, group_sente
 from ...attribution.realise import fuse_request, realise
 from ...attribution.select import Scored
 from ...attribution.verify import Verifier
-from ...errors import BadInput
 from ...llm.base import GenerationParams
 from ...text.figures import stated_figures
 from ...index.embedders.base import Embedder
@@ -43,7 +42,7 @@ class Attributed:
             groups = group_sentences(job.relevant, cfg.group_threshold)
         with job.stats.evidence_step("corroborate"):  # every sentence scored above is embedded once
             corroborated(job.ws, groups, job.scored, job.embedder, job.filters)
-        if selector is not None and selector.judged:
+        if cfg.selector == "judged" and job.backend is not None:
             groups = sorted(groups, key=lambda g: -g.score)[:cfg.judge_pool]
             with job.stats.timing("judge_s"):
                 judge(job.backend, job.topic, groups, cfg.prompts_dir)
@@ -55,7 +54,7 @@ class Attributed:
         with job.stats.evidence_step("expand"):
             if cfg.citation_k > cfg.support_k:  # a deeper search for the chosen bullets' citations
                 corroborated(job.ws, groups, job.scored, job.embedder, job.filters, k=cfg.citation_k)
-            expand(groups, job.verifier, cfg.max_citations)
+            expand(groups, cfg.group_threshold, job.verifier, cfg.max_citations)
         if job.backend is None or not self.rewrite:
             with job.stats.timing("verify_s"):
                 bullets = [_quote(g, []) for g in groups]
@@ -85,17 +84,10 @@ def corroborated(ws: Workspace, groups: list[Group], known: list[Scored], embedd
 
 
 def _selector(job: Job) -> Selector | None:
-    """The configured selector (None: the hand-weighted one). ``judged`` needs the model: without one it is
-    the hand-weighted selector (summarise says so)."""
+    """The learned selector when it is configured; None for the hand-weighted plan (the judged selector's too: the
+    model's judgement joins the hand-weighted score, :attr:`Group.judged`)."""
     cfg = job.ws.settings.summarise
-    if cfg.selector == "hand" or (cfg.selector == "judged" and job.backend is None):
-        return None
-    selector = load_selector(cfg.selector_weights, judged=cfg.selector == "judged")
-    if selector.judged != (cfg.selector == "judged"):
-        kind = "the judged selector's" if selector.judged else "a selector without the model's judgement"
-        raise BadInput(f"{cfg.selector_weights} holds {kind} weights: set selector = "
-                       f"{'judged' if selector.judged else 'learned'}")
-    return selector
+    return load_selector(cfg.selector_weights) if cfg.selector == "learned" else None
 
 
 def _written(job: Job, bullets: list[Bullet], used: str, candidates: list[str]) -> Written:
