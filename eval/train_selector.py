@@ -103,8 +103,7 @@ def extract(name: str) -> list[dict]:
             {"x": x[i].tolist(), "vector": groups[i].lead.vector.astype(float).round(5).tolist(),
              "members": len(g.members), "hand": g.score, "text": g.lead.evidence.text,
              "doc_id": g.lead.evidence.doc_id, "start": g.lead.evidence.start, "states": states[i],
-             "covers": covers[i], "member_docs": g.doc_ids,
-             "others": {doc: round(sim, 5) for doc, (_, sim) in g.others.items()}}
+             "covers": covers[i]}
             for i, g in enumerate(groups)]})
     CACHE.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(subtopics))

@@ -87,10 +87,15 @@ class Group:
         return 0.0 if self.judge is None else JUDGE_WEIGHT * self.judge
 
     @property
+    def unsupported(self) -> float:
+        """The hand-weighted score before support: the lead's salience, corroboration and the model's judgement
+        (what :func:`confirm` ranks by, before the members it counts are confirmed)."""
+        return self.lead.salience + self.corroborated + self.judged
+
+    @property
     def score(self) -> float:
-        """The hand-weighted score: the lead's salience, support (per doubling of members), corroboration and the
-        model's judgement."""
-        return self.lead.salience + SUPPORT_WEIGHT * math.log2(len(self.members)) + self.corroborated + self.judged
+        """The hand-weighted score: :attr:`unsupported` plus support (per doubling of members)."""
+        return self.unsupported + SUPPORT_WEIGHT * math.log2(len(self.members))
 
     def keep(self, indices: list[int]) -> None:
         self.members = [self.members[i] for i in indices]
@@ -126,7 +131,7 @@ def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None 
     ``selector``'s probability), each member confirmed by the support scorer: its sentence must support the lead
     sentence at least in part, else it leaves the group (its document is not cited)."""
     if selector is None:
-        top = sorted(groups, key=lambda g: -(g.lead.salience + g.corroborated + g.judged))[:keep]
+        top = sorted(groups, key=lambda g: -g.unsupported)[:keep]
     else:
         p = selector.probability(selector.features(groups)) if groups else []
         top = [groups[i] for i in sorted(range(len(groups)), key=lambda i: -p[i])[:keep]]
@@ -184,10 +189,10 @@ def expand(groups: list[Group], threshold: float, verifier, max_members: int) ->
     has ``max_members``. Only as many as a group has room for are put to the scorer at a time (a round more for
     those whose room a failure left open). Members stay ranked by closeness. A group that was never corroborated
     gains nothing."""
-    queue = {id(g): sorted(((sim, member) for doc, (member, sim) in g.others.items()
-                            if doc not in g.doc_ids and sim >= threshold), key=lambda x: -x[0]) for g in groups}
-    while batch := [(g, sim, member) for g in groups
-                    for sim, member in _take(queue[id(g)], max_members - len(g.members))]:
+    queues = [sorted(((sim, member) for doc, (member, sim) in g.others.items()
+                      if doc not in g.doc_ids and sim >= threshold), key=lambda x: -x[0]) for g in groups]
+    while batch := [(g, sim, member) for g, queue in zip(groups, queues)
+                    for sim, member in _take(queue, max_members - len(g.members))]:
         scores = verifier.support([g.lead.evidence.text for g, _, _ in batch], [m.evidence.text for _, _, m in batch])
         for (g, sim, member), value in zip(batch, scores):
             if value >= verifier.min_support:
