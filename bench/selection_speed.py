@@ -9,7 +9,9 @@ search finds; the same with the sentence vectors the home's vector cache keeps (
 run after the first, as for a corpus whose sentences earlier summaries embedded); the learned selector
 (with corroboration, embedding every sentence); and, after the cached way's plan, the chosen bullets'
 citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`). Each timed run starts with the support scorer's per-text
-cache emptied, as a new summary's does (a warm cache would time a repeated query, not a summary).
+cache and the memoised sentence filters emptied, as a new summary's are (a warm cache would time a repeated
+query, not a summary); the candidates' own passages are then read again, untimed, as a summary reads them before
+selection.
 
     nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine  # noqa: E402
 from summaries import OUT, SHARED, SUMMHAY_WORDS, open_topic, workspace  # noqa: E402
 
+from briefkit.attribution import evidence  # noqa: E402
 from briefkit.attribution.insight import load_selector  # noqa: E402
 from briefkit.attribution.plan import confirm, expand, group_sentences, plan  # noqa: E402
 from briefkit.attribution.select import relevant, score  # noqa: E402
@@ -68,6 +71,8 @@ def selection_s(ws, query: str, k: int, bullets: int, words: int | None, runs: i
             selector = load_selector() if learned else None
             groups = group_sentences(scored, cfg.group_threshold)  # fresh groups: confirm edits them
             forget(ws.support_scorer)
+            evidence.forget()
+            summary_evidence(passages)
             start = time.perf_counter()
             if corroborate:
                 corroborated(ws, groups, every, ws.query_embedder if cached else fresh)

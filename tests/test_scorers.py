@@ -341,3 +341,25 @@ def test_the_learned_scorer_reads_the_search_encoder_of_an_int8_index(sample_ws)
     assert [LABELS[i] for i in scorer.probabilities(pairs).argmax(1)] == \
         [LABELS[i] for i in own.probabilities(pairs).argmax(1)]
     assert LABELS[int(scorer.probabilities(pairs[2:]).argmax())] == "NONE"
+
+
+def test_the_shared_encoder_runs_its_batches_on_every_core_in_order(sample_ws):
+    """The learned scorer reads the search embedder's session as the embedder runs it: small length-sorted batches,
+    several at once. Each text keeps its own batch's states: run two at a time or one at a time, the same numbers."""
+    from briefkit.index.embedders.cached import uncached
+    from briefkit.scoring.onnx_encoder import OnnxPairEncoder
+
+    embedder = uncached(sample_ws.query_embedder)
+    if sample_ws.settings.index.embedder_backend != "onnx-int8":
+        pytest.skip("needs the default onnx-int8 index")
+    encoder = OnnxPairEncoder.sharing(embedder)
+    assert (encoder.batch_size, encoder.workers) == (embedder.preferred_batch, embedder.workers)
+    texts = [f"Report {i}: the Qwen team {'shipped another model ' * (i % 4 + 1)}in March." for i in range(30)]
+    encoder.workers = 2
+    parallel = encoder.encode(texts)
+    encoder.cache.clear()
+    encoder.workers = 1
+    serial = encoder.encode(texts)
+    assert len(parallel) == len(texts) and len({p[1].shape[0] for p in parallel}) == 4  # four lengths, all encoded
+    for (vec_a, tok_a), (vec_b, tok_b) in zip(parallel, serial):
+        assert np.array_equal(vec_a, vec_b) and np.array_equal(tok_a, tok_b)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..retrieval import Passage
 from ..text.lexicon import BOILERPLATE, GRAMMAR_WORDS, MONTHS
@@ -135,8 +136,10 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, start + len(stripped)
 
 
+@lru_cache(maxsize=1 << 16)
 def sentence_problem(sentence: str) -> str | None:
-    """Why ``sentence`` is not a usable statement of fact, or None when it is.
+    """Why ``sentence`` is not a usable statement of fact, or None when it is (memoised: a summary reads the same
+    passages for its candidates, their corroboration and their citations).
 
     Reasons: ``instruction`` (addressed to a model or a reader, see the module docstring), ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
     source lists), ``furniture`` (navigation, newsletter, adverts, "This article ..."), ``question``, ``heading``
@@ -161,7 +164,7 @@ def sentence_problem(sentence: str) -> str | None:
         return "too short"
     if len(words) > MAX_WORDS:
         return "too long"
-    letters = sum(ch.isalpha() for ch in s)
+    letters = sum(map(str.isalpha, s))
     if letters < 0.6 * len(s.replace(" ", "")):
         return "not prose"
     if not re.search(r"[.!;:'\"”’)]$", s):
@@ -178,14 +181,20 @@ def sentence_problem(sentence: str) -> str | None:
 
 def passage_sentences(passage: Passage) -> list[Evidence]:
     """Every tidied sentence of ``passage`` as evidence (unfiltered), with document offsets."""
-    out = []
-    for s, e in split_sentences(passage.text):
-        s, e = tidy_span(passage.text, s, e)
-        if e > s:
-            out.append(Evidence(passage.doc_id, passage.chunk_id, passage.start + s, passage.start + e,
-                                passage.text[s:e], passage.title, passage.source, passage.date,
-                                passage.relevance))
-    return out
+    return [Evidence(passage.doc_id, passage.chunk_id, passage.start + s, passage.start + e, passage.text[s:e],
+                     passage.title, passage.source, passage.date, passage.relevance) for s, e in _spans(passage.text)]
+
+
+def forget() -> None:
+    """Empty the memoised sentence spans and filter verdicts (a benchmark timing a new process's summary)."""
+    sentence_problem.cache_clear()
+    _spans.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The tidied sentence spans of a passage's text (memoised, as :func:`sentence_problem`)."""
+    return tuple((s, e) for s, e in (tidy_span(text, *span) for span in split_sentences(text)) if e > s)
 
 
 def _standalone_problem(text: str) -> str | None:

@@ -29,27 +29,36 @@ class CachedPairEncoder(ABC):
     """Encodes single texts into a unit sentence vector (mean pooled, as sentence-transformers does)
     and unit token vectors, cached per text. Subclasses run the model (:meth:`hidden`).
 
-    New texts are encoded sorted by length in batches of ``batch_size``. With the int8 model the
-    batches matter: its activations are quantised per batch (one scale over the whole padded batch
-    tensor), so a text's vectors depend on the texts encoded with it, as they always have."""
+    New texts are encoded sorted by length in batches of :attr:`batch_size`, :attr:`workers` batches at a
+    time. With the int8 model the batches matter: its activations are quantised per batch (one scale over
+    the whole padded batch tensor), so a text's vectors depend on the texts encoded with it, as they always
+    have."""
 
     max_length: int
     cache: dict[str, tuple[np.ndarray, np.ndarray]]
     cache_size: int
+    batch_size: int = 64
+    workers: int = 1  # batches run at once (:meth:`hidden` must then be thread-safe)
 
     @abstractmethod
     def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(last hidden states as float32 (n, length, dim), attention mask (n, length)) of one batch:
         torch in :class:`PairEncoder`, ONNX Runtime in :class:`briefkit.scoring.onnx_encoder.OnnxPairEncoder`."""
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
+    def encode(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         new = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if len(self.cache) + len(new) > self.cache_size:
             self.cache.clear()
         new.sort(key=len)
-        for start in range(0, len(new), batch_size):
-            batch = new[start:start + batch_size]
-            states, mask = self.hidden(batch)
+        batches = [new[start:start + self.batch_size] for start in range(0, len(new), self.batch_size)]
+        if self.workers > 1 and len(batches) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.workers) as pool:
+                done = list(pool.map(self.hidden, batches))
+        else:
+            done = [self.hidden(batch) for batch in batches]
+        for batch, (states, mask) in zip(batches, done):
             for i, text in enumerate(batch):
                 n = int(mask[i].sum())
                 tok = states[i, :n]

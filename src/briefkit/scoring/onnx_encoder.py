@@ -237,8 +237,11 @@ class OnnxPairEncoder(CachedPairEncoder):
 
     @classmethod
     def sharing(cls, embedder: "OnnxEmbedder") -> "OnnxPairEncoder":
-        """The search embedder's own session, read for token states: one encoder in the process."""
-        return cls(embedder.session, embedder.folder)
+        """The search embedder's own session, read for token states: one encoder in the process, run as the
+        embedder runs it (a thread a call, small length-sorted batches on every core at once)."""
+        encoder = cls(embedder.session, embedder.folder)
+        encoder.batch_size, encoder.workers = embedder.preferred_batch, embedder.workers
+        return encoder
 
     def hidden(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self._encode.encode_batch(list(batch))
