@@ -209,6 +209,19 @@ def test_rules_catch_figures_names_and_negation():
     assert "drops a negation" in rule_problems("Alibaba commented.", ["Alibaba did not comment."])
 
 
+def test_a_rewrite_must_not_make_one_of_what_the_evidence_counts_as_several():
+    """The demo's rewrite: "called the moves part of a leadership reshuffle" became "called a move part of ..." and
+    was shown as verified."""
+    ev = ["Alibaba called the moves part of a leadership reshuffle."]
+    assert rule_problems("Alibaba called a move part of a leadership reshuffle.", ev) == [
+        "makes one of what the evidence counts as several: a move"]
+    assert rule_problems("Alibaba called the moves part of a reshuffle.", ev) == []
+    # the singular in the evidence too, or a noun the evidence does not count: nothing to say
+    assert not any("several" in r for r in rule_problems(
+        "Alibaba made a move.", ["Alibaba made a move after the moves of its rivals."]))
+    assert not any("several" in r for r in rule_problems("Lin led a team.", ["Lin led the team."]))
+
+
 def test_a_figure_must_count_what_the_evidence_counts_with_it():
     """The rewrite seen in review: "90,000 enterprises" became "90,000 employees" and passed."""
     ev = ["Alibaba Cloud said Qwen is used by more than 90,000 enterprises, up from 60,000 a year earlier."]

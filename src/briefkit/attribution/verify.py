@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..text.binding import moved_roles, spelled_out
-from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms
+from ..text.figures import TOKENS, disagree, key_terms, miscounted, missing_terms, singularised
 from ..text.form import headline_case, verbless, verbless_report
 from ..text.lexicon import COMMON_CAPITALISED, MONTH_WORDS, bare, negated
 from ..text.novelty import added_words
@@ -249,6 +249,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
         relations += [("names a role the evidence does not", new_roles),
                       ("binds a title or relation to another name than the evidence", moved_roles),
                       ("turns a word of the evidence around", reversed_sense),
+                      ("makes one of what the evidence counts as several", singularised),
                       ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),

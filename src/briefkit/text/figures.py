@@ -194,3 +194,15 @@ def conflict(a: str, b: str) -> bool:
     if fa - ya and fb - yb:
         fa, fb = fa - ya, fb - yb
     return bool(fa and fb and not fa & fb)
+
+
+_ONE = re.compile(r"\b(?:a|an|one)\s+([a-z]{3,})\b", re.IGNORECASE)
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
+def singularised(sentence: str, evidence: list[str]) -> list[str]:
+    """Nouns that ``sentence`` makes one of ("a move") where the evidence has only their plural ("the moves"):
+    a count changed without a figure. A word the evidence also uses in the singular is left alone."""
+    words = {w for e in evidence for w in _LOWER_WORD.findall(e.lower())}
+    return [m.group(0) for m in _ONE.finditer(sentence)
+            if (w := m.group(1).lower()) not in words and (w + "s" in words or w + "es" in words)]
