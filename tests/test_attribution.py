@@ -213,6 +213,8 @@ def test_a_rewrite_must_not_make_one_of_what_the_evidence_counts_as_several():
     """The demo's rewrite: "called the moves part of a leadership reshuffle" became "called a move part of ..." and
     was shown as verified."""
     ev = ["Alibaba called the moves part of a leadership reshuffle."]
+    from briefkit.text.figures import singularised
+
     assert rule_problems("Alibaba called a move part of a leadership reshuffle.", ev) == [
         "makes one of what the evidence counts as several: a move"]
     assert rule_problems("Alibaba called the moves part of a reshuffle.", ev) == []
@@ -220,6 +222,8 @@ def test_a_rewrite_must_not_make_one_of_what_the_evidence_counts_as_several():
     assert not any("several" in r for r in rule_problems(
         "Alibaba made a move.", ["Alibaba made a move after the moves of its rivals."]))
     assert not any("several" in r for r in rule_problems("Lin led a team.", ["Lin led the team."]))
+    assert singularised("Alibaba released a new model and a lot of code.",
+                        ["The news came as Alibaba released lots of code and the model."]) == []
 
 
 def test_a_figure_must_count_what_the_evidence_counts_with_it():

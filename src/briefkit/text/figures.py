@@ -198,11 +198,13 @@ def conflict(a: str, b: str) -> bool:
 
 _ONE = re.compile(r"\b(?:a|an|one)\s+([a-z]{3,})\b", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"[a-z]+")
+_NOT_PLURALS = {"news", "goods", "means", "lots", "economics", "politics", "physics", "ethics"}  # "a new", "a lot"
 
 
 def singularised(sentence: str, evidence: list[str]) -> list[str]:
     """Nouns that ``sentence`` makes one of ("a move") where the evidence has only their plural ("the moves"):
-    a count changed without a figure. A word the evidence also uses in the singular is left alone."""
-    words = {w for e in evidence for w in _LOWER_WORD.findall(e.lower())}
+    a count changed without a figure. A word the evidence also uses in the singular is left alone, and so is
+    one whose "plural" is a word of its own ("a new model" beside "the news")."""
+    words = {w for e in evidence for w in _LOWER_WORD.findall(e.lower())} - _NOT_PLURALS
     return [m.group(0) for m in _ONE.finditer(sentence)
             if (w := m.group(1).lower()) not in words and (w + "s" in words or w + "es" in words)]
