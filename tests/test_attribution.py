@@ -212,9 +212,9 @@ def test_rules_catch_figures_names_and_negation():
 def test_a_rewrite_must_not_make_one_of_what_the_evidence_counts_as_several():
     """The demo's rewrite: "called the moves part of a leadership reshuffle" became "called a move part of ..." and
     was shown as verified."""
-    ev = ["Alibaba called the moves part of a leadership reshuffle."]
     from briefkit.text.figures import singularised
 
+    ev = ["Alibaba called the moves part of a leadership reshuffle."]
     assert rule_problems("Alibaba called a move part of a leadership reshuffle.", ev) == [
         "makes one of what the evidence counts as several: a move"]
     assert rule_problems("Alibaba called the moves part of a reshuffle.", ev) == []
