@@ -1,5 +1,6 @@
 """Small process-wide helpers every layer shares: a lazy value holder, the one cache of loaded models,
-the model cache folder, atomic file writes, progress bars and quiet transformers logging.
+the model cache folder, atomic file writes, batches on several threads, progress bars and quiet
+transformers logging.
 
 Nothing here imports a heavy library at module level, and nothing here knows about
 articles, indexes or models; it sits below corpus, index and llm so they need not import
@@ -11,9 +12,10 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Lazy(Generic[T]):
@@ -57,6 +59,18 @@ def loaded_once(key: tuple, factory: Callable[[], T]) -> T:
     with _MODELS_LOCK:
         holder = _MODELS.setdefault(key, Lazy(factory))
     return holder.get()
+
+
+def map_batches(run: Callable[[T], R], batches: Iterable[T], workers: int) -> list[R]:
+    """``run`` on each batch, in order: on ``workers`` threads at once when there are several batches (``run``
+    must then be thread-safe; a model session whose calls use one thread each keeps every core busy)."""
+    batches = list(batches)
+    if workers <= 1 or len(batches) <= 1:
+        return [run(b) for b in batches]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, batches))
 
 
 def cache_root() -> Path:

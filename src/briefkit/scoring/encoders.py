@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelUnavailable
+from ..runtime import map_batches
 
 
 def base_model_path() -> Path:
@@ -51,14 +52,7 @@ class CachedPairEncoder(ABC):
             self.cache.clear()
         new.sort(key=len)
         batches = [new[start:start + self.batch_size] for start in range(0, len(new), self.batch_size)]
-        if self.workers > 1 and len(batches) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(self.workers) as pool:
-                done = list(pool.map(self.hidden, batches))
-        else:
-            done = [self.hidden(batch) for batch in batches]
-        for batch, (states, mask) in zip(batches, done):
+        for batch, (states, mask) in zip(batches, map_batches(self.hidden, batches, self.workers)):
             for i, text in enumerate(batch):
                 n = int(mask[i].sum())
                 tok = states[i, :n]

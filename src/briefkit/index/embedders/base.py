@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ...runtime import progress_bar
+from ...runtime import map_batches, progress_bar
 
 
 class Embedder(ABC):
@@ -52,15 +52,7 @@ class Embedder(ABC):
             out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             bar.update(len(idx))
 
-        starts = range(0, len(texts), batch_size)
-        if self.workers > 1 and len(starts) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(self.workers) as pool:
-                list(pool.map(run, starts))
-        else:
-            for start in starts:
-                run(start)
+        map_batches(run, range(0, len(texts), batch_size), self.workers)
         if own_bar:
             bar.close()
         return out
