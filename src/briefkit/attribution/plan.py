@@ -29,7 +29,7 @@ from ..index.embedders.base import Embedder
 from ..retrieval import Passage
 from ..text.dates import MONTH_DAY, MONTH_NUMBER
 from ..text.figures import conflict
-from .evidence import Evidence, gather
+from .evidence import Evidence, gather, passage_sentences, sentence_problem
 from .insight import NOVELTY, Selector
 from .select import Scored
 
@@ -152,35 +152,46 @@ def corroboration_sentences(passage: Passage) -> list[Evidence]:
 def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Passage]]], embedder: Embedder,
                 known: list[Scored] = (), min_passage: float = 0.5) -> None:
     """Search the corpus with each group's lead (``search`` takes the leads' vectors, one row a group, and gives
-    each its passages) and set :attr:`Group.corroboration`, the highest cosine to the lead of a sentence of
-    another document, and :attr:`Group.others`, per other document its closest sentence that states no other
-    figures than the lead's (the sentences :func:`expand` may cite).
+    each its passages) and set :attr:`Group.corroboration`, the highest cosine to the lead of a usable sentence
+    (:func:`~.evidence.sentence_problem`) of another document, and :attr:`Group.others`, per other document its
+    closest usable sentence that states no other figures than the lead's (the sentences :func:`expand` may cite).
 
     Corroboration is a measure of salience, not of agreement: a report of the same event with another count
     still says that the corpus talks about it, so its figures are not checked; a citation's are. Only passages
-    at ``min_passage`` cosine or more to the lead are read; sentences already scored (``known``) keep their
-    vectors, and a sentence found for several groups is embedded once. Nothing is confirmed here: a close
-    sentence may still state another fact (:func:`expand` checks before citing it)."""
+    at ``min_passage`` cosine or more to the lead are read. Sentences already scored (``known``) or in the
+    embedder's cache (:meth:`Embedder.stored`) keep their vectors; the rest are embedded once, if usable. The
+    quality filter is asked only as far down each lead's ranking as a verdict can change the result (the
+    first usable sentence, then each document's closest), not of every sentence read: the results are those
+    of filtering first. Nothing is confirmed here: a close sentence may still state another fact (:func:`expand`
+    checks before citing it)."""
     if not groups:
         return
+    leads = np.stack([g.lead.vector for g in groups])
     vectors = {(s.evidence.doc_id, s.evidence.start): s.vector for s in known}
-    hits = [[p for p in ps if p.relevance >= min_passage] for ps in search(np.stack([g.lead.vector for g in groups]))]
-    sentences = {p.chunk_id: corroboration_sentences(p) for p in {p.chunk_id: p for ps in hits for p in ps}.values()}
-    found = [(g, [e for p in ps for e in sentences[p.chunk_id] if e.doc_id != g.lead.evidence.doc_id])
-             for g, ps in zip(groups, hits)]
-    new = list({(e.doc_id, e.start): e for _, evs in found for e in evs if (e.doc_id, e.start) not in vectors}.values())
+    hits = [[p for p in ps if p.relevance >= min_passage] for ps in search(leads)]
+    read = {p.chunk_id: passage_sentences(p) for ps in hits for p in ps}
+    pending = {(e.doc_id, e.start): e for evs in read.values() for e in evs if (e.doc_id, e.start) not in vectors}
+    at_hand = embedder.stored([e.text for e in pending.values()])
+    vectors.update((key, at_hand[e.text]) for key, e in pending.items() if e.text in at_hand)
+    new = [(key, e) for key, e in pending.items() if key not in vectors and sentence_problem(e.text) is None]
     if new:
-        vectors.update(zip([(e.doc_id, e.start) for e in new], embedder.embed([e.text for e in new])))
-    for g, evs in found:
+        vectors.update(zip([key for key, _ in new], embedder.embed([e.text for _, e in new])))
+    row = {key: i for i, key in enumerate(vectors)}
+    cosines = np.stack(list(vectors.values())) @ leads.T if vectors else np.zeros((0, len(groups)), leads.dtype)
+    read = {c: [(row[(e.doc_id, e.start)], e) for e in evs if (e.doc_id, e.start) in row] for c, evs in read.items()}
+    for column, (g, passages) in enumerate(zip(groups, hits)):
+        evs = [x for p in passages if p.doc_id != g.lead.evidence.doc_id for x in read[p.chunk_id]]
+        sims = cosines[[i for i, _ in evs], column]
         best: dict[str, tuple[Scored, float]] = {}
-        closest = 0.0
-        for e in evs:
-            vec = vectors[(e.doc_id, e.start)]
-            sim = float(vec @ g.lead.vector)
-            closest = max(closest, sim)
-            if sim > best.get(e.doc_id, (None, -1.0))[1] and not conflict(e.text, g.lead.evidence.text):
-                best[e.doc_id] = (Scored(e, vec, 0.0, 0.0, 0.0), sim)
-        g.others, g.corroboration = best, closest
+        closest = None
+        for i in np.argsort(-sims, kind="stable"):  # closest first: a document's first usable sentence is its closest
+            e, sim = evs[i][1], float(sims[i])
+            if e.doc_id in best or sentence_problem(e.text):
+                continue
+            closest = sim if closest is None else closest
+            if not conflict(e.text, g.lead.evidence.text):
+                best[e.doc_id] = (Scored(e, vectors[(e.doc_id, e.start)], 0.0, 0.0, 0.0), sim)
+        g.others, g.corroboration = best, max(0.0, closest or 0.0)
 
 
 def expand(groups: list[Group], threshold: float, verifier, max_members: int) -> None:

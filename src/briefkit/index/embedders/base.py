@@ -29,6 +29,11 @@ class Embedder(ABC):
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens of each text under the model's tokenizer, without special tokens."""
 
+    def stored(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors of those of ``texts`` that are at hand without running the model, by text: none here; a
+        cache's (:class:`~briefkit.index.embedders.cached.CachedEmbedder`)."""
+        return {}
+
     def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, bar: Any = None,
               per_text: bool = False) -> np.ndarray:
         """Unit-normalised float32 vectors, one row per text.

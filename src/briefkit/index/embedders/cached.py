@@ -55,6 +55,12 @@ class CachedEmbedder(Embedder):
             bar.update(len(texts) - len(misses))
         return np.stack([found[keys[t]] for t in texts]).astype(np.float32, copy=False)
 
+    def stored(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of ``texts``, by text (nothing is embedded)."""
+        keys = {t: text_key(t) for t in dict.fromkeys(texts)}
+        found = self.cache.get(self.model, list(keys.values()), self.dim)
+        return {t: found[k] for t, k in keys.items() if k in found}
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """``inner``'s raw vectors, not cached (``embed`` is the cached path)."""
         return self.inner.embed_batch(texts)
