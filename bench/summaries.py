@@ -1,12 +1,13 @@
 """Summary quality and latency: SummHay news topics, the seed articles and the Q&A sample set.
 
-SummHay: every subtopic of each topic file is summarised by each briefkit system and scored
-with one local scorer (coverage, citation, joint, faithfulness, latency); the shipped systems'
-summaries are re-scored with the same scorer, beside their scores from the shipped GPT-4o labels.
+SummHay: every subtopic of each topic file is summarised once by each briefkit system and scored
+with each local scorer asked for (coverage, citation, joint, faithfulness, latency); the shipped
+systems' summaries are re-scored with the same scorers, beside their scores from the shipped GPT-4o labels.
 Seeds: eval/seed_facts.jsonl over ../shared/seeds (facts stated, wrong facts, latency).
 Q&A: eval/sample_questions.jsonl over the sample corpus.
 
     .venv/bin/python bench/summaries.py [--part summhay seeds qa latency] [--systems no-llm auto-transformers ...]
+    .venv/bin/python bench/summaries.py --part summhay --systems no-llm-hand --scorer cosine learned
     .venv/bin/python bench/summaries.py --part latency --model PATH.gguf
 
 SummHay runs at GPT-4o's length (at most 10 bullets and 250 words) with held-out selector weights: topic
@@ -105,46 +106,59 @@ def selector_weights(path: Path, which: str, system: str) -> str | None:
     return str(ROOT / "eval" / f"selector-holdout-{path.stem.removeprefix('topic_')}.json")
 
 
-def summhay(paths: list[Path], systems: list[str], scorer_kind: str, k: int, max_citations: int,
+def summhay(paths: list[Path], systems: list[str], scorer_kinds: list[str], k: int, max_citations: int,
             subtopics: int | None, weights: str) -> None:
-    print(f"\n## SummHay ({', '.join(p.stem for p in paths)}, {f'first {subtopics}' if subtopics else 'all'} subtopics"
-          f" of each; scorer: {scorer_kind}; k={k}, at most {SUMMHAY_BULLETS} bullets and {SUMMHAY_WORDS} words,"
-          f" at most {max_citations} citations a bullet; selector weights: {weights})")
-    rows: dict[str, list[dict]] = {s: [] for s in systems}
-    shipped: dict[str, list[dict]] = {}
-    funnel: list[tuple] = []
+    """Each system summarises each subtopic once; every summary (and every shipped system's) is scored with each of
+    ``scorer_kinds``, and the tables are printed once a scorer."""
+    rows: dict[str, dict[str, list[dict]]] = {kind: {s: [] for s in systems} for kind in scorer_kinds}
+    shipped: dict[str, dict[str, list[dict]]] = {kind: {} for kind in scorer_kinds}
+    funnel: dict[str, list[tuple]] = {kind: [] for kind in scorer_kinds}
     for path in paths:
-        topic, ws, scorer, gold = open_topic(path, scorer_kind)
+        topic, ws, first, gold = open_topic(path, scorer_kinds[0])
+        scorers = {kind: first if i == 0 else ScorerCoverage(load_support_scorer(kind, ws.embedder))
+                   for i, kind in enumerate(scorer_kinds)}
         chosen = topic.subtopics[:subtopics] if subtopics else topic.subtopics
         for name in systems:
             for sub in chosen:
                 summary, latency = run_system(ws, name, sub.query, k, SUMMHAY_BULLETS, max_citations, SUMMHAY_WORDS,
                                               selector_weights(path, weights, name))
-                scores = score_summary(summary, sub.insights, gold, scorer)
                 st = summary.stats.to_json()
                 steps = st["evidence_steps_s"]
-                rows[name].append({"topic": path.stem, **{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
-                                                             "citation_precision")},
-                                   "latency": latency, "bullets": len(summary.bullets),
-                                   "words": sum(len(b.text.split()) for b in summary.bullets),
-                                   "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0),
-                                   "judge": st["judge_s"],
-                                   "cites": statistics.fmean(len(b.citations) for b in summary.bullets)
-                                   if summary.bullets else 0.0,
-                                   "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
-                if name == systems[0]:
-                    funnel.append((path.stem, sub.subtopic_id, len(sub.insights),
-                                   coverage_of([e.text for e in gather(summary.passages)[0]], sub.insights, scorer),
-                                   coverage_of(summary.candidates, sub.insights, scorer), scores["coverage"],
-                                   len(summary.bullets)))
-                print(f"  {path.stem} {sub.subtopic_id} {name}: cov {scores['coverage']:.0f} cit {scores['citation']:.0f}"
-                      f" joint {scores['joint']:.0f} {latency:.1f}s", file=sys.stderr)
+                for kind, scorer in scorers.items():
+                    scores = score_summary(summary, sub.insights, gold, scorer)
+                    rows[kind][name].append({
+                        "topic": path.stem, **{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
+                                                                      "citation_precision")},
+                        "latency": latency, "bullets": len(summary.bullets),
+                        "words": sum(len(b.text.split()) for b in summary.bullets),
+                        "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0), "judge": st["judge_s"],
+                        "cites": statistics.fmean(len(b.citations) for b in summary.bullets) if summary.bullets else 0.0,
+                        "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
+                    if name == systems[0]:
+                        funnel[kind].append((path.stem, sub.subtopic_id, len(sub.insights),
+                                             coverage_of([e.text for e in gather(summary.passages)[0]], sub.insights,
+                                                         scorer),
+                                             coverage_of(summary.candidates, sub.insights, scorer), scores["coverage"],
+                                             len(summary.bullets)))
+                    print(f"  {path.stem} {sub.subtopic_id} {name} ({kind}): cov {scores['coverage']:.0f}"
+                          f" cit {scores['citation']:.0f} joint {scores['joint']:.0f} {latency:.1f}s", file=sys.stderr)
         ids = [s.subtopic_id for s in chosen]
-        for system in SHIPPED:
-            ours = shipped_system_scores(path, system, ids, scorer)
-            labels = shipped_system_scores(path, system, ids)
-            if ours and labels:
-                shipped.setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids), "topic": path.stem})
+        for kind, scorer in scorers.items():
+            for system in SHIPPED:
+                ours = shipped_system_scores(path, system, ids, scorer)
+                labels = shipped_system_scores(path, system, ids)
+                if ours and labels:
+                    shipped[kind].setdefault(system, []).append({"ours": ours, "labels": labels, "n": len(ids),
+                                                                 "topic": path.stem})
+    for kind in scorer_kinds:
+        print(f"\n## SummHay ({', '.join(p.stem for p in paths)}, {f'first {subtopics}' if subtopics else 'all'}"
+              f" subtopics of each; scorer: {kind}; k={k}, at most {SUMMHAY_BULLETS} bullets and {SUMMHAY_WORDS} words,"
+              f" at most {max_citations} citations a bullet; selector weights: {weights})")
+        report(systems, rows[kind], funnel[kind], shipped[kind])
+
+
+def report(systems: list[str], rows: dict[str, list[dict]], funnel: list[tuple], shipped: dict[str, list[dict]]) -> None:
+    """The SummHay tables of one scorer: the systems, the funnel, the shipped systems re-scored, per topic."""
     print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | words |"
           " citations a bullet | model wording | select s | judge s | mean s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -282,7 +296,8 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--topics", nargs="+", type=Path,
                         default=[SHARED / "data" / "summhay" / f"topic_news{i}.json" for i in (1, 2)])
-    parser.add_argument("--scorer", default="auto", choices=["auto", "learned", "cosine"])
+    parser.add_argument("--scorer", nargs="+", default=["auto"], choices=["auto", "learned", "cosine"],
+                        help="coverage scorers: SummHay scores every summary with each; seeds use the first")
     parser.add_argument("-k", type=int, default=16)
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
@@ -295,7 +310,7 @@ def main() -> None:
     if "summhay" in args.part:
         summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics, args.selector_weights)
     if "seeds" in args.part:
-        seeds(args.systems, args.scorer)
+        seeds(args.systems, args.scorer[0])
     if "qa" in args.part:
         qa()
     if "latency" in args.part:
