@@ -144,8 +144,8 @@ def confirm(groups: list[Group], verifier, keep: int, selector: Selector | None 
 
 
 def corroboration_sentences(passage: Passage) -> list[Evidence]:
-    """The sentences :func:`corroborate` reads in a passage found by its search (what ingest puts in the vector
-    cache ahead of it: :meth:`briefkit.workspace.Workspace.embed_sentences`)."""
+    """The usable sentences of a passage: those :func:`corroborate` may count and cite among the ones it reads, and
+    what ingest puts in the vector cache ahead of it (:meth:`briefkit.workspace.Workspace.embed_sentences`)."""
     return gather([passage])[0]
 
 
@@ -178,20 +178,20 @@ def corroborate(groups: list[Group], search: Callable[[np.ndarray], list[list[Pa
         vectors.update(zip([key for key, _ in new], embedder.embed([e.text for _, e in new])))
     row = {key: i for i, key in enumerate(vectors)}
     cosines = np.stack(list(vectors.values())) @ leads.T if vectors else np.zeros((0, len(groups)), leads.dtype)
-    read = {c: [(row[(e.doc_id, e.start)], e) for e in evs if (e.doc_id, e.start) in row] for c, evs in read.items()}
+    embedded = {c: [e for e in evs if (e.doc_id, e.start) in row] for c, evs in read.items()}
     for column, (g, passages) in enumerate(zip(groups, hits)):
-        evs = [x for p in passages if p.doc_id != g.lead.evidence.doc_id for x in read[p.chunk_id]]
-        sims = cosines[[i for i, _ in evs], column]
+        evs = [e for p in passages if p.doc_id != g.lead.evidence.doc_id for e in embedded[p.chunk_id]]
+        sims = cosines[[row[(e.doc_id, e.start)] for e in evs], column]
         best: dict[str, tuple[Scored, float]] = {}
-        closest = None
+        closest: float | None = None
         for i in np.argsort(-sims, kind="stable"):  # closest first: a document's first usable sentence is its closest
-            e, sim = evs[i][1], float(sims[i])
+            e, sim = evs[i], float(sims[i])
             if e.doc_id in best or sentence_problem(e.text):
                 continue
             closest = sim if closest is None else closest
             if not conflict(e.text, g.lead.evidence.text):
                 best[e.doc_id] = (Scored(e, vectors[(e.doc_id, e.start)], 0.0, 0.0, 0.0), sim)
-        g.others, g.corroboration = best, max(0.0, closest or 0.0)
+        g.others, g.corroboration = best, max(0.0, closest) if closest is not None else 0.0
 
 
 def expand(groups: list[Group], threshold: float, verifier, max_members: int) -> None:
