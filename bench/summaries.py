@@ -124,20 +124,19 @@ def summhay(paths: list[Path], systems: list[str], scorer_kinds: list[str], k: i
                                               selector_weights(path, weights, name))
                 st = summary.stats.to_json()
                 steps = st["evidence_steps_s"]
+                shown = {"topic": path.stem, "latency": latency, "bullets": len(summary.bullets),
+                         "words": sum(len(b.text.split()) for b in summary.bullets),
+                         "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0), "judge": st["judge_s"],
+                         "cites": statistics.fmean(len(b.citations) for b in summary.bullets) if summary.bullets
+                         else 0.0, "model_share": st["verification"]["model"] / max(1, len(summary.bullets))}
+                retrieved = [e.text for e in gather(summary.passages)[0]] if name == systems[0] else []
                 for kind, scorer in scorers.items():
                     scores = score_summary(summary, sub.insights, gold, scorer)
-                    rows[kind][name].append({
-                        "topic": path.stem, **{m: scores[m] for m in ("coverage", "citation", "joint", "faithfulness",
-                                                                      "citation_precision")},
-                        "latency": latency, "bullets": len(summary.bullets),
-                        "words": sum(len(b.text.split()) for b in summary.bullets),
-                        "select": steps.get("confirm", 0.0) + steps.get("plan", 0.0), "judge": st["judge_s"],
-                        "cites": statistics.fmean(len(b.citations) for b in summary.bullets) if summary.bullets else 0.0,
-                        "model_share": st["verification"]["model"] / max(1, len(summary.bullets))})
+                    rows[kind][name].append({**shown, **{m: scores[m] for m in ("coverage", "citation", "joint",
+                                                                                 "faithfulness", "citation_precision")}})
                     if name == systems[0]:
                         funnel[kind].append((path.stem, sub.subtopic_id, len(sub.insights),
-                                             coverage_of([e.text for e in gather(summary.passages)[0]], sub.insights,
-                                                         scorer),
+                                             coverage_of(retrieved, sub.insights, scorer),
                                              coverage_of(summary.candidates, sub.insights, scorer), scores["coverage"],
                                              len(summary.bullets)))
                     print(f"  {path.stem} {sub.subtopic_id} {name} ({kind}): cov {scores['coverage']:.0f}"

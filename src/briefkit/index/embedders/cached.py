@@ -42,18 +42,16 @@ class CachedEmbedder(Embedder):
         alone (``per_text``), so that a text's vector never depends on what was embedded with it or before it."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        unique = list(dict.fromkeys(texts))
-        keys = {t: text_key(t) for t in unique}
-        found = self.cache.get(self.model, list(keys.values()), self.dim)
-        misses = [t for t in unique if keys[t] not in found]
+        found = self.stored(texts)
+        misses = [t for t in dict.fromkeys(texts) if t not in found]
         if misses:
             fresh = self.inner.embed(misses, batch_size=batch_size, progress=progress, bar=bar,
                                      per_text=per_text or not self.inner.batch_invariant)
-            self.cache.put(self.model, {keys[t]: v for t, v in zip(misses, fresh)})
-            found.update((keys[t], v) for t, v in zip(misses, fresh))
+            self.cache.put(self.model, {text_key(t): v for t, v in zip(misses, fresh)})
+            found.update(zip(misses, fresh))
         if bar is not None:
             bar.update(len(texts) - len(misses))
-        return np.stack([found[keys[t]] for t in texts]).astype(np.float32, copy=False)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
     def stored(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The cached vectors of ``texts``, by text (nothing is embedded)."""
