@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -223,6 +224,24 @@ def test_a_full_disk_skips_the_write_and_returns_the_vectors(minilm, cache_file,
     assert np.allclose(out, alone(minilm, texts), atol=1e-6)
     assert "full" in capsys.readouterr().err
     assert rows(cache_file) == 1
+
+
+def test_a_new_file_waits_for_another_connection_before_switching_to_wal(minilm, cache_file, capsys):
+    # What a second process can meet when it opens the file while the first is still creating it: a file not yet
+    # in WAL mode that another connection is writing. SQLite fails the switch at once, without its busy timeout.
+    cache_file.parent.mkdir(parents=True)
+    other = sqlite3.connect(cache_file, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # a write lock on a file in rollback mode
+    release = threading.Timer(0.3, other.rollback)
+    release.start()
+    try:
+        embedder = cached(counting(minilm), cache_file, busy_timeout_s=3.0)
+        embedder.embed(TEXTS)
+    finally:
+        release.join()
+        other.close()
+    assert capsys.readouterr().err == ""
+    assert rows(cache_file) == len(UNIQUE)
 
 
 CHILD = """

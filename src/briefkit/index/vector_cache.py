@@ -172,7 +172,7 @@ class VectorCache:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.busy_timeout_s, check_same_thread=False, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last writes on a power cut, never its file
             db.executescript(SCHEMA)
             db.isolation_level = ""  # `with db` is one transaction from here on
@@ -181,6 +181,20 @@ class VectorCache:
             db.close()
             raise
         return db
+
+    def _use_wal(self, db: sqlite3.Connection) -> None:
+        """Put the file in WAL mode, waiting up to the busy timeout for other connections. SQLite fails the switch
+        at once ("database is locked") while another process holds the file, without calling its busy handler, so
+        two processes creating the file together would otherwise leave one of them without the cache."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if _code(exc) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     def _prune(self, db: sqlite3.Connection) -> None:
         """Delete rows unread for ``keep_days``, at most once a day (a locked file just skips it)."""
