@@ -8,6 +8,7 @@ import pytest
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
+from briefkit.retrieval import mmr_select
 from briefkit.workspace import Workspace
 from conftest import SEEDS, counting, make_settings
 
@@ -106,6 +107,18 @@ def test_filters_by_date_and_source(settings_factory, tmp_path):
         assert {h.doc_id for h in hits} == {"a", "c"}, mode  # both Herald articles, and only those
         hits = ws.search(query, k=5, mode=mode, since="2026-03-01", until="2026-03-05")
         assert {h.doc_id for h in hits} == {"b"}, mode
+
+
+def test_mmr_weighs_relevance_against_redundancy():
+    query = np.array([0.6, 0.8])
+    vectors = np.array([[0.6, 0.8], [0.6, 0.8], [1.0, 0.0]])  # rows 0 and 1 say the same
+    # relevance (cosine to the query): 1.0, 1.0, 0.6. Lambda 0.7: row 0 first (0.7); then row 1 scores
+    # 0.7 * 1.0 - 0.3 * 1.0 = 0.4 and row 2 0.7 * 0.6 - 0.3 * 0.6 = 0.24, so the repeat still comes second
+    assert mmr_select(query, vectors, 3, 0.7) == [0, 1, 2]
+    # lambda 0.4: row 1 scores 0.4 - 0.6 = -0.2, row 2 0.24 - 0.36 = -0.12: the new row comes before the repeat
+    assert mmr_select(query, vectors, 3, 0.4) == [0, 2, 1]
+    # a second row of document "x" loses 0.5 on top: at lambda 1, row 1 (1.0 - 0.5) falls behind row 2 (0.6)
+    assert mmr_select(query, vectors, 3, 1.0, groups=["x", "x", "y"], group_penalty=0.5) == [0, 2, 1]
 
 
 def test_neighbours_of_many_vectors_match_one_dense_search_each_and_keep_the_filters(settings_factory, tmp_path):
