@@ -238,10 +238,14 @@ def judge_weights(data: dict[str, list[dict]], model: str) -> None:
 
     cut = {name: judged(name, subs, model) for name, subs in data.items()}
     by_weight: dict[float, dict[str, float]] = {}
-    for w in JUDGE_GRID:
-        planning.JUDGE_WEIGHT = w
-        by_weight[w] = {name: planned_coverage(subs, None)["coverage"] for name, subs in cut.items()}
-        print(f"judge weight {w}: " + ", ".join(f"{n} label coverage {c:.1f}" for n, c in by_weight[w].items()))
+    shipped = planning.JUDGE_WEIGHT
+    try:  # the plan reads the weight from its module: set it for each point of the grid, then put it back
+        for w in JUDGE_GRID:
+            planning.JUDGE_WEIGHT = w
+            by_weight[w] = {name: planned_coverage(subs, None)["coverage"] for name, subs in cut.items()}
+            print(f"judge weight {w}: " + ", ".join(f"{n} label coverage {c:.1f}" for n, c in by_weight[w].items()))
+    finally:
+        planning.JUDGE_WEIGHT = shipped
     for held in cut:
         (other,) = [n for n in cut if n != held]
         best = max(JUDGE_GRID, key=lambda w: (by_weight[w][other], -w))
