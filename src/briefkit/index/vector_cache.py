@@ -183,9 +183,10 @@ class VectorCache:
         return db
 
     def _use_wal(self, db: sqlite3.Connection) -> None:
-        """Put the file in WAL mode, waiting up to the busy timeout for other connections. SQLite fails the switch
-        at once ("database is locked") while another process holds the file, without calling its busy handler, so
-        two processes creating the file together would otherwise leave one of them without the cache."""
+        """Put the file in WAL mode, waiting up to the busy timeout for other connections. While another connection
+        holds a write lock on a file not yet in WAL mode, SQLite fails the switch at once ("database is locked")
+        without calling its busy handler: two processes creating the file together would otherwise leave one of
+        them without the cache."""
         deadline = time.monotonic() + self.busy_timeout_s
         while True:
             try:
