@@ -56,6 +56,7 @@ SYSTEMS = {
     "auto-judged-1.5b": ("auto", "llamacpp", "judged", BENCH_MODEL),  # it judges and rewrites
     "auto-1.5b-hand": ("auto", "llamacpp", "hand", BENCH_MODEL),  # the default system with the 1.5B model writing
 }
+MMR_BY: str | None = None  # --mmr-by: [retrieval] mmr_by for every system (None: the configured one)
 SHIPPED = ("vector_gpt-4o", "rerank3_gpt-4o", "oracle_gpt-4o", "gemini-1.5-pro", "vector_gpt3.5")
 
 
@@ -78,7 +79,7 @@ def open_topic(path: Path, scorer_kind: str):
 def run_system(ws: Workspace, name: str, query: str, k: int | None, max_bullets: int, max_citations: int = 5,
                max_words: int | None = None, weights: str | None = None):
     strategy, backend, selector, model = SYSTEMS[name]
-    derived = ws.derive(generation={"backend": backend, "cache": False},
+    derived = ws.derive(generation={"backend": backend, "cache": False}, retrieval={"mmr_by": MMR_BY},
                         summarise={"max_citations": max_citations, "max_words": max_words, "selector": selector,
                                    "selector_weights": weights})
     start = time.perf_counter()
@@ -302,10 +303,15 @@ def main() -> None:
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
     parser.add_argument("--selector-weights", default="held-out", choices=["held-out", "shipped"],
                         help="SummHay: each topic's held-out selector (trained on the other topic) or the shipped one")
+    parser.add_argument("--mmr-by", choices=["cosine", "ranking"], default=None,
+                        help="what MMR ranks a summary's passages by, for every system (default: the configured one)")
     parser.add_argument("--model", default=None, help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
     args = parser.parse_args()
+    global MMR_BY
+    MMR_BY = args.mmr_by
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}")
+    print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}"
+          + (f"; MMR by {MMR_BY}" if MMR_BY else ""))
     if "summhay" in args.part:
         summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics, args.selector_weights)
     if "seeds" in args.part:

@@ -8,7 +8,8 @@ import pytest
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
-from briefkit.retrieval import mmr_select
+from briefkit.config import Settings
+from briefkit.retrieval import mmr_select, on_cosine_scale
 from briefkit.workspace import Workspace
 from conftest import SEEDS, counting, make_settings
 
@@ -110,15 +111,38 @@ def test_filters_by_date_and_source(settings_factory, tmp_path):
 
 
 def test_mmr_weighs_relevance_against_redundancy():
-    query = np.array([0.6, 0.8])
-    vectors = np.array([[0.6, 0.8], [0.6, 0.8], [1.0, 0.0]])  # rows 0 and 1 say the same
-    # relevance (cosine to the query): 1.0, 1.0, 0.6. Lambda 0.7: row 0 first (0.7); then row 1 scores
-    # 0.7 * 1.0 - 0.3 * 1.0 = 0.4 and row 2 0.7 * 0.6 - 0.3 * 0.6 = 0.24, so the repeat still comes second
-    assert mmr_select(query, vectors, 3, 0.7) == [0, 1, 2]
+    vectors = np.array([[0.6, 0.8], [0.6, 0.8], [1.0, 0.0]])  # rows 0 and 1 say the same; row 2's cosine to them 0.6
+    relevance = np.array([1.0, 1.0, 0.6])
+    # lambda 0.7: row 0 first (0.7); then row 1 scores 0.7 * 1.0 - 0.3 * 1.0 = 0.4 and row 2 0.7 * 0.6 - 0.3 * 0.6
+    # = 0.24, so the repeat still comes second
+    assert mmr_select(relevance, vectors, 3, 0.7) == [0, 1, 2]
     # lambda 0.4: row 1 scores 0.4 - 0.6 = -0.2, row 2 0.24 - 0.36 = -0.12: the new row comes before the repeat
-    assert mmr_select(query, vectors, 3, 0.4) == [0, 2, 1]
+    assert mmr_select(relevance, vectors, 3, 0.4) == [0, 2, 1]
     # a second row of document "x" loses 0.5 on top: at lambda 1, row 1 (1.0 - 0.5) falls behind row 2 (0.6)
-    assert mmr_select(query, vectors, 3, 1.0, groups=["x", "x", "y"], group_penalty=0.5) == [0, 2, 1]
+    assert mmr_select(relevance, vectors, 3, 1.0, groups=["x", "x", "y"], group_penalty=0.5) == [0, 2, 1]
+
+
+def test_a_ranking_goes_onto_the_cosine_scale_in_its_own_order():
+    cosines = np.array([0.2, 0.6, 0.4])
+    # scores 3, 1, 2 span 2 and the cosines 0.2 .. 0.6: 3 -> 0.6, 1 -> 0.2, 2 -> 0.2 + 0.4 * (2 - 1) / 2 = 0.4
+    assert np.allclose(on_cosine_scale(np.array([3.0, 1.0, 2.0]), cosines), [0.6, 0.2, 0.4])
+    assert np.allclose(on_cosine_scale(np.array([5.0, 5.0, 5.0]), cosines), [0.6, 0.6, 0.6])
+
+
+def test_mmr_by_ranking_keeps_the_hybrid_searchs_order(sample_ws):
+    """``mmr_by = "ranking"``: a diversified hybrid search ranks by the fused order, so at lambda 1 it returns the
+    plain hybrid search's passages in its order; by cosine it returns the dense order instead."""
+    retriever, query = sample_ws.retriever, "Qwen team leadership changes"
+    fused = [p.chunk_id for p in retriever.search(query, k=6, mode="hybrid")]
+    dense = [p.chunk_id for p in retriever.search(query, k=6, mode="dense")]
+    assert fused != dense  # the case under test: BM25 moves the fused order off the dense one
+    by = {how: [p.chunk_id for p in retriever.search(query, k=6, mode="hybrid", mmr=True, mmr_lambda=1.0, mmr_by=how)]
+          for how in ("ranking", "cosine")}
+    assert by == {"ranking": fused, "cosine": dense}
+    with pytest.raises(BadInput, match="MMR relevance"):
+        retriever.search(query, mmr=True, mmr_by="bm25")
+    with pytest.raises(BadInput, match="mmr_by"):
+        Settings().with_overrides(retrieval={"mmr_by": "bm25"})
 
 
 def test_neighbours_of_many_vectors_match_one_dense_search_each_and_keep_the_filters(settings_factory, tmp_path):

@@ -52,6 +52,9 @@ class RetrievalSettings(_Strict):
     rrf_k: int = Field(60, ge=1)
     mmr: bool = False
     mmr_lambda: float = Field(0.7, ge=0, le=1)
+    mmr_by: Literal["cosine", "ranking"] = Field(
+        "cosine", description="What a diversified search (and a summary's retrieval) ranks by: the dense cosine to the"
+        " query, or the search's own ranking (hybrid: the fused dense + BM25 one).")
 
 
 class GenerationSettings(_Strict):

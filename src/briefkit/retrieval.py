@@ -53,9 +53,19 @@ def rrf_fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def mmr_select(query: np.ndarray, vectors: np.ndarray, k: int, lam: float, groups: list[str] | None = None,
+def on_cosine_scale(scores: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+    """``scores`` (a fused or BM25 ranking's) mapped linearly onto the range of ``cosines``: the ranking's order on
+    the scale of MMR's redundancy term, a cosine. Equal scores all map to the highest cosine."""
+    span = float(scores.max() - scores.min())
+    if span <= 0:
+        return np.full(len(scores), float(cosines.max()))
+    return cosines.min() + (cosines.max() - cosines.min()) * (scores - scores.min()) / span
+
+
+def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float, groups: list[str] | None = None,
                group_penalty: float = 0.0) -> list[int]:
-    """Maximal marginal relevance: pick ``k`` rows balancing query similarity and novelty.
+    """Maximal marginal relevance: pick ``k`` rows balancing each row's ``relevance`` against its highest cosine to
+    the rows already picked.
 
     ``groups`` (e.g. doc ids) with ``group_penalty`` > 0 additionally discourage picking a
     second row from a group already chosen.
@@ -63,7 +73,7 @@ def mmr_select(query: np.ndarray, vectors: np.ndarray, k: int, lam: float, group
     n = len(vectors)
     if n == 0:
         return []
-    rel = vectors @ query
+    rel = np.asarray(relevance, dtype=float)
     chosen: list[int] = []
     sim_to_chosen = np.full(n, -np.inf)
     for _ in range(min(k, n)):
@@ -117,13 +127,17 @@ class Retriever:
         until: str | None = None,
         source: str | None = None,
         vector: np.ndarray | None = None,
+        mmr_by: str = "cosine",
     ) -> list[Passage]:
         """Top ``k`` passages for ``query``; ``vector``: its embedding, when the caller already has it from
-        this retriever's embedder."""
+        this retriever's embedder. With ``mmr`` or ``doc_penalty`` the ``candidates`` best are re-ranked by MMR
+        on ``mmr_by``: their dense cosine to the query, or the mode's own ranking (for hybrid, the fused one)."""
         if not query.strip():
             raise BadInput("the query is empty")
         if mode not in {"hybrid", "dense", "bm25"}:
             raise BadInput(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
+        if mmr_by not in {"cosine", "ranking"}:
+            raise BadInput(f"unknown MMR relevance {mmr_by!r}; use cosine or ranking")
         allowed = None
         if since or until or source:
             allowed = self.store.filtered_chunk_ids(since, until, source)
@@ -147,8 +161,11 @@ class Retriever:
         records = {r.chunk_id: r for r in self.store.chunks(ids)}  # one read serves MMR and the results
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
+            ranking = relevance[keep]
+            if mmr_by == "ranking" and mode != "dense":
+                ranking = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), ranking)
             order = mmr_select(
-                qvec, vectors[keep], k, mmr_lambda if mmr else 1.0,
+                ranking, vectors[keep], k, mmr_lambda if mmr else 1.0,
                 groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
             )
             picked = [keep[o] for o in order]

@@ -318,5 +318,6 @@ class Workspace:
         r = self.settings.retrieval
         return self.retriever.search(
             query, k=k or r.k, mode=mode or r.mode, candidates=r.candidates, rrf_k=r.rrf_k,
-            mmr=r.mmr if mmr is None else mmr, mmr_lambda=r.mmr_lambda, since=since, until=until, source=source,
+            mmr=r.mmr if mmr is None else mmr, mmr_lambda=r.mmr_lambda, mmr_by=r.mmr_by, since=since, until=until,
+            source=source,
         )

@@ -49,12 +49,12 @@ def retrieve_for_topic(ws: Workspace, topic: str, k: int, since: str | None, unt
                        source: str | None, min_relevance: float) -> list[Passage]:
     """Hybrid retrieval diversified across documents (MMR with a same-document penalty), off-topic passages
     (below ``min_relevance`` or :data:`FOCUS_SHARE` of the best one) dropped. The hybrid ranking chooses the pool;
-    MMR then ranks the pool by dense cosine (ranking it by the fused order instead was measured and not adopted:
-    BENCHMARKS.md, "The fused order inside MMR")."""
+    MMR ranks it by ``[retrieval] mmr_by``: the dense cosine (default) or the fused order (BENCHMARKS.md, "The fused
+    order inside MMR")."""
     r = ws.settings.retrieval
     passages = ws.retriever.search(
         topic, k=k, mode="hybrid", candidates=max(r.candidates, 4 * k), rrf_k=r.rrf_k, mmr=True,
-        mmr_lambda=r.mmr_lambda, doc_penalty=0.15, since=since, until=until, source=source,
+        mmr_lambda=r.mmr_lambda, mmr_by=r.mmr_by, doc_penalty=0.15, since=since, until=until, source=source,
     )
     if not passages:
         return []
