@@ -130,8 +130,8 @@ class Retriever:
         mmr_by: str = "cosine",
     ) -> list[Passage]:
         """Top ``k`` passages for ``query``; ``vector``: its embedding, when the caller already has it from
-        this retriever's embedder. With ``mmr`` or ``doc_penalty`` the ``candidates`` best are re-ranked by MMR
-        on ``mmr_by``: their dense cosine to the query, or the mode's own ranking (for hybrid, the fused one)."""
+        this retriever's embedder. With ``mmr`` or ``doc_penalty``, MMR picks the ``k`` from the mode's best hits
+        by ``mmr_by``: their dense cosine to the query, or the mode's own ranking (for hybrid, the fused one)."""
         if not query.strip():
             raise BadInput("the query is empty")
         if mode not in {"hybrid", "dense", "bm25"}:
@@ -162,7 +162,7 @@ class Retriever:
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
             ranking = relevance[keep]
-            if mmr_by == "ranking" and mode != "dense":
+            if mmr_by == "ranking" and mode != "dense" and keep:
                 ranking = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), ranking)
             order = mmr_select(
                 ranking, vectors[keep], k, mmr_lambda if mmr else 1.0,
