@@ -162,7 +162,7 @@ class Retriever:
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
             ranking = relevance[keep]
-            if mmr_by == "ranking" and mode != "dense" and keep:
+            if mmr_by == "ranking" and keep:  # dense: its own scores are these cosines, so the order is the same
                 ranking = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), ranking)
             order = mmr_select(
                 ranking, vectors[keep], k, mmr_lambda if mmr else 1.0,
