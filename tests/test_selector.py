@@ -130,17 +130,18 @@ def test_the_hand_weighted_plan_prefers_what_other_documents_state():
 
 
 def test_the_judged_plan_adds_the_models_yes_to_the_hand_weighted_score():
-    """The judged selector: the hand-weighted score plus 1.0 x the model's P(yes), by hand. a (0.55 * 0.8 = 0.44,
-    judged 0.1: 0.54) and b (0.55 * 0.6 = 0.33, judged 0.9: 1.23); a group the model was not asked about gains
-    nothing. confirm and the plan take b first."""
-    from briefkit.attribution.plan import JUDGE_WEIGHT, confirm
+    """The judged selector: 0.75 of the salience plus 1.0 x the model's P(yes), by hand. a (salience 0.55 * 1.0 =
+    0.55, judged 0.5: 0.4125 + 0.5 = 0.9125) and b (0.55 * 0.2 = 0.11, judged 0.9: 0.0825 + 0.9 = 0.9825); at full
+    salience a would lead (1.05 against 1.01). A group the model was not asked about keeps its whole salience and
+    gains nothing. confirm and the plan take b first."""
+    from briefkit.attribution.plan import JUDGE_WEIGHT, JUDGED_SALIENCE, confirm
 
-    a = Group([lead("a", "The bank opened a new branch in the city centre.", unit(1, 0), relevance=0.8)], [1.0],
-              judge=0.1)
-    b = Group([lead("b", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.6)], [1.0], judge=0.9)
+    a = Group([lead("a", "The bank opened a new branch in the city centre.", unit(1, 0), relevance=1.0)], [1.0],
+              judge=0.5)
+    b = Group([lead("b", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.2)], [1.0], judge=0.9)
     unasked = Group([lead("c", "Deposits fell 10% in March at the bank.", unit(0, 1), relevance=0.6)], [1.0])
-    assert JUDGE_WEIGHT == 1.0
-    assert (a.score, b.score, unasked.score) == (pytest.approx(0.54), pytest.approx(1.23), pytest.approx(0.33))
+    assert (JUDGE_WEIGHT, JUDGED_SALIENCE) == (1.0, 0.75)
+    assert (a.score, b.score, unasked.score) == (pytest.approx(0.9125), pytest.approx(0.9825), pytest.approx(0.33))
 
     class NoMembersToCheck:  # test double: confirm only asks about members beyond the lead, and these have none
         min_support = 0.5

@@ -92,9 +92,9 @@ class SummariseSettings(_Strict):
                             "documents that state it, its citations (not above support_k: that search's passages serve).")
     scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
     selector: Literal["learned", "hand", "judged"] = Field(
-        "hand", description="Content selection: the hand-weighted sum; the learned model; or the hand-weighted sum plus"
-        " the generation model's probability that each candidate answers the topic (needs a model of about 1B or"
-        " more; eval/SELECTOR.md).")
+        "hand", description="Content selection: the hand-weighted sum; the learned model; or the hand-weighted sum"
+        " (less of the embedding's salience) plus the generation model's probability that each candidate answers the"
+        " topic (needs a model of about 1B or more; eval/SELECTOR.md).")
     judge_pool: int = Field(40, ge=1, description="judged: candidate groups put to the model (the best by the"
                             " hand-weighted score); the others are not chosen.")
     selector_weights: str | None = Field(None, description="A selector weights JSON replacing the shipped one.")

@@ -55,6 +55,13 @@ REDUNDANCY = 0.2
 # (eval/train_selector.py --judge, the 1.5B benchmark model; eval/SELECTOR.md): the insights the planned leads state
 # go from 49.1 and 46.3 to 60.0 and 47.9, and every weight from 1.0 to 2.0 beats none on both topics.
 JUDGE_WEIGHT = 1.0
+# With the model's judgement in the score, the lead's salience counts this share: the model judges relevance to the
+# topic better than the embedding does (among SummHay's judged candidates the dense relevance ranks the leads that
+# state an insight at chance on topic 2, AUC 0.49), so the embedding gives way to it. Measured on SummHay topics 1
+# and 2 (bench/summaries.py --systems judged-1.5b --mmr-by ranking) and the seed topics: 0.75 and 0.5 both beat 1.0
+# on SummHay with both scorers; 0.5 more so, but it costs the seeds a fact (12 -> 11 of 27), 0.75 none
+# (BENCHMARKS.md, "Less salience where the model judges"). Picked on the topics it is reported on.
+JUDGED_SALIENCE = 0.75
 
 
 @dataclass
@@ -88,9 +95,11 @@ class Group:
 
     @property
     def unsupported(self) -> float:
-        """The hand-weighted score before support: the lead's salience, corroboration and the model's judgement
-        (what :func:`confirm` ranks by, before the members it counts are confirmed)."""
-        return self.lead.salience + self.corroborated + self.judged
+        """The hand-weighted score before support: the lead's salience (:data:`JUDGED_SALIENCE` of it once the model
+        has judged the group), corroboration and the model's judgement (what :func:`confirm` ranks by, before the
+        members it counts are confirmed)."""
+        salience = self.lead.salience if self.judge is None else JUDGED_SALIENCE * self.lead.salience
+        return salience + self.corroborated + self.judged
 
     @property
     def score(self) -> float:
