@@ -5,9 +5,10 @@
     nice -n 10 .venv/bin/python eval/train_selector.py                   # the shipped model: both topics
 
 The judged selector adds JUDGE_WEIGHT times the generation model's P(yes) that a candidate answers the topic
-(src/briefkit/attribution/judge.py) to the hand-weighted score, whose salience then counts JUDGED_SALIENCE; --judge MODEL has MODEL (a GGUF run by llama.cpp,
-the 1.5B benchmark model) judge the candidates and reports the insights stated for a grid of weights, and the
-weight each topic would choose for the other (leave one topic out); it writes no weights:
+(src/briefkit/attribution/judge.py) to the hand-weighted score, whose salience then counts JUDGED_SALIENCE;
+--judge MODEL has MODEL (a GGUF run by llama.cpp, the 1.5B benchmark model) judge the candidates and reports the
+insights stated for a grid of weights, and the weight each topic would choose for the other (leave one topic out);
+it writes no weights:
 
     nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b
 
