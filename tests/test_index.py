@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
+from briefkit.config import Settings
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
-from briefkit.config import Settings
 from briefkit.retrieval import mmr_select, on_cosine_scale
 from briefkit.workspace import Workspace
 from conftest import SEEDS, counting, make_settings

@@ -161,11 +161,11 @@ class Retriever:
         records = {r.chunk_id: r for r in self.store.chunks(ids)}  # one read serves MMR and the results
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
-            ranking = relevance[keep]
+            by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
             if mmr_by == "ranking" and keep:  # dense: its own scores are these cosines, so the order is the same
-                ranking = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), ranking)
+                by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), by)
             order = mmr_select(
-                ranking, vectors[keep], k, mmr_lambda if mmr else 1.0,
+                by, vectors[keep], k, mmr_lambda if mmr else 1.0,
                 groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
             )
             picked = [keep[o] for o in order]
