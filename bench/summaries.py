@@ -212,15 +212,15 @@ def per_topic(rows: dict[str, list[dict]], shipped: dict[str, list[dict]]) -> No
                                             if t in by else "" for t in stems) + " |")
 
 
-def seeds(systems: list[str], scorer_kind: str) -> None:
-    """The seed topics at the user's defaults (``k`` and ``max_bullets`` from the default profile)."""
+def seeds(systems: list[str], scorer_kind: str, k: int | None = None) -> None:
+    """The seed topics at the user's defaults (``max_bullets``, and ``k`` unless given, from the default profile)."""
     from briefkit.evaluation.datasets import load_fact_set
 
     items = load_fact_set(ROOT / "eval" / "seed_facts.jsonl")
     ws = workspace(OUT / "seeds", sorted((SHARED / "seeds").glob("*.txt")))
     scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
     print(f"\n## Seed articles (eval/seed_facts.jsonl: {sum(len(i.facts) for i in items)} facts, {len(items)} topics;"
-          f" scorer: {scorer_kind}; k={ws.settings.summarise.k})")
+          f" scorer: {scorer_kind}; k={k or ws.settings.summarise.k})")
     print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | model wording | mean s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
@@ -229,7 +229,7 @@ def seeds(systems: list[str], scorer_kind: str) -> None:
         for item in items:
             facts = {f.id: f.text for f in item.facts}
             gold = {f.id: set(f.gold_docs) for f in item.facts}
-            summary, latency = run_system(ws, name, item.query, None, ws.settings.summarise.max_bullets)
+            summary, latency = run_system(ws, name, item.query, k, ws.settings.summarise.max_bullets)
             scores = score_summary(summary, facts, gold, scorer)
             full += sum(f["label"] == "FULL" for f in scores["facts"])
             partial += sum(f["label"] == "PARTIAL" for f in scores["facts"])
@@ -298,12 +298,12 @@ def main() -> None:
                         default=[SHARED / "data" / "summhay" / f"topic_news{i}.json" for i in (1, 2)])
     parser.add_argument("--scorer", nargs="+", default=["auto"], choices=["auto", "learned", "cosine"],
                         help="coverage scorers: SummHay scores every summary with each; seeds use the first")
-    parser.add_argument("-k", type=int, default=16)
+    parser.add_argument("-k", type=int, default=None, help="passages a summary: SummHay 16 unless given, seeds the profile's")
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
     parser.add_argument("--selector-weights", default="held-out", choices=["held-out", "shipped"],
                         help="SummHay: each topic's held-out selector (trained on the other topic) or the shipped one")
-    parser.add_argument("--mmr-by", choices=["cosine", "ranking"], default=None,
+    parser.add_argument("--mmr-by", choices=["cosine", "ranking", "both"], default=None,
                         help="what MMR ranks a summary's passages by, for every system (default: the configured one)")
     parser.add_argument("--model", default=None, help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
     args = parser.parse_args()
@@ -313,9 +313,10 @@ def main() -> None:
     print(f"# bench/summaries.py on {machine()}; load average at start {os.getloadavg()[0]:.1f}"
           + (f"; MMR by {MMR_BY}" if MMR_BY else ""))
     if "summhay" in args.part:
-        summhay(args.topics, args.systems, args.scorer, args.k, args.max_citations, args.subtopics, args.selector_weights)
+        summhay(args.topics, args.systems, args.scorer, args.k or 16, args.max_citations, args.subtopics,
+                args.selector_weights)
     if "seeds" in args.part:
-        seeds(args.systems, args.scorer[0])
+        seeds(args.systems, args.scorer[0], args.k)
     if "qa" in args.part:
         qa()
     if "latency" in args.part:

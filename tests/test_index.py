@@ -9,7 +9,7 @@ from briefkit.config import Settings
 from briefkit.errors import BadInput, BriefkitError, IndexMismatch
 from briefkit.index.search_index import SearchIndex
 from briefkit.resources import sample_corpus_path
-from briefkit.retrieval import mmr_select, on_cosine_scale
+from briefkit.retrieval import alternate, mmr_select, on_cosine_scale
 from briefkit.workspace import Workspace
 from conftest import SEEDS, counting, make_settings
 
@@ -122,6 +122,11 @@ def test_mmr_weighs_relevance_against_redundancy():
     assert mmr_select(relevance, vectors, 3, 1.0, groups=["x", "x", "y"], group_penalty=0.5) == [0, 2, 1]
 
 
+def test_alternate_takes_each_list_in_turn_and_each_item_once():
+    assert alternate([[1, 2, 3], [2, 4]]) == [1, 2, 4, 3]  # 1, 2 | 2 (seen), 4 | 3
+    assert alternate([[5], []]) == [5] and alternate([]) == []
+
+
 def test_a_ranking_goes_onto_the_cosine_scale_in_its_own_order():
     cosines = np.array([0.2, 0.6, 0.4])
     # scores 3, 1, 2 span 2 and the cosines 0.2 .. 0.6: 3 -> 0.6, 1 -> 0.2, 2 -> 0.2 + 0.4 * (2 - 1) / 2 = 0.4
@@ -131,14 +136,18 @@ def test_a_ranking_goes_onto_the_cosine_scale_in_its_own_order():
 
 def test_mmr_by_ranking_keeps_the_hybrid_searchs_order(sample_ws):
     """``mmr_by = "ranking"``: a diversified hybrid search ranks by the fused order, so at lambda 1 it returns the
-    plain hybrid search's passages in its order; by cosine it returns the dense order instead."""
+    plain hybrid search's passages in its order; by cosine it returns the dense order instead, and by both half of
+    each."""
     retriever, query = sample_ws.retriever, "Qwen team leadership changes"
-    fused = [p.chunk_id for p in retriever.search(query, k=6, mode="hybrid")]
-    dense = [p.chunk_id for p in retriever.search(query, k=6, mode="dense")]
+    fused = [p.chunk_id for p in retriever.search(query, k=10, mode="hybrid")]
+    dense = [p.chunk_id for p in retriever.search(query, k=10, mode="dense")]
     assert fused != dense  # the case under test: BM25 moves the fused order off the dense one
-    by = {how: [p.chunk_id for p in retriever.search(query, k=6, mode="hybrid", mmr=True, mmr_lambda=1.0, mmr_by=how)]
-          for how in ("ranking", "cosine")}
-    assert by == {"ranking": fused, "cosine": dense}
+    by = {how: [p.chunk_id for p in retriever.search(query, k=10, mode="hybrid", mmr=True, mmr_lambda=1.0, mmr_by=how)]
+          for how in ("ranking", "cosine", "both")}
+    assert by["ranking"] == fused and by["cosine"] == dense
+    # both: five by each order, taken in turn, the dense one first, a passage both pick once
+    assert by["both"] == alternate([dense[:5], fused[:5]])
+    assert set(by["both"]) - set(dense[:5])  # the fused order brings in a passage the dense five lack
     with pytest.raises(BadInput, match="MMR relevance"):
         retriever.search(query, mmr=True, mmr_by="bm25")
     with pytest.raises(BadInput, match="mmr_by"):

@@ -9,6 +9,7 @@ decide whether anything relevant was found at all.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import zip_longest
 from typing import Callable
 
 import numpy as np
@@ -60,6 +61,11 @@ def on_cosine_scale(scores: np.ndarray, cosines: np.ndarray) -> np.ndarray:
     if span <= 0:
         return np.full(len(scores), float(cosines.max()))
     return cosines.min() + (cosines.max() - cosines.min()) * (scores - scores.min()) / span
+
+
+def alternate(lists: list[list[int]]) -> list[int]:
+    """The items of ``lists`` taken in turn (the first list's first, the second's first, ...), each once."""
+    return list(dict.fromkeys(item for row in zip_longest(*lists) for item in row if item is not None))
 
 
 def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float, groups: list[str] | None = None,
@@ -131,13 +137,15 @@ class Retriever:
     ) -> list[Passage]:
         """Top ``k`` passages for ``query``; ``vector``: its embedding, when the caller already has it from
         this retriever's embedder. With ``mmr`` or ``doc_penalty``, MMR picks the ``k`` from the mode's best hits
-        by ``mmr_by``: their dense cosine to the query, or the mode's own ranking (for hybrid, the fused one)."""
+        by ``mmr_by``: their dense cosine to the query, the mode's own ranking (for hybrid, the fused one), or both
+        (MMR picks half the ``k`` by each, taken in turn, the cosine's first; a passage both pick comes once, so
+        there may be fewer than ``k``)."""
         if not query.strip():
             raise BadInput("the query is empty")
         if mode not in {"hybrid", "dense", "bm25"}:
             raise BadInput(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
-        if mmr_by not in {"cosine", "ranking"}:
-            raise BadInput(f"unknown MMR relevance {mmr_by!r}; use cosine or ranking")
+        if mmr_by not in {"cosine", "ranking", "both"}:
+            raise BadInput(f"unknown MMR relevance {mmr_by!r}; use cosine, ranking or both")
         allowed = None
         if since or until or source:
             allowed = self.store.filtered_chunk_ids(since, until, source)
@@ -161,14 +169,18 @@ class Retriever:
         records = {r.chunk_id: r for r in self.store.chunks(ids)}  # one read serves MMR and the results
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
-            by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
-            if mmr_by == "ranking" and keep:  # dense: its own scores are these cosines, so the order is the same
-                by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), by)
-            order = mmr_select(
-                by, vectors[keep], k, mmr_lambda if mmr else 1.0,
-                groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
-            )
-            picked = [keep[o] for o in order]
+            orders = ("cosine", "ranking") if mmr_by == "both" else (mmr_by,)
+            picks = []
+            for order_by in orders:
+                by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
+                if order_by == "ranking" and keep:  # dense: its own scores are these cosines, so the order is the same
+                    by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), by)
+                order = mmr_select(
+                    by, vectors[keep], -(-k // len(orders)), mmr_lambda if mmr else 1.0,
+                    groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
+                )
+                picks.append([keep[o] for o in order])
+            picked = alternate(picks)
         else:
             picked = list(range(min(k, len(ids))))
         out = []
