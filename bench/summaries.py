@@ -298,7 +298,8 @@ def main() -> None:
                         default=[SHARED / "data" / "summhay" / f"topic_news{i}.json" for i in (1, 2)])
     parser.add_argument("--scorer", nargs="+", default=["auto"], choices=["auto", "learned", "cosine"],
                         help="coverage scorers: SummHay scores every summary with each; seeds use the first")
-    parser.add_argument("-k", type=int, default=None, help="passages a summary: SummHay 16 unless given, seeds the profile's")
+    parser.add_argument("-k", type=int, default=None,
+                        help="passages a summary: SummHay 16 unless given, seeds the profile's")
     parser.add_argument("--max-citations", type=int, default=10, help="SummHay: citations a bullet (gold: ~10 docs)")
     parser.add_argument("--subtopics", type=int, default=None, help="SummHay: only the first N subtopics of each topic")
     parser.add_argument("--selector-weights", default="held-out", choices=["held-out", "shipped"],

@@ -54,8 +54,8 @@ class RetrievalSettings(_Strict):
     mmr_lambda: float = Field(0.7, ge=0, le=1)
     mmr_by: Literal["cosine", "ranking", "both"] = Field(
         "cosine", description="What a diversified search (and a summary's retrieval) ranks by: the dense cosine to the"
-        " query, the search's own ranking (hybrid: the fused dense + BM25 one), or both (the passages MMR picks by each,"
-        " taken in turn).")
+        " query, the search's own ranking (hybrid: the fused dense + BM25 one), or both (half the passages by"
+        " each, taken in turn).")
 
 
 class GenerationSettings(_Strict):
