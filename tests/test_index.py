@@ -148,6 +148,10 @@ def test_mmr_by_ranking_keeps_the_hybrid_searchs_order(sample_ws):
     # both: five by each order, taken in turn, the dense one first, a passage both pick once
     assert by["both"] == alternate([dense[:5], fused[:5]])
     assert set(by["both"]) - set(dense[:5])  # the fused order brings in a passage the dense five lack
+    # never more than k (1: the cosine's first alone); a dense search's own ranking is its cosine, so both is cosine
+    assert [p.chunk_id for p in retriever.search(query, k=1, mmr=True, mmr_lambda=1.0, mmr_by="both")] == dense[:1]
+    assert [p.chunk_id for p in retriever.search(query, k=10, mode="dense", mmr=True, mmr_by="both")] == [
+        p.chunk_id for p in retriever.search(query, k=10, mode="dense", mmr=True)]
     with pytest.raises(BadInput, match="MMR relevance"):
         retriever.search(query, mmr=True, mmr_by="bm25")
     with pytest.raises(BadInput, match="mmr_by"):

@@ -138,8 +138,8 @@ class Retriever:
         """Top ``k`` passages for ``query``; ``vector``: its embedding, when the caller already has it from
         this retriever's embedder. With ``mmr`` or ``doc_penalty``, MMR picks the ``k`` from the mode's best hits
         by ``mmr_by``: their dense cosine to the query, the mode's own ranking (for hybrid, the fused one), or both
-        (MMR picks half the ``k`` by each, taken in turn, the cosine's first; a passage both pick comes once, so
-        there may be fewer than ``k``)."""
+        (MMR picks half the ``k``, rounded up, by each, taken in turn, the cosine's first; a passage both pick
+        comes once, so there may be fewer than ``k``)."""
         if not query.strip():
             raise BadInput("the query is empty")
         if mode not in {"hybrid", "dense", "bm25"}:
@@ -170,6 +170,8 @@ class Retriever:
         if mmr or doc_penalty:
             keep = [n for n, i in enumerate(ids) if i in records]
             orders = ("cosine", "ranking") if mmr_by == "both" else (mmr_by,)
+            if mode == "dense":  # its own ranking is the cosine's: one MMR serves
+                orders = ("cosine",)
             picks = []
             for order_by in orders:
                 by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
@@ -180,7 +182,7 @@ class Retriever:
                     groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
                 )
                 picks.append([keep[o] for o in order])
-            picked = alternate(picks)
+            picked = alternate(picks)[:k]
         else:
             picked = list(range(min(k, len(ids))))
         out = []

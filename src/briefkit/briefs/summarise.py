@@ -49,8 +49,8 @@ def retrieve_for_topic(ws: Workspace, topic: str, k: int, since: str | None, unt
                        source: str | None, min_relevance: float) -> list[Passage]:
     """Hybrid retrieval diversified across documents (MMR with a same-document penalty), off-topic passages
     (below ``min_relevance`` or :data:`FOCUS_SHARE` of the best one) dropped. The hybrid ranking chooses the pool;
-    MMR ranks it by ``[retrieval] mmr_by``: the dense cosine (default) or the fused order (BENCHMARKS.md, "The fused
-    order inside MMR")."""
+    MMR ranks it by ``[retrieval] mmr_by``: the dense cosine (default), the fused order (BENCHMARKS.md, "The fused
+    order inside MMR") or half the passages by each ("Both orders")."""
     r = ws.settings.retrieval
     passages = ws.retriever.search(
         topic, k=k, mode="hybrid", candidates=max(r.candidates, 4 * k), rrf_k=r.rrf_k, mmr=True,
