@@ -8,6 +8,7 @@ decide whether anything relevant was found at all.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from itertools import zip_longest
 from typing import Callable
@@ -172,15 +173,14 @@ class Retriever:
             orders = ("cosine", "ranking") if mmr_by == "both" else (mmr_by,)
             if mode == "dense":  # its own ranking is the cosine's: one MMR serves
                 orders = ("cosine",)
+            pool_vectors, docs = vectors[keep], [records[ids[n]].doc_id for n in keep]
             picks = []
             for order_by in orders:
                 by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
-                if order_by == "ranking" and keep:  # dense: its own scores are these cosines, so the order is the same
+                if order_by == "ranking" and keep:
                     by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), by)
-                order = mmr_select(
-                    by, vectors[keep], -(-k // len(orders)), mmr_lambda if mmr else 1.0,
-                    groups=[records[ids[n]].doc_id for n in keep], group_penalty=doc_penalty,
-                )
+                order = mmr_select(by, pool_vectors, math.ceil(k / len(orders)), mmr_lambda if mmr else 1.0,
+                                   groups=docs, group_penalty=doc_penalty)
                 picks.append([keep[o] for o in order])
             picked = alternate(picks)[:k]
         else:
