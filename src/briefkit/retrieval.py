@@ -173,12 +173,12 @@ class Retriever:
             orders = ("cosine", "ranking") if mmr_by == "both" else (mmr_by,)
             if mode == "dense":  # its own ranking is the cosine's: one MMR serves
                 orders = ("cosine",)
-            pool_vectors, docs = vectors[keep], [records[ids[n]].doc_id for n in keep]
+            cosines, pool_vectors, docs = relevance[keep], vectors[keep], [records[ids[n]].doc_id for n in keep]
             picks = []
-            for order_by in orders:
-                by = relevance[keep]  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
+            for order_by in orders:  # what MMR ranks by: the dense cosines, or the mode's own scores on their scale
+                by = cosines
                 if order_by == "ranking" and keep:
-                    by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), by)
+                    by = on_cosine_scale(np.array([scores[ids[n]] for n in keep]), cosines)
                 order = mmr_select(by, pool_vectors, math.ceil(k / len(orders)), mmr_lambda if mmr else 1.0,
                                    groups=docs, group_penalty=doc_penalty)
                 picks.append([keep[o] for o in order])
