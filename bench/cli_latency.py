@@ -2,8 +2,8 @@
 
 Usage: python bench/cli_latency.py [--runs N]
 Builds a home with the sample corpus once, then times `--help`, a BM25 search and a hybrid
-search (query embedded with the ONNX export the ingest made, and with torch); the baseline is a bare `python -c pass` start in the same run. Prints the machine,
-the load average and the medians.
+search (query embedded with the ONNX export the ingest made, and with torch); the baseline is a bare
+`python -c pass` start in the same run. Prints the machine, the load average and the medians.
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ def main() -> None:
         cases: dict[str, tuple[list[str], dict[str, str] | None]] = {
             "python -c pass (baseline)": ([sys.executable, "-c", "pass"], None),
             "briefkit --help": (BRIEFKIT + ["--help"], None),
-            "briefkit search --mode bm25": (BRIEFKIT + home + ["search", "Qwen downloads", "--mode", "bm25", "-k", "3"], None),
+            "briefkit search --mode bm25": (BRIEFKIT + home + ["search", "Qwen downloads", "--mode", "bm25", "-k", "3"],
+                                            None),
             "briefkit search (hybrid)": (BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"], None),
-            "briefkit search (hybrid, no ONNX export: torch)": (BRIEFKIT + home + ["search", "Qwen downloads", "-k", "3"],
+            "briefkit search (hybrid, no ONNX export: torch)": (BRIEFKIT + home
+                                                                + ["search", "Qwen downloads", "-k", "3"],
                                                                 no_export),
         }
         print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}; median of {args.runs} runs")

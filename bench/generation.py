@@ -59,7 +59,8 @@ def main() -> None:
             t = time.perf_counter()
             s = summarise(ws2, topic.subtopics[0].query, model="smollm2-135m", strategy=strat)
             rows.append((label, s, time.perf_counter() - t))
-    print(f"\n{'run':<30} {'strategy':<22} {'retrieve s':>10} {'generate s':>10} {'other s':>8} {'total s':>8} {'bullets':>7}")
+    print(f"\n{'run':<30} {'strategy':<22} {'retrieve s':>10} {'generate s':>10} {'other s':>8} {'total s':>8}"
+          f" {'bullets':>7}")
     for label, s, total in rows:
         st = s.stats
         other = total - st.retrieve_s - st.generate_s

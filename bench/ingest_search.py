@@ -51,9 +51,11 @@ def ingest_vs_encode(summhay: Path) -> None:
         encode_s = time.perf_counter() - start
     docs, chunks = report.documents, report.chunks
     print(f"SummHay {summhay.stem}: {docs} documents, {chunks} chunks")
-    print(f"plain SentenceTransformer.encode of the {chunks} chunks: {encode_s:.1f}s = {chunks / encode_s:.1f} chunks/s")
+    print(f"plain SentenceTransformer.encode of the {chunks} chunks: {encode_s:.1f}s ="
+          f" {chunks / encode_s:.1f} chunks/s")
     for backend, (seconds, p10) in results.items():
-        print(f"briefkit ingest ({backend}): {seconds:.1f}s = {docs / seconds:.1f} docs/s, {chunks / seconds:.1f} chunks/s;"
+        print(f"briefkit ingest ({backend}): {seconds:.1f}s = {docs / seconds:.1f} docs/s,"
+              f" {chunks / seconds:.1f} chunks/s;"
               f" speed vs plain encode {encode_s / seconds:.2f}x; precision@10 dense {p10['dense']:.3f},"
               f" hybrid {p10['hybrid']:.3f}")
 

@@ -120,7 +120,8 @@ class Rows:
 
 
 THREADS: int | None = None  # --threads: llama.cpp threads (1 on a host shared with other jobs: spinning threads stall)
-PROMPTS_DIR: str | None = None  # --prompts-dir: another prompts folder (to try a prompt before it replaces the shipped one)
+PROMPTS_DIR: str | None = None  # --prompts-dir: another prompts folder (to try a prompt before it replaces the
+                                # shipped one)
 
 
 def run(ws, system: str, query: str, k: int, max_bullets: int, max_citations: int):
@@ -184,7 +185,8 @@ def summhay(paths: list[Path], systems: list[str], scorer_kind: str, subtopics: 
                 scores = score_summary(summary, sub.insights, gold, scorer)
                 row = rows.add(summary, scores, latency, index=i)
                 print(f"  {path.stem} {sub.subtopic_id} {system}: cov {row['coverage']:.0f} cit {row['citation']:.0f}"
-                      f" joint {row['joint']:.0f} model {row['model']}/{row['bullets']} {latency:.1f}s", file=sys.stderr)
+                      f" joint {row['joint']:.0f} model {row['model']}/{row['bullets']} {latency:.1f}s",
+                      file=sys.stderr)
     print(f"\n## SummHay ({', '.join(p.stem for p in paths)}; scorer {scorer_kind}; k={k}, {SUMMHAY_BULLETS} bullets,"
           f" at most {max_citations} citations a bullet, llama.cpp)")
     print("\n| topic | system | subtopics | coverage | citation | joint | wrong bullets | bullets | model wording"
@@ -217,8 +219,8 @@ def qa(models: list[str], scorer_kind: str) -> None:
     questions = load_question_set(ROOT / "eval" / "sample_questions.jsonl")
     scorer = load_support_scorer(scorer_kind, ws.embedder)
     print(f"\n## Q&A (eval/sample_questions.jsonl: {len(questions)} questions, sample corpus, llama.cpp)")
-    print("\n| model | accuracy | answerable accuracy | citation correctness | abstention P | abstention R | answer support"
-          " | model wording | rejections by rule | mean s | decode tok/s |")
+    print("\n| model | accuracy | answerable accuracy | citation correctness | abstention P | abstention R"
+          " | answer support | model wording | rejections by rule | mean s | decode tok/s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     derived = ws.derive(generation={"backend": "llamacpp", "cache": False, "threads": THREADS})
     for model in models:
@@ -250,7 +252,8 @@ def qa(models: list[str], scorer_kind: str) -> None:
         given = sum(not r["abstained"] for r in rows)
         print(f"| {model} | {s['accuracy']:.2f} | {s['answer_accuracy']:.2f} | {s['citation_correctness']:.2f} |"
               f" {s['abstention_precision']:.2f} | {s['abstention_recall']:.2f} | {s['answer_support']:.2f} |"
-              f" {100 * model_words / given if given else 0:.0f}% | {'; '.join(f'{k} {v}' for k, v in reasons.most_common()) or '-'} |"
+              f" {100 * model_words / given if given else 0:.0f}% |"
+              f" {'; '.join(f'{k} {v}' for k, v in reasons.most_common()) or '-'} |"
               f" {s['latency_mean_s']:.1f} | {tokens / decode_s if decode_s else 0:.1f} |")
 
 

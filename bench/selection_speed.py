@@ -8,7 +8,8 @@ every candidate's lead first, :func:`briefkit.attribution.plan.corroborate`), em
 search finds; the same with the sentence vectors the home's vector cache keeps (HOME/vectors.sqlite: every
 run after the first, as for a corpus whose sentences earlier summaries embedded); the learned selector
 (with corroboration, embedding every sentence); and, after the cached way's plan, the chosen bullets'
-citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`). Each timed run starts with the support scorer's per-text
+citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`). Each
+timed run starts with the support scorer's per-text
 cache and the memoised sentence filters emptied, as a new summary's are (a warm cache would time a repeated
 query, not a summary); the candidates' own passages are then read again, untimed, as a summary reads them before
 selection.
@@ -106,8 +107,10 @@ def main() -> None:
         part = [r[1] for r in rows if r[0] == corpus]
         added = [r["hand"] - r["hand, no corroboration"] for r in part]
         cites = [r["hand, vectors cached, citations"] - r["hand, vectors cached"] for r in part]
-        print(f"| {corpus} | {len(part)} | " + " | ".join(f"{statistics.fmean(r[way] for r in part):.3f}" for way in WAYS)
-              + f" | {statistics.fmean(added):+.3f} ({max(added):+.3f}) | {statistics.fmean(cites):+.3f} ({max(cites):+.3f}) |")
+        print(f"| {corpus} | {len(part)} | "
+              + " | ".join(f"{statistics.fmean(r[way] for r in part):.3f}" for way in WAYS)
+              + f" | {statistics.fmean(added):+.3f} ({max(added):+.3f}) |"
+                f" {statistics.fmean(cites):+.3f} ({max(cites):+.3f}) |")
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

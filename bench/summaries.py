@@ -68,7 +68,8 @@ def workspace(home: Path, corpus: list[Path]) -> Workspace:
 
 
 def open_topic(path: Path, scorer_kind: str):
-    """A SummHay topic file: (topic, its workspace under bench/out/, the coverage scorer, gold documents per insight)."""
+    """A SummHay topic file: (topic, its workspace under bench/out/, the coverage scorer, gold documents per
+    insight)."""
     topic = load_topic(path)
     home = OUT / f"summhay-{path.stem}"
     home.mkdir(parents=True, exist_ok=True)
@@ -134,7 +135,8 @@ def summhay(paths: list[Path], systems: list[str], scorer_kinds: list[str], k: i
                 for kind, scorer in scorers.items():
                     scores = score_summary(summary, sub.insights, gold, scorer)
                     rows[kind][name].append({**shown, **{m: scores[m] for m in ("coverage", "citation", "joint",
-                                                                                 "faithfulness", "citation_precision")}})
+                                                                                 "faithfulness",
+                                                                                 "citation_precision")}})
                     if name == systems[0]:
                         funnel[kind].append((path.stem, sub.subtopic_id, len(sub.insights),
                                              coverage_of(retrieved, sub.insights, scorer),
@@ -157,7 +159,8 @@ def summhay(paths: list[Path], systems: list[str], scorer_kinds: list[str], k: i
         report(systems, rows[kind], funnel[kind], shipped[kind])
 
 
-def report(systems: list[str], rows: dict[str, list[dict]], funnel: list[tuple], shipped: dict[str, list[dict]]) -> None:
+def report(systems: list[str], rows: dict[str, list[dict]], funnel: list[tuple],
+           shipped: dict[str, list[dict]]) -> None:
     """The SummHay tables of one scorer: the systems, the funnel, the shipped systems re-scored, per topic."""
     print("\n| system | coverage | citation | citation precision | joint | faithfulness | bullets | words |"
           " citations a bullet | model wording | select s | judge s | mean s |")
@@ -192,7 +195,8 @@ def report(systems: list[str], rows: dict[str, list[dict]], funnel: list[tuple],
             return round(sum(p[which][metric] * p["n"] for p in parts) / n, 1)
 
         print(f"| {system} | {avg('ours', 'coverage')} ({avg('labels', 'coverage')}) |"
-              f" {avg('ours', 'citation')} ({avg('labels', 'citation')}) | {avg('ours', 'joint')} ({avg('labels', 'joint')}) |")
+              f" {avg('ours', 'citation')} ({avg('labels', 'citation')}) |"
+              f" {avg('ours', 'joint')} ({avg('labels', 'joint')}) |")
     per_topic(rows, shipped)
 
 
@@ -221,7 +225,8 @@ def seeds(systems: list[str], scorer_kind: str, k: int | None = None) -> None:
     scorer = ScorerCoverage(load_support_scorer(scorer_kind, ws.embedder))
     print(f"\n## Seed articles (eval/seed_facts.jsonl: {sum(len(i.facts) for i in items)} facts, {len(items)} topics;"
           f" scorer: {scorer_kind}; k={k or ws.settings.summarise.k})")
-    print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | model wording | mean s |")
+    print("\n| system | facts stated (full) | partly | citation | joint | wrong bullets | bullets | model wording"
+          " | mean s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in systems:
         full = partial = wrong = bullets = worded = 0
@@ -260,14 +265,15 @@ def latency(model: str | None) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     for item in load_fact_set(ROOT / "eval" / "seed_facts.jsonl"):
         start = time.perf_counter()
-        done = subprocess.run([str(Path(sys.executable).parent / "briefkit"), "--home", str(home), "--json", "summarise",
-                               item.query, "--no-cache", *(["--model", model] if model else [])],
+        done = subprocess.run([str(Path(sys.executable).parent / "briefkit"), "--home", str(home), "--json",
+                               "summarise", item.query, "--no-cache", *(["--model", model] if model else [])],
                               capture_output=True, text=True, check=True)
         wall = time.perf_counter() - start
         data = json.loads(done.stdout)
         st = data["stats"]
-        print(f"| {item.query} | {wall:.1f} | {st['retrieve_s']:.2f} | {st['evidence_s']:.2f} | {st['generate_s']:.2f} |"
-              f" {st['verify_s']:.2f} | {st['tokens_per_s']} | {data['model']} | {(data['backend'] or '').split(' — ')[0]} |")
+        print(f"| {item.query} | {wall:.1f} | {st['retrieve_s']:.2f} | {st['evidence_s']:.2f} |"
+              f" {st['generate_s']:.2f} | {st['verify_s']:.2f} | {st['tokens_per_s']} | {data['model']} |"
+              f" {(data['backend'] or '').split(' — ')[0]} |")
 
 
 def qa() -> None:
@@ -278,7 +284,8 @@ def qa() -> None:
     ws = workspace(OUT / "sample", [sample_corpus_path()])
     questions = load_question_set(ROOT / "eval" / "sample_questions.jsonl")
     print("\n## Q&A (eval/sample_questions.jsonl, sample corpus, SmolLM2-135M)")
-    print("\n| backend | accuracy | answerable accuracy | citation correctness | abstention P | abstention R | mean s |")
+    print("\n| backend | accuracy | answerable accuracy | citation correctness | abstention P | abstention R"
+          " | mean s |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for backend in ("transformers", "llamacpp"):
         r = evaluate_questions(ws.derive(generation={"backend": backend, "cache": False}), questions, "smollm2-135m")
@@ -306,7 +313,8 @@ def main() -> None:
                         help="SummHay: each topic's held-out selector (trained on the other topic) or the shipped one")
     parser.add_argument("--mmr-by", choices=["cosine", "ranking", "both"], default=None,
                         help="what MMR ranks a summary's passages by, for every system (default: the configured one)")
-    parser.add_argument("--model", default=None, help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
+    parser.add_argument("--model", default=None,
+                        help="the model --part latency summarises with (default: briefkit's; other parts ignore it)")
     args = parser.parse_args()
     global MMR_BY
     MMR_BY = args.mmr_by

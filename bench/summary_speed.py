@@ -63,7 +63,8 @@ def capture_requests(ws, topics: list[str], model: str, keep: Path | None = None
 
     if keep is not None and keep.exists():
         saved = json.loads(keep.read_text())
-        return {t: (saved[t][0], GenerationParams(**saved[t][1]) if saved[t][1] else None) for t in topics if t in saved}
+        return {t: (saved[t][0], GenerationParams(**saved[t][1]) if saved[t][1] else None)
+                for t in topics if t in saved}
 
     seen: list = []
     original = attributed.realise
@@ -176,7 +177,8 @@ def run_model(ws, model: str, topics: list[str], torch_folder: str | None, repea
     for kind in decode:
         bound = bandwidth * 1e9 / weights[kind]
         print(f"decode at batch 1, {kind}: {decode[kind]:.1f} tok/s; weights read a token {weights[kind] / 1e6:.0f} MB;"
-              f" bound {bound:.1f} tok/s; {decode[kind] / bound:.0%} of it; reads {decode[kind] * weights[kind] / 1e9:.1f}"
+              f" bound {bound:.1f} tok/s; {decode[kind] / bound:.0%} of it;"
+              f" reads {decode[kind] * weights[kind] / 1e9:.1f}"
               " GB/s", flush=True)
     runs = configurations(llama, torch_backend, sequential)
     rows: dict = {"decode": decode, "weights": weights, "topics": {}}
@@ -206,7 +208,8 @@ def run_model(ws, model: str, topics: list[str], torch_folder: str | None, repea
               f" {prefill_tokens[True]} tokens with the shared prefix, {prefill_tokens[False]} without;"
               f" same text {sum(a == b for a, b in zip(shared, whole))}/{len(shared)},"
               f" same first sentence {same_sentences}/{len(shared)}")
-        print(f"{'configuration':<34} {'wall s':>7} {'prefill s':>9} {'tokens':>6} {'tok/s':>6} {'× shared batch':>14}")
+        print(f"{'configuration':<34} {'wall s':>7} {'prefill s':>9} {'tokens':>6} {'tok/s':>6}"
+              f" {'× shared batch':>14}")
         base = statistics.median(times["llama.cpp batch, shared prefix"])
         topic_rows = {}
         for name in runs:

@@ -13,8 +13,8 @@ it writes no weights:
     nice -n 10 .venv/bin/python eval/train_selector.py --judge qwen2.5-coder-1.5b
 
 Candidates: every subtopic query of a topic runs the summariser's own stages up to the plan (k = 16
-passages, the default settings, every group corroborated and its members confirmed). Label of a candidate group: its lead
-sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
+passages, the default settings, every group corroborated and its members confirmed). Label of a candidate group: its
+lead sentence states an insight of the subtopic, i.e. the lead's document is one of the insight's gold
 documents (``insights_included``) and the shipped learned support scorer labels the (lead, insight) pair
 FULL or PARTIAL. Candidates and labels are cached in bench/out/selector/ (delete it to rebuild), and so are the
 model's judgements, per model, judge prompt and candidates. The judged selector sees, as the summariser does,
@@ -284,7 +284,8 @@ def main() -> None:
         rows = {"selector": planned_coverage(subs, selector), "selector, no early stop":
                 planned_coverage(subs, replace(selector, stop_below=0.0)), "hand": planned_coverage(subs, None)}
         print(f"\n{name} ({held}): {len(y)} candidates, {y.mean():.1%} positive; AUC selector "
-              f"{auc(y, selector.probability(x)):.3f}, hand salience {auc(y, np.array([g['hand'] for s in subs for g in s['groups']])):.3f}"
+              f"{auc(y, selector.probability(x)):.3f}, hand salience"
+              f" {auc(y, np.array([g['hand'] for s in subs for g in s['groups']])):.3f}"
               f"; all candidates cover {candidate_coverage(subs):.1f}")
         for label, r in rows.items():
             print(f"  {label}: label coverage {r['coverage']:.1f}, {r['bullets']:.1f} bullets, {r['words']:.0f} words")

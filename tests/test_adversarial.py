@@ -47,7 +47,8 @@ def test_stored_text_has_no_fake_citation_markers(planted_ws):
 
 def test_injected_instructions_never_reach_evidence_or_output(summaries):
     for summary in summaries:
-        assert summary.stats.filtered.get("instruction", 0) >= 3  # the planted article was retrieved, its orders dropped
+        # the planted article was retrieved, its orders dropped
+        assert summary.stats.filtered.get("instruction", 0) >= 3
         shown = summary.text(evidence=True)
         assert not INJECTED.search(" ".join(b.text for b in summary.bullets)), shown
         for b in summary.bullets:

@@ -280,7 +280,8 @@ def test_a_role_must_belong_to_the_name_the_evidence_gives_it():
     lead = ["Junyang Lin has stepped down as technical lead of Alibaba's Qwen project."]
     assert rule_problems("Junyang Lin, technical lead of Qwen, has stepped down.", lead) == []  # within 5 words
     # only roles are checked: other "X of Name" phrases are left to the scorer
-    assert rule_problems("The evolution of Dodge's V8 engines was rapid.", ["Dodge's V8 engines evolved rapidly."]) == []
+    assert rule_problems("The evolution of Dodge's V8 engines was rapid.",
+                         ["Dodge's V8 engines evolved rapidly."]) == []
 
 
 # --- the whole pipeline with a scripted backend -----------------------------------------------------
@@ -315,7 +316,8 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
     backend = ScriptedBackend({
         "downloaded more than 1 billion": "Qwen models passed 1 billion downloads on Hugging Face by the end of January"
                                           " 2026.",  # faithful
-        "180,000 derivative": "Developers have published more than 250,000 derivative models on Qwen.",  # another figure
+        "180,000 derivative": "Developers have published more than 250,000 derivative models on"
+                              " Qwen.",  # another figure
         "90,000 enterprises": "Is Qwen used by many enterprises?",  # not a statement
     }, fallback="")  # every other group gets garbage: an empty reply
     ws = scripted_ws(sample_ws, monkeypatch, backend)
@@ -341,7 +343,8 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
 
 def test_a_rewrite_that_drops_a_figure_of_its_lead_gives_way_to_the_quote(sample_ws, monkeypatch):
     # True but thinner than its source: the figure is gone, so the lead is quoted instead.
-    backend = ScriptedBackend({"downloaded more than 1 billion": "Qwen models passed a billion downloads on Hugging Face."})
+    backend = ScriptedBackend({"downloaded more than 1 billion": "Qwen models passed a billion downloads on"
+                                                                 " Hugging Face."})
     ws = scripted_ws(sample_ws, monkeypatch, backend)
     data = summarise(ws, "Qwen downloads and adoption", k=8, max_bullets=5).to_json()
     downloads = [b for b in data["bullets"] if "Hugging Face" in b["text"]]
@@ -421,11 +424,13 @@ def test_corroborate_finds_other_documents_and_expand_cites_only_those_stating_t
     assert len(searched) == 1 and np.array_equal(searched[0], np.stack([vec, bread_vec]))
     # each new sentence embedded once for both groups; "para" was known
     assert sorted(t for call in counted.calls for t in call) == sorted([two, agrees, texts["bread"], texts["lead"]])
-    assert sorted(group.others) == ["bread", "mixed", "para"] and sorted(bakery.others) == ["bread", "lead", "mixed", "para"]
+    assert (sorted(group.others) == ["bread", "mixed", "para"]
+            and sorted(bakery.others) == ["bread", "lead", "mixed", "para"])
     assert group.others["mixed"][0].evidence.text == agrees  # the closer "2 billion" sentence contradicts the lead
     cosines = {d: sim for d, (_, sim) in group.others.items()}
     closest_of_all = float(max(embed([two, agrees, texts["para"]]) @ vec))
-    assert group.corroboration == pytest.approx(closest_of_all, abs=5e-3) and cosines["para"] > 0.8 > 0.2 > cosines["bread"]
+    assert (group.corroboration == pytest.approx(closest_of_all, abs=5e-3)
+            and cosines["para"] > 0.8 > 0.2 > cosines["bread"])
     assert max(bakery.others.items(), key=lambda kv: kv[1][1])[0] == "bread"
     assert group.score == pytest.approx(group.lead.salience + CORROBORATION_WEIGHT * (group.corroboration - 0.8) / 0.2)
     expand([group], 0.7, Verifier(sample_ws.support_scorer, 0.5), max_members=5)
@@ -493,14 +498,16 @@ def test_a_sentence_starting_with_by_is_not_a_byline():
 
 
 def test_meta_sentences_about_the_article_are_furniture_but_reports_of_facts_are_not():
-    assert sentence_problem("This article from example.co.uk delves into the history of the engine family.") == "furniture"
+    assert sentence_problem("This article from example.co.uk delves into the history of the engine"
+                            " family.") == "furniture"
     assert sentence_problem("This report dates the resignation to March 4, one day later than other coverage.") is None
 
 
 def test_a_rewrite_keeps_the_evidence_time_and_certainty():
     """The README demo's false bullet: "is now available" became "will be launched next month"."""
     ev = ["The Qwen3.5 Native Language Series is now available on Microsoft Azure."]
-    assert rule_problems("The Qwen3.5 Native Language Series will be launched next month with Microsoft Azure.", ev) == [
+    assert rule_problems("The Qwen3.5 Native Language Series will be launched next month"
+                         " with Microsoft Azure.", ev) == [
         "changes time or certainty: future (will)", "adds words the evidence does not have: launched, next, month"]
     assert rule_problems("The Qwen3.5 Native Language Series is available on Microsoft Azure.", ev) == []
     assert rule_problems("Alibaba may release Qwen4.", ["Alibaba released Qwen4 in May 2026."]) == [

@@ -57,7 +57,8 @@ def run(cli: list[str], *args: str) -> dict:
 
 
 def test_summarise_through_llama_cpp_cites_every_bullet_and_rewrites_some(cli):
-    data = run(cli, "summarise", "Qwen team leadership changes", "--model", ALIAS, "--backend", "llamacpp", "--no-cache")
+    data = run(cli, "summarise", "Qwen team leadership changes", "--model", ALIAS, "--backend", "llamacpp",
+               "--no-cache")
     assert data["model"] == ALIAS and data["backend"].startswith("llama.cpp")
     bullets = data["bullets"]
     assert bullets and all(b["citations"] and b["evidence"] for b in bullets)
@@ -77,7 +78,8 @@ def test_a_multi_source_yes_no_is_judged_by_the_model(cli, tmp_path):
     own = [*cli[:3], *home, "--json"]
     run(own, "ingest", str(kb))
     data = run(own, "ask", "Does Harbor Daily report that Northwind Energy opened a tidal plant in Cork, while "
-                           "Coastline Times says that the tidal plant employs 85 people?", "--model", ALIAS, "--no-cache")
+                           "Coastline Times says that the tidal plant employs 85 people?",
+               "--model", ALIAS, "--no-cache")
     assert data["kind"] == "yes/no" and [h["source"] for h in data["reasoning"]] == ["Harbor Daily", "Coastline Times"]
     assert all(h["verdict"].endswith("(model)") for h in data["reasoning"]), data["reasoning"]
     assert data["answer"].startswith("Yes."), data["reasoning"]
@@ -96,7 +98,8 @@ def test_the_model_judges_an_answering_sentence_above_background(cli, tmp_path):
     def group(text: str) -> Group:
         return Group([Scored(Evidence("d", 1, 0, len(text), text), None, 0.0, 0.0, 0.0, 0.0)], [1.0])
 
-    answer = group("After the collapse, banks may now require more substantial collateral from startups before lending.")
+    answer = group("After the collapse, banks may now require more substantial collateral from startups before"
+                   " lending.")
     background = group("Silicon Valley Bank was founded in 1983 and grew with the technology industry.")
     judge(create_backend("llamacpp", ALIAS, context_tokens=2048), "Changes in credit conditions after SVB?",
           [answer, background])

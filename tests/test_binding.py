@@ -19,7 +19,8 @@ ZHOU = ("Zhou Jingren, the chief technology officer of Alibaba Cloud, remains in
         "group that builds Qwen.")
 MANAGER = ("The title is the club's first in eleven years, and the manager thanked the supporters who travelled for "
            "the match.")
-SEEN = "Alibaba is creating a Foundation Model Task Force that reports directly to Chief Executive Officer Zhou Jingren."
+SEEN = ("Alibaba is creating a Foundation Model Task Force that reports directly to Chief Executive Officer Zhou "
+        "Jingren.")
 
 
 def test_the_evidence_is_the_sample_corpus():

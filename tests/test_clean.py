@@ -49,11 +49,12 @@ def test_menu_runs_and_framed_blurbs_are_dropped_but_headings_stay():
 
 def test_a_dateline_run_into_the_first_sentence_is_split_off():
     text = "date 2026-03-04 The research team lost its technical lead this week, colleagues said.\n\nMore follows here."
-    assert clean_text(text).split("\n\n")[:2] == ["date 2026-03-04",
-                                                  "The research team lost its technical lead this week, colleagues said."]
+    assert clean_text(text).split("\n\n")[:2] == [
+        "date 2026-03-04", "The research team lost its technical lead this week, colleagues said."]
     assert clean_text("March 30, 2026 — The company will keep releasing open models.").split("\n\n") == [
         "March 30, 2026", "The company will keep releasing open models."]
-    assert clean_text("Posted on March 3, 2026 by the desk") == "Posted on March 3, 2026 by the desk"  # not prose after it
+    # not prose after it
+    assert clean_text("Posted on March 3, 2026 by the desk") == "Posted on March 3, 2026 by the desk"
 
 
 def test_html_line_breaks_in_plain_text_end_paragraphs():

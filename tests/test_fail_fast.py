@@ -58,7 +58,8 @@ def test_the_library_path_refuses_an_unreachable_hub_before_loading(monkeypatch)
 def test_a_missing_gguf_is_exit_2_before_anything_loads(tmp_path, capsys, backend):  # row 15
     missing = tmp_path / "nonexistent.gguf"
     code, _, err = run(capsys, "--home", str(tmp_path / "h"), "summarise", "tides", "--model", str(missing), *backend)
-    assert code == 2 and err.strip() == f"error: no such file: {missing} (--model names a .gguf file that does not exist)"
+    assert code == 2 and err.strip() == (f"error: no such file: {missing}"
+                                         " (--model names a .gguf file that does not exist)")
     assert not (tmp_path / "h").exists()
 
 

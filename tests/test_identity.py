@@ -74,7 +74,8 @@ def test_a_file_edited_into_a_copy_of_another_loses_its_old_text(tmp_path, capsy
 
 def test_a_jsonl_line_with_nul_bytes_costs_that_line_only(tmp_path, capsys):  # row 4
     f = tmp_path / "a.jsonl"
-    f.write_bytes(line(id="a", text=A).encode() + b'{"id": "b", "text": "bro\x00ken"}\n' + line(id="c", text=C).encode())
+    f.write_bytes(line(id="a", text=A).encode() + b'{"id": "b", "text": "bro\x00ken"}\n'
+                  + line(id="c", text=C).encode())
     code, report = ingest(capsys, tmp_path / "h", f)
     assert code == 0 and report["added"] == 2
     [failure] = report["failed"]
@@ -144,7 +145,8 @@ def varied_articles(folder, n: int, seed: int = 0) -> list:
     paths = []
     for i in range(n):
         sentences = [f"The {rng.choice(words)} near {rng.choice(words)} {i} reported {rng.randint(2, 999)} new"
-                     f" {rng.choice(words)}s and {rng.randint(2, 999)} {rng.choice(words)}s this week." for _ in range(6)]
+                     f" {rng.choice(words)}s and {rng.randint(2, 999)} {rng.choice(words)}s this week."
+                     for _ in range(6)]
         paths.append(folder / f"article-{i:03d}.txt")
         paths[-1].write_text(" ".join(sentences), encoding="utf-8")
     return paths

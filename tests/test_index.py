@@ -21,7 +21,8 @@ def write_jsonl(path, rows):
 
 ROWS = [
     {"id": "a", "title": "Tidal power", "source": "Herald", "date": "2026-01-05",
-     "text": "The harbour town switched on three tidal turbines that can power 1,200 homes. Engineers will watch fish."},
+     "text": "The harbour town switched on three tidal turbines that can power 1,200 homes."
+             " Engineers will watch fish."},
     {"id": "b", "title": "Qwen release", "source": "Wire", "date": "2026-03-02",
      "text": "Alibaba released the Qwen3.5 Small models in four sizes for phones and laptops. The weights are open."},
     {"id": "c", "title": "Football", "source": "Herald", "date": "2026-03-08",
@@ -65,7 +66,8 @@ def test_an_edited_file_replaces_its_old_version(settings_factory, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     short = notes / "tidal.md"
-    short.write_text("# Tidal pilot\n\nThe harbour town's three tidal turbines can power 1,200 homes, engineers said.\n")
+    short.write_text("# Tidal pilot\n\nThe harbour town's three tidal turbines can power 1,200 homes,"
+                     " engineers said.\n")
     long_body = " ".join(next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8").split())
     long = notes / "long.txt"
     long.write_text(long_body, encoding="utf-8")
@@ -199,7 +201,8 @@ def test_ingest_puts_every_new_sentence_in_the_vector_cache_and_a_summary_embeds
     cached.inner = counted
     summary = summarise(ws, "tidal turbines in the harbour town", strategy="extractive")
     assert summary.bullets and summary.stats.evidence_steps.get("corroborate") is not None
-    assert not {t for call in counted.calls for t in call} & set(texts)  # no stored sentence is embedded again; only the query, if anything
+    # no stored sentence is embedded again; only the query, if anything
+    assert not {t for call in counted.calls for t in call} & set(texts)
 
 
 def test_delete_removes_from_store_and_index(settings_factory, tmp_path):
@@ -423,8 +426,9 @@ from briefkit.config import Settings
 from briefkit.workspace import Workspace
 ws = Workspace(Settings().with_overrides(home={str(torch_ws.home)!r}, index={{"embedder_backend": "torch"}}))
 ids = [[p.chunk_id for p in ws.search(q, k=5, mode='hybrid')] for q in {queries!r}]
-print(json.dumps({{"ids": ids, "backend": ws._query_embedder.get().backend,
-                  "imported": sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)}}))
+heavy = ("torch", "transformers", "sentence_transformers")
+imported = sorted(m for m in heavy if m in sys.modules)
+print(json.dumps({{"ids": ids, "backend": ws._query_embedder.get().backend, "imported": imported}}))
 """
     out = json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
     assert out["backend"] == "onnx" and out["imported"] == []

@@ -130,7 +130,8 @@ def test_transformers_on_cuda_generates_in_half_precision_and_batches(tiny_qwen_
     chats = [[{"role": "user", "content": q}] for q in ("Name two primary colours.", "Say hello in one word.")]
     params = GenerationParams(max_tokens=8)
     batched, sequential = backend.generate_batch(chats, params), [backend.generate(c, params) for c in chats]
-    assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]  # half-precision texts may differ
+    # half-precision texts may differ
+    assert [r.prompt_tokens for r in batched] == [r.prompt_tokens for r in sequential]
     assert all(1 <= r.completion_tokens <= 8 for r in batched)
     qwen = create_backend("transformers", model=str(tiny_qwen_dir), device="cuda")
     assert qwen.generate(chats[0], params).completion_tokens >= 1
@@ -153,7 +154,8 @@ def test_truncated_foreign_or_missing_gguf_is_one_clear_error(tmp_path):
     (tmp_path / "text.gguf").write_text("not a model")
     with pytest.raises(ModelUnavailable, match="not a GGUF file"):
         check_gguf(tmp_path / "text.gguf")
-    with pytest.raises(ModelUnavailable, match="needs about 0.4 GiB of memory and 0.1 GiB is available"):  # 1.1 x 98.4 MB + 256 MiB
+    # 1.1 x 98.4 MB + 256 MiB
+    with pytest.raises(ModelUnavailable, match="needs about 0.4 GiB of memory and 0.1 GiB is available"):
         check_memory(source, available=100 * 2**20)
     with pytest.raises(ModelUnavailable, match="unknown model 'qwen9-gguf'"):
         resolve_gguf("qwen9-gguf")

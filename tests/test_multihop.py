@@ -145,7 +145,8 @@ def test_ask_json_carries_reasoning(kb_ws, tmp_path):
     from briefkit.cli.app import app
 
     result = CliRunner().invoke(app, ["--home", str(kb_ws.home), "--json", "ask", "--model", "none",
-                                      "Which coach, according to Metro Sports and City Ledger, will stay with the Rovers?"])
+                                      "Which coach, according to Metro Sports and City Ledger, will stay with the"
+                                      " Rovers?"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["kind"] == "entity" and len(data["reasoning"]) == 2

@@ -12,8 +12,8 @@ from briefkit.text.periods import UP_TO, WITHIN, TimeSpan, respanned, time_spans
 from conftest import model_worded
 
 CHIPS = "T-Head, the chip design unit of Alibaba, had shipped 470,000 AI chips in total by February 2026."
-DOWNLOADS = ("On its quarterly earnings call Alibaba confirmed that Qwen models had been downloaded more than 1 billion "
-             "times on Hugging Face by the end of January 2026.")
+DOWNLOADS = ("On its quarterly earnings call Alibaba confirmed that Qwen models had been downloaded more than 1 "
+             "billion times on Hugging Face by the end of January 2026.")
 USERS = ("The Qwen consumer app reached about 203 million monthly active users in February 2026, according to figures "
          "cited by Reuters, up from roughly 31.05 million in January.")
 SEEN = "T-Head, the chip design unit of Alibaba had shipped 470,000 AI chips in February 2026."
@@ -28,7 +28,8 @@ def test_the_evidence_is_the_sample_corpus():
     (CHIPS, [TimeSpan("by February 2026", UP_TO, "february", "2026")]),
     (DOWNLOADS, [TimeSpan("by the end of January 2026", UP_TO, "january", "2026")]),
     (USERS, [TimeSpan("in February 2026", WITHIN, "february", "2026"), TimeSpan("in January", WITHIN, "january", "")]),
-    ("Revenue rose 34% in the third quarter of 2025.", [TimeSpan("in the third quarter of 2025", WITHIN, "q3", "2025")]),
+    ("Revenue rose 34% in the third quarter of 2025.",
+     [TimeSpan("in the third quarter of 2025", WITHIN, "q3", "2025")]),
     ("Lin had been with Alibaba since 2019.", [TimeSpan("since 2019", UP_TO, "", "2019")]),
     ("As of March 3, 2026 the app had 200 million users.", [TimeSpan("As of March 3, 2026", UP_TO, "march", "2026")]),
     ("February 2026 shipments rose.", []),  # no preposition: no kind

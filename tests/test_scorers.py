@@ -48,10 +48,10 @@ def test_agreement_statistics_golden():
 
 def test_qa_scores_golden():
     rows = [
-        {"expected": "March 3", "abstained": False, "correct": True, "citations": ["a"], "docs": ["a"], "latency_s": 1.0,
-         "support": "FULL"},
-        {"expected": "1 billion", "abstained": False, "correct": False, "citations": ["x"], "docs": ["b"], "latency_s": 2.0,
-         "support": "NONE"},
+        {"expected": "March 3", "abstained": False, "correct": True, "citations": ["a"], "docs": ["a"],
+         "latency_s": 1.0, "support": "FULL"},
+        {"expected": "1 billion", "abstained": False, "correct": False, "citations": ["x"], "docs": ["b"],
+         "latency_s": 2.0, "support": "NONE"},
         {"expected": "Zhou Hao", "abstained": True, "correct": False, "citations": [], "docs": ["c"], "latency_s": 3.0},
         {"expected": None, "abstained": True, "correct": True, "citations": [], "docs": [], "latency_s": 4.0},
         {"expected": None, "abstained": False, "correct": False, "citations": ["a"], "docs": [], "latency_s": 5.0,
@@ -333,7 +333,8 @@ def test_the_learned_scorer_reads_the_search_encoder_of_an_int8_index(sample_ws)
     if sample_ws.settings.index.embedder_backend != "onnx-int8" or sample_ws.support_scorer.name != "learned":
         pytest.skip("needs the default onnx-int8 index and the learned scorer")
     scorer = sample_ws.support_scorer
-    assert isinstance(scorer.encoder, OnnxPairEncoder) and scorer.encoder.session is uncached(sample_ws.query_embedder).session
+    assert (isinstance(scorer.encoder, OnnxPairEncoder)
+            and scorer.encoder.session is uncached(sample_ws.query_embedder).session)
     pairs = [("Qwen models passed 1 billion downloads on Hugging Face.", "Qwen passed a billion downloads."),
              ("Junyang Lin stepped down as technical lead of Qwen on March 3.", "Lin left the Qwen team."),
              ("Rovers won the league title on the final day.", "Qwen passed a billion downloads.")]

@@ -102,7 +102,8 @@ def test_the_plan_takes_groups_by_probability_less_redundancy():
     # P = sigmoid(4 * cosine - 3): a 0.6457, a2 0.5498, c 0.3543; a2 costs 0.5 * 0.8 = 0.4 once a is chosen
     sel = only("query_cosine", 4.0, -3.0, redundancy=0.5)
     assert [g.lead.evidence.doc_id for g in plan([c, a2, a], 2, 5, selector=sel)] == ["a", "c"]
-    assert [g.lead.evidence.doc_id for g in plan([c, a2, a], 2, 5, selector=only("query_cosine", 4.0, -3.0))] == ["a", "b"]
+    assert [g.lead.evidence.doc_id
+            for g in plan([c, a2, a], 2, 5, selector=only("query_cosine", 4.0, -3.0))] == ["a", "b"]
 
 
 def test_the_hand_weighted_plan_prefers_what_other_documents_state():

@@ -173,7 +173,8 @@ def test_upload_ingests_under_a_safe_name_with_progress_events_then_delete(setti
         stored = http.get(f"/api/docs/{doc['doc_id']}").json()
         assert ".." not in stored["path"] and stored["path"].endswith("-notes.txt")
         assert not (tmp_path / "escape").exists()
-        assert http.get("/api/search", params={"q": "salmon fish ladder"}).json()["results"][0]["doc_id"] == doc["doc_id"]
+        assert (http.get("/api/search", params={"q": "salmon fish ladder"}).json()["results"][0]["doc_id"]
+                == doc["doc_id"])
         assert http.delete(f"/api/docs/{doc['doc_id']}").json() == {"deleted": doc["doc_id"]}
         assert http.get("/api/docs").json() == {"documents": []}
 

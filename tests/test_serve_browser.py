@@ -31,7 +31,8 @@ def _browser() -> tuple[str, str]:
         chromium = None
     if chromium and driver:
         return chromium, driver
-    reason = "chromium, chromedriver or selenium is missing (apt-get install chromium chromium-driver; pip install selenium)"
+    reason = ("chromium, chromedriver or selenium is missing (apt-get install chromium chromium-driver;"
+              " pip install selenium)")
     if os.environ.get(REQUIRED_ENV, "") not in ("", "0"):
         pytest.fail(f"{REQUIRED_ENV} is set but {reason}")
     pytest.skip(reason)

@@ -23,8 +23,10 @@ def home(tmp_path, capsys):
     rows = [
         {"id": "odd", "title": ODD_TITLE,
          "text": "A harbour town switched on three tidal turbines [citation needed] that power [bold]1,200 homes[/]."},
-        {"id": "wind", "title": "Wind farm expands", "text": "The offshore wind farm added twelve turbines this spring."},
-        {"id": "solar", "title": "Solar roofs", "text": "Solar panels now cover half of the school roofs in the county."},
+        {"id": "wind", "title": "Wind farm expands",
+         "text": "The offshore wind farm added twelve turbines this spring."},
+        {"id": "solar", "title": "Solar roofs",
+         "text": "Solar panels now cover half of the school roofs in the county."},
     ]
     docs.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     h = tmp_path / "home"

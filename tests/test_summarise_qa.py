@@ -74,7 +74,8 @@ def test_default_summary_with_smollm2_end_to_end(sample_ws):
     retrieved = {p.doc_id for p in result.passages}
     for b in data["bullets"]:
         assert b["origin"] in {"model", "quoted"} and b["citations"]
-        assert any(e["doc_id"] in retrieved for e in b["evidence"])  # from the passages; corroborating documents may not be
+        # from the passages; corroborating documents may not be
+        assert any(e["doc_id"] in retrieved for e in b["evidence"])
         assert_traceable(sample_ws, b)
     assert any(len(b["citations"]) >= 2 for b in data["bullets"])  # agreeing outlets are cited together
     assert {s["doc_id"] for s in data["sources"]} == {d for b in data["bullets"] for d in b["citations"]}
@@ -130,7 +131,8 @@ def test_map_reduce_on_more_passages_than_fit(sample_ws, monkeypatch):
     # the merged draft reached the verifier: each drafted bullet is shown, or rejected with the verifier's reasons
     v = result.stats
     assert v.model_bullets + len(result.rejected) >= 1
-    assert len(result.bullets) == v.model_bullets + v.quoted_bullets and len(result.rejected) == v.quoted_bullets + v.hidden_bullets
+    assert (len(result.bullets) == v.model_bullets + v.quoted_bullets
+            and len(result.rejected) == v.quoted_bullets + v.hidden_bullets)
     assert all(r.notes and not r.supported for r in result.rejected)
     retrieved = {p.doc_id for p in result.passages}
     for b in result.bullets:
@@ -192,7 +194,8 @@ def test_bad_questions_are_clear_errors(sample_ws):
 def test_interactive_loop_keeps_the_model_loaded(sample_ws, monkeypatch, capsys):
     from briefkit.cli.app import main
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("How many downloads did Qwen reach on Hugging Face?\n\nexit\nignored\n"))
+    monkeypatch.setattr("sys.stdin",
+                        io.StringIO("How many downloads did Qwen reach on Hugging Face?\n\nexit\nignored\n"))
     code = main(["--home", str(sample_ws.home), "--json", "ask", "--model", "smollm2-135m"])
     assert code == 0
     out, decoder, answers, pos = capsys.readouterr().out, json.JSONDecoder(), [], 0

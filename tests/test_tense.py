@@ -37,7 +37,8 @@ def test_verb_groups_read_the_level_of_each_verb():
 @pytest.mark.parametrize("claim,evidence,wrong", [
     # done claimed, the source has it under way or planned: weaker
     ("Yu Bowen has also left Alibaba.", [YU_LEAVING], ["done for under way (left / is also leaving)"]),
-    ("Lin stepped down.", ["Lin is expected to step down."], ["done for planned (stepped down / expected to step down)"]),
+    ("Lin stepped down.", ["Lin is expected to step down."],
+     ["done for planned (stepped down / expected to step down)"]),
     ("Lin has left Alibaba.", ["Lin will leave Alibaba."], ["done for planned (left / will leave)"]),
     ("Lin is leaving Alibaba.", ["Lin plans to quit Alibaba."], ["under way for planned (is leaving / plans to quit)"]),
     # the reverse direction: the source states more than the claim

@@ -200,7 +200,8 @@ def write_qwen2_gguf(out: Path, seed: int = 0) -> Path:
     w.add_tensor("token_embd.weight", weight(vocab, hidden))
     for i in range(layers):
         w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
-        for name, rows in (("attn_q", heads * head_dim), ("attn_k", kv_heads * head_dim), ("attn_v", kv_heads * head_dim)):
+        for name, rows in (("attn_q", heads * head_dim), ("attn_k", kv_heads * head_dim),
+                           ("attn_v", kv_heads * head_dim)):
             w.add_tensor(f"blk.{i}.{name}.weight", weight(rows, hidden))
             w.add_tensor(f"blk.{i}.{name}.bias", weight(rows))
         w.add_tensor(f"blk.{i}.attn_output.weight", weight(hidden, heads * head_dim))

@@ -90,7 +90,8 @@ class SummariseSettings(_Strict):
     support_k: int = Field(10, ge=0, description="Passages searched with each candidate bullet's sentence for other "
                            "documents stating it: they raise its score (0: off).")
     citation_k: int = Field(60, ge=0, description="Passages searched with each chosen bullet's sentence for the "
-                            "documents that state it, its citations (not above support_k: that search's passages serve).")
+                            "documents that state it, its citations (not above support_k: that search's passages "
+                            "serve).")
     scorer: Literal["auto", "learned", "cosine"] = Field("auto", description="Support scorer of the verifier.")
     selector: Literal["learned", "hand", "judged"] = Field(
         "hand", description="Content selection: the hand-weighted sum; the learned model; or the hand-weighted sum"
@@ -100,7 +101,8 @@ class SummariseSettings(_Strict):
                             " hand-weighted score); the others are not chosen.")
     selector_weights: str | None = Field(None, description="A selector weights JSON replacing the shipped one.")
     max_words: int | None = Field(None, ge=1, description="Most words in all bullets' lead sentences (none: no cap).")
-    sentences_per_passage: int = Field(3, ge=0, description="stuff/map-reduce: topic sentences kept per passage (0: whole).")
+    sentences_per_passage: int = Field(3, ge=0,
+                                       description="stuff/map-reduce: topic sentences kept per passage (0: whole).")
     prompts_dir: str | None = Field(None, description="Folder of prompt files overriding the shipped ones.")
 
 
@@ -110,8 +112,9 @@ class AskSettings(_Strict):
                                  " sentence needs, else abstain (calibrated on eval/sample_questions.jsonl).")
     min_hop_relevance: float = Field(0.2, ge=-1, le=1, description="Answer score the best sentence of each hop of"
                                      " a multi-source question needs, else abstain naming the hop.")
-    min_claim_support: float = Field(0.4, ge=0, le=1, description="Mean support (expected points) the hops' evidence gives"
-                                     " their claims for a yes (when no model of 0.5B+ parameters judges them).")
+    min_claim_support: float = Field(0.4, ge=0, le=1, description="Mean support (expected points) the hops' evidence"
+                                     " gives their claims for a yes (when no model of 0.5B+ parameters judges"
+                                     " them).")
     max_question_chars: int = Field(1000, ge=10)
 
 

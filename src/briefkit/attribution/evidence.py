@@ -49,7 +49,8 @@ _DATELINE = re.compile(
 )
 _BYLINE = re.compile(rf"^By (?!(?:{MONTHS})\b)[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){{0,3}}\s*(?:[,|]|$)")
 _TAGGED_HEADLINE = re.compile(r"[^.!?:;\s]\s*\([^()]{1,40}\)\s*$")  # "Headline (Publisher)": a link list item
-_SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$", re.IGNORECASE)
+_SOURCE_TAG = re.compile(r"\((?:[\w-]+\.)+(?:com|net|org|io|ai|tech|news|co|uk|cn|de|fr|info|biz|tv)\)\s*$",
+                         re.IGNORECASE)
 _FURNITURE = re.compile(
     r"^(?:this|the following|in this|the present) (?:article|report|piece|post|story|newsletter|overview)\b"
     r".{0,60}?\b(?:delves|explores|examines|discusses|looks at|covers|provides|offers|highlights|we)\b|"
@@ -141,10 +142,10 @@ def sentence_problem(sentence: str) -> str | None:
     """Why ``sentence`` is not a usable statement of fact, or None when it is (memoised: a summary reads the same
     passages for its candidates, their corroboration and their citations).
 
-    Reasons: ``instruction`` (addressed to a model or a reader, see the module docstring), ``link`` (URLs, link lists), ``dateline`` (bylines, publication lines, captions,
-    source lists), ``furniture`` (navigation, newsletter, adverts, "This article ..."), ``question``, ``heading``
-    (a short or title-cased line without a sentence end), ``too short``, ``too long``,
-    ``not prose`` (mostly digits or symbols).
+    Reasons: ``instruction`` (addressed to a model or a reader, see the module docstring), ``link`` (URLs, link lists),
+    ``dateline`` (bylines, publication lines, captions, source lists), ``furniture`` (navigation, newsletter, adverts,
+    "This article ..."), ``question``, ``heading`` (a short or title-cased line without a sentence end), ``too short``,
+    ``too long``, ``not prose`` (mostly digits or symbols).
     """
     s = sentence.strip()
     words = _WORD.findall(s)

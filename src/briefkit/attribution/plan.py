@@ -235,7 +235,8 @@ def event_date(group: Group) -> tuple[int, int, int] | None:
     if not found:
         return None
     month, day, year = found.groups()
-    fallback_year = int((group.lead.evidence.date or "0")[:4] or 0) if (group.lead.evidence.date or "")[:4].isdigit() else 0
+    fallback_year = (int((group.lead.evidence.date or "0")[:4] or 0) if (group.lead.evidence.date or "")[:4].isdigit()
+                     else 0)
     return int(year) if year else fallback_year, MONTH_NUMBER[month], int(day)
 
 

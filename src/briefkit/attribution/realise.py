@@ -1,9 +1,9 @@
 """Realisation: the model rewrites each evidence group into one sentence, all groups in one batch.
 
 The model sees only the group's sentences (no document numbers, nothing to cite), inside
-delimiters that mark them as quoted material, not instructions: citations come from the plan. Prompts are ``prompts/fuse.md`` (summaries) and
-``prompts/phrase_answer.md`` (answers). The reply's first sentence is kept; verification
-decides whether it is shown.
+delimiters that mark them as quoted material, not instructions: citations come from the plan.
+Prompts are ``prompts/fuse.md`` (summaries) and ``prompts/phrase_answer.md`` (answers). The
+reply's first sentence is kept; verification decides whether it is shown.
 
 Summaries use one of two prompts, by model size (:func:`fuse_prompt`): ``fuse.md`` asks for one
 sentence that merges the group (the shared fact once, plus the details only some sources add);

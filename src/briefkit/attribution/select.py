@@ -64,7 +64,8 @@ def score(query: str, evidence: list[Evidence], embedder: Embedder) -> list[Scor
     for ev, vec in zip(evidence, svecs):
         lexical = len(wanted & content_words(ev.text)) / len(wanted) if wanted else 0.0
         cosine = float(vec @ qvec)
-        out.append(Scored(ev, vec, 0.5 * cosine + 0.5 * ev.passage_relevance, lexical, informativeness(ev.text), cosine))
+        out.append(Scored(ev, vec, 0.5 * cosine + 0.5 * ev.passage_relevance, lexical, informativeness(ev.text),
+                          cosine))
     return out
 
 

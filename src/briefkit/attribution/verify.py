@@ -49,8 +49,9 @@ class Check:
 
 
 _ROLES = {"head", "lead", "leader", "chief", "executive", "founder", "president", "chair", "chairman", "chairwoman",
-          "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division", "spokesperson",
-          "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect", "engineer", "researcher",
+          "director", "officer", "manager", "member", "owner", "partner", "subsidiary", "unit", "division",
+          "spokesperson", "spokesman", "spokeswoman", "minister", "governor", "secretary", "boss", "architect",
+          "engineer", "researcher",
           "scientist", "analyst", "adviser", "advisor", "consultant", "regulator", "captain", "coach", "investor",
           "shareholder", "supplier", "vendor", "reseller", "distributor", "rival", "competitor"}
 
@@ -91,7 +92,8 @@ def misattributed(sentence: str, evidence: list[str], window: int = 5) -> list[s
         role = head.lower() in _ROLES or (head.isupper() and head.isalpha() and 2 <= len(head) <= 4)
         if words[i] != "of" or not name[0].isupper() or not role:
             continue
-        if not any(abs(a - b) <= window for at in places for a in at.get(bare(head), []) for b in at.get(bare(name), [])):
+        if not any(abs(a - b) <= window for at in places
+                   for a in at.get(bare(head), []) for b in at.get(bare(name), [])):
             wrong.append(f"{head} of {name}")
     return wrong
 
@@ -104,7 +106,8 @@ _OPPOSITES = [({"confirm", "admit", "approv", "accept"}, {"deny", "denie", "dism
                 "plung", "cut"}),
               ({"join", "hire", "appoin"}, {"leave", "left", "quit", "fire", "resign", "depart", "exit"}),
               ({"buy", "bough", "acquir"}, {"sell", "sold"}),
-              ({"preven", "avert", "avoid", "stop", "curb"}, {"cause", "caused", "speed", "trigge", "acceler", "spark"}),
+              ({"preven", "avert", "avoid", "stop", "curb"},
+               {"cause", "caused", "speed", "trigge", "acceler", "spark"}),
               ({"beat", "exceed", "above", "more"}, {"miss", "missed", "below", "less", "fewer"})]
 
 

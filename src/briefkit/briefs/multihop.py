@@ -271,6 +271,7 @@ def _entity(analysis: Analysis, hops: list[Hop], documents: dict[str, str]) -> C
     for n, h in enumerate(hops):
         first = best["hops"].get(n)
         h.verdict = f"names {best['form']}" if first else f"does not name {best['form']}"
-        h.evidence = ([first] if first else []) + [s for s in h.evidence if s is not first][:HOP_SENTENCES - bool(first)]
+        h.evidence = (([first] if first else [])
+                      + [s for s in h.evidence if s is not first][:HOP_SENTENCES - bool(first)])
     deciding = list({s.evidence.doc_id: s.evidence for s in best["hops"].values()}.values())
     return Composed(f"{best['form']}.", hops, deciding)

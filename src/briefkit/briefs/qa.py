@@ -36,7 +36,8 @@ ANSWER_MAX_TOKENS = 48
 # conflicts on eval/sample_questions.jsonl are those of before.
 SAME_CLAIM = 0.43
 _WANTS = [  # what a question asks for, and how a sentence shows it holds it
-    (re.compile(r"^\s*how (?:old|young)\b|\bage of\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+", re.I)),
+    (re.compile(r"^\s*how (?:old|young)\b|\bage of\b", re.I),
+     re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+", re.I)),
     (re.compile(r"^\s*(?:how (?:many|much|long|far|big|large)|what (?:percentage|share|number|amount|price)|"
                 r"what is the (?:price|cost|number|population|revenue)|what was the (?:price|cost|number|revenue))\b|"
                 r"\b(?:price|cost|revenue|population)\b", re.I), re.compile(r"\d")),

@@ -24,18 +24,19 @@ KINDS = ("yes/no", "temporal order", "comparison", "entity", "figure", "date", "
 _AUX = r"(?:does|did|do|is|was|were|are|has|have|had|can|could|will|would|should)"
 _LEAD = r"(?:between|after|before|following|considering|given|based on|in light of|according to|from|in)\b"
 _YES_NO = re.compile(rf"^(?:{_AUX}\b|{_LEAD}(?:(?!\b(?:which|what|who)\b)[^?])*?,\s*{_AUX}\b)", re.I)
-_ORDER = re.compile(r"\bbefore or after\b|\bafter or before\b|\bearlier or later\b|\bwhich (?:came|was published) first\b",
-                    re.I)
+_ORDER = re.compile(r"\bbefore or after\b|\bafter or before\b|\bearlier or later\b|"
+                    r"\bwhich (?:came|was published) first\b", re.I)
 _SEQUENCE = re.compile(rf"^{_AUX}\b[^?]*\b(before|after)\b", re.I)
 _WHICH = re.compile(r"(?:^|,\s*)(which|what|who|whom|whose)\b([^,?]*)", re.I)
 _ONE_OF = re.compile(r"\b(?:article|report|narrative|piece|story|outlet|source|publication|one)\b", re.I)
-_FIGURE = re.compile(r"^\s*(?:how (?:many|much|long|far|big|large|old)|what (?:percentage|share|number|amount|price))\b",
-                     re.I)
+_FIGURE = re.compile(r"^\s*(?:how (?:many|much|long|far|big|large|old)|"
+                     r"what (?:percentage|share|number|amount|price))\b", re.I)
 _DATE_Q = re.compile(r"^\s*(?:when|what (?:date|day|year|month)|in which (?:year|month))\b", re.I)
 _CHANGE = re.compile(r"\b(?:chang\w*|inconsisten\w*|differ\w*|shift\w*|contradict\w*|diverg\w*|depart\w*)\b", re.I)
 _SAME = re.compile(r"\b(?:consisten\w*|agree\w*|align\w*|similar\w*|same|maintain\w*|remain\w*|coheren\w*|uniform)\b",
                    re.I)
-_NO_CHANGE = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+|a\s+)?(?:chang|inconsisten|differ|shift|contradict)", re.I)
+_NO_CHANGE = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+|a\s+)?(?:chang|inconsisten|differ|shift|contradict)",
+                        re.I)
 _CHOICE = re.compile(r"\b(consistent|the same|similar|agree)\s+or\s+(inconsistent|different|disagree)\b", re.I)
 _STATES = re.compile(r"\b(?:suggest|claim|indicate|impl(?:y|ies)|state|say|attribute|describe|portray|argue|anticipate|"
                      r"highlight|mention|show|credit|blame|predict|assert|acknowledge)(?:s|ed)?\b", re.I)
@@ -43,7 +44,8 @@ _CLAUSES = re.compile(r",?\s+(?:while|whereas|but)\s+|;\s+|,\s+and\s+(?=(?:the|a
 _NAME = r"[A-Z0-9][\w&.'’-]*(?:\s+(?:[A-Z0-9][\w&.'’-]*|&|of|the|and)){0,5}"
 # outlets named the usual ways: "a Bloomberg article", "reported by Reuters", "according to ESPN"
 _OUTLET = re.compile(
-    rf"\b(?:(?:a|an|the)\s+['‘\"]?(?P<a>{_NAME})['’\"]?\s+(?:article|report|piece|story|review|coverage|feature)s?\b"
+    rf"\b(?:(?:a|an|the)\s+['‘\"]?(?P<a>{_NAME})['’\"]?\s+"
+    rf"(?:article|report|piece|story|review|coverage|feature)s?\b"
     rf"|(?:article|report|piece|story|coverage)s?\s+(?:from|by|in)\s+(?:the\s+)?['‘\"]?(?P<b>{_NAME})"
     rf"|(?:reported|published) by\s+(?:the\s+)?['‘\"]?(?P<c>{_NAME}))")
 _GENERIC = {"new", "same", "latest", "recent", "earlier", "later", "first", "second", "other", "another", "both",
@@ -156,7 +158,8 @@ def _kind(question: str, n_sources: int) -> tuple[str, str | None]:
         return "date", None
     which = _WHICH.search(question)
     if which:
-        noun = "who" if which.group(1).lower().startswith("who") else (which.group(2).split() or [""])[0].strip("'\"").lower()
+        noun = ("who" if which.group(1).lower().startswith("who")
+                else (which.group(2).split() or [""])[0].strip("'\"").lower())
         if n_sources >= 2 and _ONE_OF.fullmatch(noun or "-") and re.match(r"^\s*between\b", question, re.I):
             return "comparison", noun
         return "entity", noun or which.group(1).lower()

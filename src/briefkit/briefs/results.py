@@ -25,7 +25,8 @@ class Bullet:
     according_to: str | None = None  # the one source that states it, named when others were retrieved
 
     def to_json(self) -> dict:
-        return {"text": self.text, "citations": self.citations, "origin": self.origin, "according_to": self.according_to,
+        return {"text": self.text, "citations": self.citations, "origin": self.origin,
+                "according_to": self.according_to,
                 "evidence": [e.to_json() for e in self.evidence], "supported": self.supported,
                 "support": round(self.support, 4), "notes": self.notes}
 

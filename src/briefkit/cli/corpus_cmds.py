@@ -21,12 +21,15 @@ docs_app = typer.Typer(help="List, show or delete stored documents.\n\nExample: 
 
 def ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(None, metavar="PATH...", help="Files or folders (recursive): txt, md, html, jsonl, pdf."),
+    paths: list[Path] = typer.Argument(None, metavar="PATH...",
+                                       help="Files or folders (recursive): txt, md, html, jsonl, pdf."),
     sample: bool = typer.Option(False, "--sample", help="Ingest the built-in sample corpus."),
     exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
-                                      help="Skip files matching this glob (name or path below the folder); repeatable."),
+                                      help="Skip files matching this glob (name or path below the folder);"
+                                      " repeatable."),
     embedder: Optional[str] = typer.Option(None, metavar="MODEL", help="Embedding model name or folder."),
-    embedder_backend: Optional[str] = typer.Option(None, metavar="BACKEND", help="torch | onnx | onnx-int8 (faster on CPU)."),
+    embedder_backend: Optional[str] = typer.Option(None, metavar="BACKEND",
+                                                   help="torch | onnx | onnx-int8 (faster on CPU)."),
     max_file_mb: Optional[float] = typer.Option(None, metavar="MB", help="Refuse files larger than this."),
 ) -> None:
     """Add articles to the store and the index.
@@ -56,7 +59,8 @@ def ingest(
         out.print(
             f"added {d['added']} document(s), replaced {d['replaced']}, {d['unchanged']} unchanged,"
             f" skipped {d['skipped_duplicates']} duplicate(s),"
-            f" {len(d['failed'])} failed; the store holds {d['documents']} documents in {d['chunks']} chunks ({ws.home})"
+            f" {len(d['failed'])} failed; the store holds {d['documents']} documents in {d['chunks']} chunks"
+            f" ({ws.home})"
         )
 
     emit(st, data, render)
@@ -68,7 +72,8 @@ def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., metavar="QUERY", help="What to look for."),
     k: Optional[int] = typer.Option(None, "-k", metavar="N", help="Number of results [default: retrieval.k, 8]."),
-    mode: Optional[str] = typer.Option(None, metavar="MODE", help="hybrid | dense | bm25 [default: retrieval.mode, hybrid]."),
+    mode: Optional[str] = typer.Option(None, metavar="MODE",
+                                       help="hybrid | dense | bm25 [default: retrieval.mode, hybrid]."),
     mmr: Optional[bool] = typer.Option(None, "--mmr/--no-mmr", help="Diversify results (maximal marginal relevance)."),
     since: Optional[str] = typer.Option(None, metavar="DATE", help="Only documents dated on or after YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, metavar="DATE", help="Only documents dated on or before YYYY-MM-DD."),
@@ -163,7 +168,8 @@ def index_update(ctx: typer.Context) -> None:
     ws = st.workspace()
     index = ws.update_index()
     emit(st, {"embedded": ws.embedded, **index.meta.__dict__}, lambda d: out.print(
-        f"embedded {d['embedded']} chunk(s); the index holds {d['chunks']} embedded chunks ({d['kind']}, {d['embedder']})"))
+        f"embedded {d['embedded']} chunk(s); the index holds {d['chunks']} embedded chunks"
+        f" ({d['kind']}, {d['embedder']})"))
 
 
 @docs_app.command("list", epilog=GLOBALS_EPILOG)
@@ -211,7 +217,8 @@ def docs_show(ctx: typer.Context, doc_id: str = typer.Argument(..., metavar="ID"
 
 
 @docs_app.command("delete", epilog=GLOBALS_EPILOG)
-def docs_delete(ctx: typer.Context, doc_id: str = typer.Argument(..., metavar="ID", help="Document id to remove.")) -> None:
+def docs_delete(ctx: typer.Context,
+                doc_id: str = typer.Argument(..., metavar="ID", help="Document id to remove.")) -> None:
     """Remove a document and its chunks from the store and the index.
 
     Example: briefkit docs delete doc-3f2a9c1e77b0

@@ -54,7 +54,8 @@ def render_agreement(d: dict) -> None:
 @eval_app.command("summhay")
 def summhay_cmd(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="SummHay topic files (or the human judgements file with --score-existing)."),
+    files: list[Path] = typer.Argument(..., help="SummHay topic files (or the human judgements file with"
+                                       " --score-existing)."),
     model: Optional[str] = typer.Option(None, help="Generation model."),
     strategy: Optional[str] = typer.Option(None, help="auto | stuff | map-reduce | extractive"),
     k: Optional[int] = typer.Option(None, "-k", help="Passages per summary."),
@@ -101,7 +102,8 @@ def summhay_cmd(
             r = Table("shipped system, same subtopics, scored like ours (from its shipped labels)", "coverage",
                       "citation", "joint")
             for name, s in d["reference_systems"].items():
-                r.add_row(name, *(f"{s[m]:.1f} ({s['shipped_labels'][m]:.1f})" for m in ("coverage", "citation", "joint")))
+                r.add_row(name, *(f"{s[m]:.1f} ({s['shipped_labels'][m]:.1f})"
+                                  for m in ("coverage", "citation", "joint")))
             out.print(r)
 
     emit(st, data, render)
@@ -219,7 +221,8 @@ def train_scorer_cmd(
 ) -> None:
     """Train the learned coverage / support scorer on SummHay labels (a few minutes on 2 cores).
 
-    Example: briefkit eval train-scorer ../shared/data/summhay/topic_news1.json --eval ../shared/data/summhay/topic_news2.json --out /tmp/scorer
+    Example: briefkit eval train-scorer ../shared/data/summhay/topic_news1.json
+    --eval ../shared/data/summhay/topic_news2.json --out /tmp/scorer
     """
     import sys
 

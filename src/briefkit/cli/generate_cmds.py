@@ -80,8 +80,10 @@ def summarise_cmd(
     def render(d: dict) -> None:
         if _stream_to_terminal(st.json):
             err.print()
-        cached = " (cached)" if d["stats"]["llm_calls"] and d["stats"]["cached_calls"] == d["stats"]["llm_calls"] else ""
-        out.print(Text.assemble((topic, "bold"), "  ", (f"model: {d['model']}{cached} · strategy: {d['strategy']}", "dim")))
+        cached = (" (cached)" if d["stats"]["llm_calls"] and d["stats"]["cached_calls"] == d["stats"]["llm_calls"]
+                  else "")
+        out.print(Text.assemble((topic, "bold"), "  ",
+                                (f"model: {d['model']}{cached} · strategy: {d['strategy']}", "dim")))
         if d["backend"]:
             out.print(f"backend: {d['backend']}", style="dim")
         if d["notice"]:
@@ -97,7 +99,8 @@ def summarise_cmd(
         s = d["stats"]
         speed = f" · {s['tokens_per_s']} tok/s" if s["tokens_per_s"] else ""  # a cached result decoded nothing now
         judged = f"judge {s['judge_s']:.2f}s · " if s["judge_s"] else ""  # only the judged selector judges
-        out.print(f"retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · {judged}generate {s['generate_s']:.2f}s · "
+        out.print(f"retrieve {s['retrieve_s']:.2f}s · evidence {s['evidence_s']:.2f}s · "
+                  f"{judged}generate {s['generate_s']:.2f}s · "
                   f"{s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens{speed}", style="dim")
 
     emit(st, result.to_json(), render)
@@ -109,7 +112,8 @@ def ask_cmd(
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve."),
     model: Optional[str] = typer.Option(None, help="auto, none (no model: evidence, rules and the support scorer),"
                                         " qwen3.5-0.8b, smollm2-135m, a folder or a Hub id."),
-    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences the answer rests on (and, for questions that combine sources, each hop with its verdict)."),
+    evidence: bool = typer.Option(False, "--evidence", help="Show the source sentences the answer rests on (and, for"
+                                  " questions that combine sources, each hop with its verdict)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the generation cache."),
     backend: Optional[str] = typer.Option(None, help="transformers | llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (with --backend openai)."),

@@ -17,8 +17,10 @@ def serve_cmd(
     token: Optional[str] = typer.Option(None, metavar="T", envvar="BRIEFKIT_TOKEN",
                                         help="Every request must carry it (Authorization: Bearer T)."),
     max_upload_mb: float = typer.Option(50.0, metavar="MB", help="Largest upload to /api/ingest."),
-    queue: int = typer.Option(4, metavar="N", help="Summaries, answers and ingests running or waiting at once; more get 503."),
-    cors: list[str] = typer.Option([], "--cors", metavar="ORIGIN", help="Allow this web origin to call the API; repeatable."),
+    queue: int = typer.Option(4, metavar="N",
+                              help="Summaries, answers and ingests running or waiting at once; more get 503."),
+    cors: list[str] = typer.Option([], "--cors", metavar="ORIGIN",
+                                   help="Allow this web origin to call the API; repeatable."),
 ) -> None:
     """Serve the JSON API and the page: summaries whose every citation opens on its source.
 

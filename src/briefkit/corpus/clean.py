@@ -26,7 +26,8 @@ _BOILERPLATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _TEASER_HEADING = re.compile(
-    r"^(?:similar blogs|related (?:posts|articles|stories|coverage)|you may also like|more from .*|recommended( for you)?)$",
+    r"^(?:similar blogs|related (?:posts|articles|stories|coverage)|you may also like|more from .*|"
+    r"recommended( for you)?)$",
     re.IGNORECASE,
 )
 _GLUED_DATELINE = re.compile(  # "date 2026-03-04 Alibaba's team..." : a dateline run into the first sentence

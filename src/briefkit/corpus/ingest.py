@@ -107,13 +107,15 @@ def _ingest_one(
     another place (in this run, or stored from another file or URL) is refused, naming both places."""
     text = clean_text(article.text)
     if len(text) < settings.min_chars:
-        report.failed.append({"path": article.path, "error": f"under {settings.min_chars} characters of text after cleaning"})
+        report.failed.append({"path": article.path,
+                              "error": f"under {settings.min_chars} characters of text after cleaning"})
         return
     digest = content_hash(text)
     doc_id = article.id or f"doc-{digest[:12]}"
     stored = store.get_document(doc_id) if article.id else None
     if article.id:
-        other = claimed.get(doc_id) or (stored.path if stored and stored.origin not in (None, article.origin, article.url)
+        other = claimed.get(doc_id) or (stored.path
+                                         if stored and stored.origin not in (None, article.origin, article.url)
                                          else None)  # None or the URL: stored by a briefkit before file-qualified ids
         if other is not None:
             report.failed.append({"path": article.path, "error": f"id {doc_id!r} is already used by {other};"

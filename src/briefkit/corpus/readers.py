@@ -82,10 +82,12 @@ def read_file(path: Path, max_bytes: int) -> ReadOutcome:
         if size == 0:
             raise ReadError("file is empty")
         if size > max_bytes:
-            raise ReadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (corpus.max_file_mb)")
+            raise ReadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
+                            " (corpus.max_file_mb)")
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
-            raise ReadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+            raise ReadError(f"unsupported file type {suffix or '(none)'};"
+                            f" supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
         data = path.read_bytes()
         if suffix == ".jsonl":
             return _read_jsonl(path, data)
@@ -106,7 +108,8 @@ def read_file(path: Path, max_bytes: int) -> ReadOutcome:
 _BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
 _LONG = 20  # high bytes from which a charset detector's language statistics are trusted
-_CE_MARKERS = set("ěřůőűňťďĺľŕĚŘŮŐŰŇŤĎĹĽŔ")  # Central European letters whose cp1252 twins are rare in the West
+# Central European letters whose cp1252 twins are rare in the West
+_CE_MARKERS = set("ěřůőűňťďĺľŕĚŘŮŐŰŇŤĎĹĽŔ")
 
 
 def decode_bytes(data: bytes) -> str:
@@ -122,7 +125,8 @@ def decode_bytes(data: bytes) -> str:
             try:
                 return _check_text(data.decode(encoding))
             except UnicodeDecodeError:
-                raise ReadError(f"file starts with a {encoding} byte-order mark but does not decode as {encoding}") from None
+                raise ReadError(f"file starts with a {encoding} byte-order mark but does not decode as"
+                                f" {encoding}") from None
     if b"\x00" in data[:8192]:
         raise ReadError("file looks binary (NUL bytes), not text")
     try:

@@ -163,7 +163,8 @@ class Store:
     @_locked
     def doc_from_origin(self, origin: str) -> str | None:
         """The id of the document stored from this file path or URL, if any."""
-        row = self.db.execute("SELECT doc_id FROM documents WHERE origin = ? ORDER BY added_at DESC", (origin,)).fetchone()
+        row = self.db.execute("SELECT doc_id FROM documents WHERE origin = ? ORDER BY added_at DESC",
+                              (origin,)).fetchone()
         return row["doc_id"] if row else None
 
     @_locked
@@ -224,7 +225,8 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO chunks(doc_id, ord, start, end, n_tokens, text) VALUES (?,?,?,?,?,?)",
-                ((doc.doc_id, ord_, start, end, n_tokens, text) for ord_, (start, end, n_tokens, text) in enumerate(chunks)),
+                ((doc.doc_id, ord_, start, end, n_tokens, text)
+                 for ord_, (start, end, n_tokens, text) in enumerate(chunks)),
             )
             db.commit()
         except BaseException:

@@ -76,7 +76,8 @@ def agreement(gold: list[str], pred: list[str], systems: list[str], n_boot: int 
     by_system: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for system, g, p in zip(systems, gold, pred):
         by_system[system].append((g, p))
-    rows = [{"system": name, "labels": len(pairs), "coverage_labels": 100 * sum(POINTS[g] for g, _ in pairs) / len(pairs),
+    rows = [{"system": name, "labels": len(pairs),
+             "coverage_labels": 100 * sum(POINTS[g] for g, _ in pairs) / len(pairs),
              "coverage_ours": 100 * sum(POINTS[p] for _, p in pairs) / len(pairs)}
             for name, pairs in sorted(by_system.items())]
     out["systems"] = rows

@@ -60,7 +60,8 @@ def swap_number(text: str, claim: str, rng: random.Random) -> str | None:
         except ValueError:
             return None
         factor = rng.choice([0.5, 0.7, 1.3, 1.5, 2.0, 3.0])
-        new = f"{value * factor:.1f}" if "." in digits else f"{max(1, round(value * factor)) + (1 if round(value * factor) == value else 0):,}"
+        new = (f"{value * factor:.1f}" if "." in digits
+               else f"{max(1, round(value * factor)) + (1 if round(value * factor) == value else 0):,}")
         return text[:m.start()] + new + text[m.end():]
     return None
 

@@ -53,7 +53,8 @@ class LLMJudgeScorer:
         return Match(label, number - 1, 1.0 if label == "FULL" else 0.5)
 
 
-def calibrate(raw: list[tuple[float, bool]], gold: list[str], grid: np.ndarray | None = None) -> tuple[float, float, float]:
+def calibrate(raw: list[tuple[float, bool]], gold: list[str],
+              grid: np.ndarray | None = None) -> tuple[float, float, float]:
     """Thresholds (t_full, t_partial) that maximise Cohen's kappa on labelled examples; returns them and kappa."""
     grid = np.round(np.arange(0.30, 0.90, 0.02), 2) if grid is None else grid
     scorer = CoverageScorer.__new__(CoverageScorer)

@@ -82,7 +82,8 @@ def plots(rows: list[dict], aggregates: list[dict], out: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(max(7, 0.35 * len(facts)), 4.5))
     width = 0.8 / max(1, len(aggregates))
     for n, a in enumerate(aggregates):
-        got = {(r["item_id"], f["fact_id"]): 100 * POINTS[f["label"]] for r in rows if r["label"] == a["label"] for f in r["facts"]}
+        got = {(r["item_id"], f["fact_id"]): 100 * POINTS[f["label"]]
+               for r in rows if r["label"] == a["label"] for f in r["facts"]}
         ax.bar(np.arange(len(facts)) + n * width, [got.get(f, 0.0) for f in facts], width, label=a["label"])
     ax.set_xticks(np.arange(len(facts)) + 0.4 - width / 2)
     ax.set_xticklabels([f"{i}/{f}" for i, f in facts], rotation=70, ha="right", fontsize=7)

@@ -128,7 +128,8 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
     bar = progress_bar(progress, len(cells), "eval matrix", "cell", leave=True)
 
     def run_cell(config: dict, item) -> dict:
-        overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default" else str(root / config["prompts"])},
+        overrides = {"summarise": {"prompts_dir": None if config["prompts"] == "default"
+                                                  else str(root / config["prompts"])},
                      "generation": {"max_new_tokens": spec.max_new_tokens}}
         cell_ws = ws.derive(**overrides)
         start = time.perf_counter()
@@ -138,7 +139,8 @@ def run_spec(spec_path: Path, out: Path, base: Settings, progress: bool = False,
                                {f.id: set(f.gold_docs) for f in item.facts}, scorer,
                                independent_scorer(cell_ws.support_scorer, ws.embedder))
         return {"config_id": config_id(config), "config": config, "label": config_label(config),
-                "item_id": item.id, "model": summary.model, "scorer": scorer.name, "strategy": summary.strategy, **scores,
+                "item_id": item.id, "model": summary.model, "scorer": scorer.name, "strategy": summary.strategy,
+                **scores,
                 "latency_s": round(latency, 3), "tokens_per_s": summary.stats.to_json()["tokens_per_s"],
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "summary": summary.text()}

@@ -52,7 +52,8 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
             summary = summarise(ws, sub.query, k=k, model=model, strategy=strategy, max_bullets=SUMMHAY_BULLETS)
             latency = time.perf_counter() - start
             model_name = summary.model
-            scores = score_summary(summary, sub.insights, gold, scorer, independent_scorer(ws.support_scorer, ws.embedder))
+            scores = score_summary(summary, sub.insights, gold, scorer,
+                                   independent_scorer(ws.support_scorer, ws.embedder))
             per_subtopic.append({"file": Path(path).name, "subtopic_id": sub.subtopic_id, "query": sub.query,
                                  "coverage": scores["coverage"], "citation": scores["citation"],
                                  "joint": scores["joint"], "faithfulness": scores["faithfulness"],
@@ -67,10 +68,12 @@ def run_summhay(paths: list[Path], settings: Settings, home: Path, model: str | 
                 reference[system] = {**{k_: round(v, 2) for k_, v in ours.items()},
                                      "shipped_labels": {k_: round(v, 2) for k_, v in labels.items()}}
     n = len(per_subtopic) or 1
-    mean = {m: sum(s[m] for s in per_subtopic) / n for m in ("coverage", "citation", "joint", "faithfulness", "latency_s")}
+    mean = {m: sum(s[m] for s in per_subtopic) / n
+            for m in ("coverage", "citation", "joint", "faithfulness", "latency_s")}
     return {"coverage": round(mean["coverage"], 2), "citation": round(mean["citation"], 2),
             "joint": round(mean["joint"], 2), "faithfulness": round(mean["faithfulness"], 2),
             "faithfulness_scorer": per_subtopic[0]["faithfulness_scorer"] if per_subtopic else None,
             "latency_mean_s": round(mean["latency_s"], 2), "model": model_name,
-            "scorer": f"llm judge {judge_model}" if judge_model else (support.name if support else scorer_kind), "subtopics": per_subtopic,
+            "scorer": f"llm judge {judge_model}" if judge_model else (support.name if support else scorer_kind),
+            "subtopics": per_subtopic,
             "reference_systems": reference}

@@ -97,7 +97,8 @@ class DenseIndex:
         """Top ``k`` (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
         return self.search_many(query.reshape(1, -1), k, allowed)[0]
 
-    def search_many(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
+    def search_many(self, queries: np.ndarray, k: int,
+                    allowed: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
         """:meth:`search` for each row of ``queries``, in one call (FAISS's per-call overhead is paid once)."""
         import faiss
 

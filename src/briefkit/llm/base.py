@@ -83,7 +83,8 @@ def finish(text: str, stop: list[str]) -> str:
     return strip_thinking(text)
 
 
-def share_time(prefill_s: float, total_s: float, prompt_tokens: list[int], new_tokens: list[int]) -> list[tuple[float, float]]:
+def share_time(prefill_s: float, total_s: float, prompt_tokens: list[int],
+               new_tokens: list[int]) -> list[tuple[float, float]]:
     """Each request's (prefill, total) seconds of a batch decoded together: the prefill shared by prompt
     tokens, the decoding by generated tokens."""
     per_prompt = prefill_s / max(1, sum(prompt_tokens))

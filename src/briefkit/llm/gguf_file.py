@@ -145,7 +145,8 @@ def check_gguf(path: Path, allow_any: bool | None = None) -> GGUFHeader:
         allow_any = os.environ.get(ALLOW_ANY_ENV, "") not in ("", "0")
     if not allow_any and header.architecture not in SUPPORTED_ARCHITECTURES:
         raise ModelUnavailable(
-            f"{path.name} is a {header.architecture or 'unknown'!s} model; briefkit supports Qwen (qwen2, qwen3, qwen35)"
+            f"{path.name} is a {header.architecture or 'unknown'!s} model; briefkit supports Qwen"
+            " (qwen2, qwen3, qwen35)"
             f" and SmolLM2 (llama) GGUF files (set {ALLOW_ANY_ENV}=1 to try it anyway)")
     if not header.chat_template:
         raise ModelUnavailable(f"{path.name} carries no chat template (tokenizer.chat_template)")

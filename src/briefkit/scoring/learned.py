@@ -44,7 +44,8 @@ _WORD = re.compile(r"\w+")
 _NEG = re.compile(r"\b(?:not|no|never|none|without|neither|nor|denie[sd]|fail(?:s|ed)?)\b|n't\b", re.IGNORECASE)
 
 
-_STOP = frozenset("a an the of to in on for and or is are was were be by with as at that this it its from has have had".split())
+_STOP = frozenset(("a an the of to in on for and or is are was were be by with as at that this it its from has have"
+                   " had").split())
 
 
 def lexical_features(text: str, claim: str) -> list[float]:
@@ -150,13 +151,15 @@ def load_checker(weights_dir: Path | None = None, quantize: bool = True,
     folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
     weights, meta_path = folder / f"{WEIGHTS_NAME}.safetensors", folder / f"{WEIGHTS_NAME}.json"
     if not weights.exists() or not meta_path.exists():
-        raise ModelUnavailable(f"learned scorer weights not found in {folder} (train them with `briefkit eval train-scorer`)")
+        raise ModelUnavailable(f"learned scorer weights not found in {folder}"
+                               " (train them with `briefkit eval train-scorer`)")
     try:
         from safetensors.numpy import load_file
 
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         head = {k: v.astype(np.float32) for k, v in load_file(str(weights)).items()}
-        if set(head) != set(HEAD_KEYS) or head["w1"].shape[1] != n_inputs() or head["w2"].shape != (3, head["w1"].shape[0]):
+        if (set(head) != set(HEAD_KEYS) or head["w1"].shape[1] != n_inputs()
+                or head["w2"].shape != (3, head["w1"].shape[0])):
             raise ValueError("tensor names or shapes do not match this briefkit's checker")
         if not all(np.isfinite(v).all() for v in head.values()):
             raise ValueError("weights hold NaN or infinite values")

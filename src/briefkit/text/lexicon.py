@@ -25,18 +25,18 @@ def negated(text: str) -> bool:
 
 
 # Words that carry no topic: left out when a query's content words are matched.
-STOP_WORDS = frozenset("""a an and are as at be been being but by can could did do does for from had has have how in into is
-it its of on or over than that the their them there these they this to was were what when where which who whom why
-will with would about after all also any before between both during each few more most other some such through under
+STOP_WORDS = frozenset("""a an and are as at be been being but by can could did do does for from had has have how in
+into is it its of on or over than that the their them there these they this to was were what when where which who whom
+why will with would about after all also any before between both during each few more most other some such through under
 up very new latest""".split())
 # Words that end the noun a figure counts ("3 of the models" counts nothing).
-FUNCTION_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "as",
-                            "than", "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "times",
-                            "be", "been"})
+FUNCTION_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with",
+                            "as", "than", "that", "which", "who", "is", "are", "was", "were", "has", "have", "had",
+                            "times", "be", "been"})
 # Capitalised words that are not names (sentence openers, pronouns, attribution words).
-COMMON_CAPITALISED = frozenset({"The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "And",
-                                "But", "A", "An", "As", "With", "From", "Source", "Sources", "According", "After",
-                                "Before", "He", "She", "They", "We", "His", "Her"})
+COMMON_CAPITALISED = frozenset({"The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For",
+                                "And", "But", "A", "An", "As", "With", "From", "Source", "Sources", "According",
+                                "After", "Before", "He", "She", "They", "We", "His", "Her"})
 # Site furniture: a line or sentence that contains one of these phrases is a page's, not the article's.
 BOILERPLATE = (r"subscribe|newsletter|sign up|log in|click here|follow us|share this|read more|cookies?|"
                r"all rights reserved|terms of (?:use|service)|privacy policy|advertisement|sponsored")

@@ -1,1 +1,2 @@
-"""How a summary is written: attributed (evidence first, the model rewrites) or drafted (the model writes and cites, then the verifier checks)."""
+"""How a summary is written: attributed (evidence first, the model rewrites) or drafted (the model writes and cites,
+then the verifier checks)."""

@@ -74,8 +74,10 @@ def condense(embedder: Embedder, topic: str, passages: list[Passage], keep: int)
 
 def draft(backend: Backend, citations: Citations, topic: str, strategy: str, max_bullets: int,
           context_tokens: int, max_new_tokens: int, params: GenerationParams, add: Callable[[GenerationResult], None],
-          prompts_dir: str | None, on_text: Callable[[str], None] | None = None) -> tuple[list[Bullet], str, str | None]:
-    """Drafted, citation-checked bullets, the strategy used and a notice (``stuff`` that does not fit becomes map-reduce)."""
+          prompts_dir: str | None,
+          on_text: Callable[[str], None] | None = None) -> tuple[list[Bullet], str, str | None]:
+    """Drafted, citation-checked bullets, the strategy used and a notice (``stuff`` that does not fit becomes
+    map-reduce)."""
     sources = citations.sources
     room = backend.context_tokens - max_new_tokens - _PROMPT_OVERHEAD
     budget = max(128, min(context_tokens, room))
@@ -89,7 +91,8 @@ def draft(backend: Backend, citations: Citations, topic: str, strategy: str, max
         result = backend.generate(messages, params, on_text)
         add(result)
         return citations.resolve(parse_bullets(result.text)), strategy, notice
-    return _map_reduce(backend, citations, sources, topic, max_bullets, budget, params, add, prompts_dir), strategy, notice
+    return (_map_reduce(backend, citations, sources, topic, max_bullets, budget, params, add, prompts_dir),
+            strategy, notice)
 
 
 def _groups_within(items: list[str], cost: Callable[[str], int], budget: int) -> list[list[int]]:
@@ -110,7 +113,8 @@ def _groups_within(items: list[str], cost: Callable[[str], int], budget: int) ->
 
 
 def _map_reduce(backend: Backend, citations: Citations, sources: Sources, topic: str, max_bullets: int,
-                budget: int, params: GenerationParams, add: Callable[[GenerationResult], None], prompts_dir: str | None) -> list[Bullet]:
+                budget: int, params: GenerationParams, add: Callable[[GenerationResult], None],
+                prompts_dir: str | None) -> list[Bullet]:
     # Map: facts from groups of documents that fit the budget. A single document longer than the
     # budget is cut to fit (its later passages are dropped from that call).
     doc_blocks = [sources.render([d]) for d in sources.doc_ids]

@@ -129,7 +129,8 @@ def _tokenizer(folder: Path, max_tokens: int) -> "Tokenizer":
     from tokenizers import Tokenizer
 
     encode = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    config = json.loads((folder / "tokenizer_config.json").read_text()) if (folder / "tokenizer_config.json").exists() else {}
+    config = (json.loads((folder / "tokenizer_config.json").read_text())
+              if (folder / "tokenizer_config.json").exists() else {})
     pad = config.get("pad_token") or "[PAD]"
     pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
     encode.enable_truncation(max_length=max_tokens)
@@ -197,7 +198,8 @@ class OnnxEmbedder(Embedder):
         try:
             model_file = export_onnx(path, _cache_dir(path, int8), int8)
         except ImportError:
-            raise ModelUnavailable("exporting to ONNX needs onnx and onnxscript: pip install 'briefkit[fast]'") from None
+            raise ModelUnavailable("exporting to ONNX needs onnx and onnxscript:"
+                                   " pip install 'briefkit[fast]'") from None
         # One thread a session call and one call a core: on 2 cores this beats one call on 2 threads by ~20%.
         self.workers = threads or os.cpu_count() or 1
         options = ort.SessionOptions()

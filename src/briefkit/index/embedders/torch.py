@@ -25,7 +25,8 @@ class SentenceTransformerEmbedder(Embedder):
             self.model = SentenceTransformer(path, device=device or "cpu")
         except Exception as exc:  # noqa: BLE001 - surface any load failure as one line
             raise ModelUnavailable(
-                f"cannot load embedding model {name!r} from {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                f"cannot load embedding model {name!r} from {path}:"
+                f" {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
             ) from None
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
@@ -57,7 +58,8 @@ class MeanPoolingEmbedder(Embedder):
             self.model = AutoModel.from_pretrained(path).to(device or "cpu").eval()
         except Exception as exc:  # noqa: BLE001 - surface any load failure as one line
             raise ModelUnavailable(
-                f"cannot load embedding model {name!r} from {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                f"cannot load embedding model {name!r} from {path}:"
+                f" {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
             ) from None
         self._torch = torch
         self.max_tokens = max_tokens
@@ -65,7 +67,8 @@ class MeanPoolingEmbedder(Embedder):
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         torch = self._torch
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
+        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_tokens,
+                             return_tensors="pt")
         enc = {k: v.to(self.model.device) for k, v in enc.items()}
         with torch.inference_mode():
             hidden = self.model(**enc).last_hidden_state
