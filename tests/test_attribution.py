@@ -543,6 +543,13 @@ def test_a_rewrite_adds_no_cause_or_sequence_and_keeps_names_apart():
     assert rule_problems("Zhou Hao takes over post-training research from Yu Bowen.", ev) == []
     assert rule_problems("The quoted text is a reference to Zhou Hao and Yu Bowen.", ev) == [
         "not a statement (about the text)", "adds words the evidence does not have: quoted, text, reference"]
+    # A comma ends a name: "DeepMind, Zhou Jingren" is two names (side by side, as in a list), not one whose
+    # "DeepMind" stands beside Gemini in the evidence (hand-050 of the verification set)
+    ev = ["At DeepMind he worked on Gemini 3, AI Mode and Deep Research.",
+          "Zhou Jingren, the chief technology officer of Alibaba Cloud, remains in charge of Tongyi Lab."]
+    assert rule_problems("At DeepMind, Zhou Jingren worked on Gemini 3, AI Mode and Deep Research.", ev) == [
+        "puts names together that the evidence does not: Zhou Jingren / Gemini"]
+    assert rule_problems("Zhou Jingren, the chief technology officer of Alibaba Cloud, runs Tongyi Lab.", ev) == []
 
 
 def test_a_citation_needs_a_source_that_states_the_core():

@@ -127,16 +127,28 @@ def reversed_sense(sentence: str, evidence: list[str]) -> list[str]:
     return wrong
 
 
+_RUN_BREAKS = frozenset(",;:()\"“”—–")  # punctuation that ends a name ("At DeepMind, Zhou Jingren": two names)
+
+
 def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
-    """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"): (first, last, words)."""
+    """Runs of capitalised words past the first word ("Zhou Hao", "Alibaba Cloud"), ended by a comma, colon,
+    bracket, quote or dash: (first, last, words), positions counted as :func:`_words` counts them."""
     runs: list[tuple[int, int, list[str]]] = []
-    for i, w in enumerate(_words(sentence)):
-        if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in COMMON_CAPITALISED:
+    i, broken = -1, False
+    for m in TOKENS.finditer(sentence):
+        w = m.group(0)
+        if not w[0].isalnum():
+            broken = broken or w in _RUN_BREAKS
             continue
-        if runs and runs[-1][1] == i - 1:
+        i += 1
+        if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in COMMON_CAPITALISED:
+            broken = False
+            continue
+        if runs and runs[-1][1] == i - 1 and not broken:
             runs[-1] = (runs[-1][0], i, runs[-1][2] + [w])
         else:
             runs.append((i, i, [w]))
+        broken = False
     return runs
 
 
