@@ -124,8 +124,9 @@ def main() -> None:
     print(f"read + clean + dedup + chunk + store: {r['stored_s']:.1f}s" if r["stored_s"] else "never stored")
     print(f"first index save (BM25, no vectors yet): {r['index_saved_s']:.1f}s" if r["index_saved_s"] else
           "no index saved before the stop")
-    print(f"chunks: {r['chunks']}; embedded and saved: {max(r['embedded'], 0)}; stopped at {r['total_s']:.1f}s ("
-          f"{'finished' if r['finished'] else 'killed' if r['returncode'] == -9 else 'exit ' + str(r['returncode'])})")
+    ending = "finished" if r["finished"] else "killed" if r["returncode"] == -9 else f"exit {r['returncode']}"
+    print(f"chunks: {r['chunks']}; embedded and saved: {max(r['embedded'], 0)}; stopped at {r['total_s']:.1f}s"
+          f" ({ending})")
     if r["returncode"] not in (0, -9):
         print(r["stderr_tail"])
     print(f"peak RSS of the ingest process: {r['peak_rss_mb']:.0f} MB")

@@ -120,8 +120,8 @@ class Rows:
 
 
 THREADS: int | None = None  # --threads: llama.cpp threads (1 on a host shared with other jobs: spinning threads stall)
-PROMPTS_DIR: str | None = None  # --prompts-dir: another prompts folder (to try a prompt before it replaces the
-                                # shipped one)
+# --prompts-dir: another prompts folder (to try a prompt before it replaces the shipped one)
+PROMPTS_DIR: str | None = None
 
 
 def run(ws, system: str, query: str, k: int, max_bullets: int, max_citations: int):

@@ -8,11 +8,10 @@ every candidate's lead first, :func:`briefkit.attribution.plan.corroborate`), em
 search finds; the same with the sentence vectors the home's vector cache keeps (HOME/vectors.sqlite: every
 run after the first, as for a corpus whose sentences earlier summaries embedded); the learned selector
 (with corroboration, embedding every sentence); and, after the cached way's plan, the chosen bullets'
-citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`). Each
-timed run starts with the support scorer's per-text
-cache and the memoised sentence filters emptied, as a new summary's are (a warm cache would time a repeated
-query, not a summary); the candidates' own passages are then read again, untimed, as a summary reads them before
-selection.
+citations (a search of ``citation_k`` passages with each, then :func:`briefkit.attribution.plan.expand`).
+Each timed run starts with the support scorer's per-text cache and the memoised sentence filters emptied, as a
+new summary's are (a warm cache would time a repeated query, not a summary); the candidates' own passages are
+then read again, untimed, as a summary reads them before selection.
 
     nice -n 10 .venv/bin/python bench/selection_speed.py [--runs 5]
 """

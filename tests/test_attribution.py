@@ -316,8 +316,8 @@ def test_rewrites_are_kept_verified_or_replaced_by_quoted_evidence(sample_ws, mo
     backend = ScriptedBackend({
         "downloaded more than 1 billion": "Qwen models passed 1 billion downloads on Hugging Face by the end of January"
                                           " 2026.",  # faithful
-        "180,000 derivative": "Developers have published more than 250,000 derivative models on"
-                              " Qwen.",  # another figure
+        # another figure
+        "180,000 derivative": "Developers have published more than 250,000 derivative models on Qwen.",
         "90,000 enterprises": "Is Qwen used by many enterprises?",  # not a statement
     }, fallback="")  # every other group gets garbage: an empty reply
     ws = scripted_ws(sample_ws, monkeypatch, backend)

@@ -140,15 +140,13 @@ def _names(sentence: str) -> list[tuple[int, int, list[str]]]:
         if not w[0].isalnum():
             broken = broken or w in _RUN_BREAKS
             continue
-        i += 1
+        i, joins, broken = i + 1, not broken, False
         if i == 0 or not w[0].isupper() or w.lower() in MONTH_WORDS or w in COMMON_CAPITALISED:
-            broken = False
             continue
-        if runs and runs[-1][1] == i - 1 and not broken:
+        if joins and runs and runs[-1][1] == i - 1:
             runs[-1] = (runs[-1][0], i, runs[-1][2] + [w])
         else:
             runs.append((i, i, [w]))
-        broken = False
     return runs
 
 
