@@ -526,6 +526,18 @@ def test_a_rewrite_keeps_the_evidence_time_and_certainty():
         "changes time or certainty: drops the evidence's hedge"]
     assert rule_problems("Analysts are watching whether the release ships under an open licence.", open_question) == []
     assert rule_problems("Sales of the phone rose.", ["Regardless of whether it ships, sales of the phone rose."]) == []
+    # ... also when the rewrite keeps the question's "will": a future does not keep it open (hand-007, hand-009)
+    undecided = ["Whether the city will extend the tram line to the airport is still unclear."]
+    assert rule_problems("The city will extend the tram line to the airport.", undecided) == [
+        "changes time or certainty: answers the evidence's open question"]
+    assert rule_problems("The city may extend the tram line to the airport.", undecided) == []
+    # A recommendation or a call is not a measure taken (hand-146, hand-149)
+    assert rule_problems("Lenders have cut mortgage terms.", ["Expect lenders to cut mortgage terms."]) == [
+        "changes time or certainty: drops the evidence's hedge"]
+    assert rule_problems("Every hospital must publish its waiting times.", [
+        "Patient groups are advocating that every hospital publish its waiting times.",
+        "Hospitals should publish their waiting times, the report says."]) == [
+        "changes time or certainty: drops the evidence's hedge"]
 
 
 def test_a_rewrite_adds_no_cause_or_sequence_and_keeps_names_apart():
@@ -536,6 +548,11 @@ def test_a_rewrite_adds_no_cause_or_sequence_and_keeps_names_apart():
         "adds a link the evidence does not make: because"]
     assert rule_problems("Lin had worked at Alibaba since 2019.", ["Lin joined Alibaba in 2019."]) == []  # a date
     assert rule_problems("Lin left after the release.", ["Lin left days after the release."]) == []
+    # "before" for "following" puts the event on the other side of the one it is timed against (hand-140)
+    after = ["Following the flood, prices of sandbags rose 40% within a week."]
+    assert rule_problems("Prices of sandbags rose 40% in the week before the flood.", after) == [
+        "turns before and after around: before"]
+    assert rule_problems("Prices of sandbags rose 40% within a week after the flood.", after) == []
     ev = ["Zhou Hao, formerly of Google DeepMind, takes over post-training research from Yu Bowen, who left Qwen"
           " together with Lin."]
     assert rule_problems("Zhou Hao takes over post-training research from Lin.", ev) == [

@@ -35,7 +35,7 @@ from ..text.novelty import added_words
 from ..text.periods import respanned
 from ..text.purpose import added_purposes
 from ..text.speech import dropped_frames
-from ..text.tense import HEDGE, TIME, weaker_aspect
+from ..text.tense import HEDGE, OPEN, TIME, weaker_aspect
 from .evidence import sentence_problem
 
 MAX_EVIDENCE_CHARS = 1500  # the scorer sees at most this much of a group's evidence
@@ -186,7 +186,8 @@ def retimed(sentence: str, evidence: list[str], core: bool = False) -> list[str]
     "next month"), a present ("now") or a relative past ("last week", "previously") that no evidence
     sentence states; a hedge ("may", "reportedly") added; an event stated as further along than any
     evidence sentence states it ("has left" for "is leaving", :func:`~briefkit.text.tense.weaker_aspect`);
-    or a hedge or plan that every evidence sentence carries dropped ("plans to launch" -> "launched").
+    or a hedge or plan that every evidence sentence carries dropped ("plans to launch" -> "launched"), or an
+    open question that every one asks answered ("whether it will ship" -> "it will ship").
     ``core``: only a future the source lacks and the event's level count."""
     joined = " ".join(evidence)
     found = [f"{kind} ({m.group(0).lower()})" for kind, pattern in TIME.items()
@@ -203,6 +204,8 @@ def retimed(sentence: str, evidence: list[str], core: bool = False) -> list[str]
     tentative = [bool(HEDGE.search(e) or TIME["future"].search(e)) for e in evidence]
     if tentative and all(tentative) and not (hedge or TIME["future"].search(sentence) or further):
         found.append("drops the evidence's hedge")  # unless the event's level already says so
+    elif evidence and all(OPEN.search(e) for e in evidence) and not (OPEN.search(sentence) or hedge):
+        found.append("answers the evidence's open question")  # "whether it will" -> "it will"
     return found
 
 
@@ -212,6 +215,20 @@ def unlinked(sentence: str, evidence: list[str]) -> list[str]:
     used = {kind for kind, pattern in _LINKS.items() if any(pattern.search(e) for e in evidence)}
     found = {m.group(0).lower() for pattern in _LINKS.values() for m in pattern.finditer(sentence)}
     return sorted(w for w in found if not used & {k for k, p in _LINKS.items() if p.fullmatch(w)})
+
+
+# Which side of another event a rewrite puts its event on
+_ORDER = {"before": re.compile(r"\b(?:before|prior to|ahead of|until|in the run-up to)\b", re.IGNORECASE),
+          "after": re.compile(r"\b(?:after|afterwards|following|in the (?:wake|aftermath) of|"
+                              r"since(?! (?:19|20)\d\d))\b", re.IGNORECASE)}
+
+
+def reordered(sentence: str, evidence: list[str]) -> list[str]:
+    """A "before" where the evidence only says "after" (or the reverse): the rewrite puts its event on the other
+    side of the one it is timed against ("fell in the 48 hours before the collapse" for "following the collapse")."""
+    said = {side for side, pattern in _ORDER.items() if any(pattern.search(e) for e in evidence)}
+    return [m.group(0).lower() for side, pattern in _ORDER.items()
+            if (m := pattern.search(sentence)) and side not in said and said]
 
 
 # A rewrite that talks about its input instead of stating its fact ("The quoted text refers to ...")
@@ -266,6 +283,7 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
+                      ("turns before and after around", reordered),
                       ("adds a purpose or aim the evidence does not give", added_purposes),
                       ("drops who says it", dropped_frames),
                       ("adds words the evidence does not have", added_words)]

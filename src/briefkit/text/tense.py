@@ -1,11 +1,12 @@
 """Time, certainty and aspect: the words that say when a fact holds and how sure its source is.
 
-``TIME`` and ``HEDGE`` find the kinds of time word (a future or plan, "now", a relative past) and the
-hedges ("may", "reportedly"). :func:`verb_groups` reads the aspect of each verb a sentence puts in a
-verb group: planned (``will leave``, ``plans to leave``, ``is expected to leave``, ``may leave``),
-under way (``is leaving``) or done (``has left``, ``left``, ``was hired``). In a source, an under-way
-verb reported by a speech verb ("said on March 3 that he is stepping down") counts as done: news
-report an announced departure as a departure, and the labelled verification set does too.
+``TIME``, ``HEDGE`` and ``OPEN`` find the kinds of time word (a future or plan, "now", a relative past), the
+hedges and proposals ("may", "reportedly", "calls for") and open questions ("whether", "unclear").
+:func:`verb_groups` reads the aspect of each verb a sentence puts in a verb group: planned (``will leave``,
+``plans to leave``, ``is expected to leave``, ``may leave``), under way (``is leaving``) or done (``has left``,
+``left``, ``was hired``). In a source, an under-way verb reported by a speech verb ("said on March 3 that he is
+stepping down") counts as done: news report an announced departure as a departure, and the labelled verification
+set does too.
 :func:`weaker_aspect` finds the verbs of a claim that its sources state only at a weaker level ("has
 left" against "is leaving"). :func:`ends_relation` tells whether a sentence states a relation ("lead")
 as past or ended.
@@ -32,10 +33,15 @@ TIME = {
     "past": re.compile(r"\b(?:yesterday|recently|ago|last (?:week|month|year|quarter)|previously|formerly|former|"
                        r"earlier)\b", re.IGNORECASE),
 }
-HEDGE = re.compile(r"\b(?:might|could|would|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
-                   r"rumou?red|expected|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
+HEDGE = re.compile(r"\b(?:might|could|would|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
+                   r"rumou?red|expect(?:s|ed)?|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
+                   r"call(?:s|ed|ing)? for|push(?:es|ed|ing)? for|advocat(?:e|es|ed|ing)|"  # a proposal, not a fact
                    r"(?<!regardless of )whether(?! or not))\b|"  # an open question
                    r"(?-i:\bmay\b)", re.IGNORECASE)
+
+# An open question: what the sentence says may or may not happen ("whether the release will carry ...", "is unclear")
+OPEN = re.compile(r"\b(?:(?<!regardless of )whether(?! or not)|unknown|unclear|undecided|uncertain|not yet (?:known|"
+                  r"clear|decided))\b", re.IGNORECASE)
 
 PLANNED, UNDER_WAY, DONE = 1, 2, 3
 LEVELS = {PLANNED: "planned", UNDER_WAY: "under way", DONE: "done"}
