@@ -207,6 +207,10 @@ def test_rules_catch_figures_names_and_negation():
     assert "adds a negation" in rule_problems("The unit has not shipped 470,000 chips.", ev)
     assert rule_problems("Alibaba did not comment.", ["Alibaba declined to comment and did not respond."]) == []
     assert "drops a negation" in rule_problems("Alibaba commented.", ["Alibaba did not comment."])
+    # "not only ... but also" affirms both parts: a "no" in the rewrite is a negation it adds (hand-171)
+    assert rule_problems("The audit found errors in the accounts but no weaknesses in the controls.", [
+        "The audit not only found errors in the accounts but also exposed weaknesses in the controls."]) == [
+        "adds a negation"]
 
 
 def test_a_rewrite_must_not_make_one_of_what_the_evidence_counts_as_several():
@@ -242,6 +246,8 @@ def test_a_figure_must_count_what_the_evidence_counts_with_it():
         "More than 90,000 developers use Qwen.": "More than 90,000 enterprises use Qwen, and developers built on it.",
         "Bank stocks fell 48% within 20 hours.": "Bank stocks fell 20% within 48 hours.",
         "The app was downloaded about 203 million times.": "The app reached about 203 million monthly active users.",
+        # a quoted word before the noun does not hide what the evidence counts (hand-105)
+        "The shop served 30,000 customers.": "The shop took 30,000 \u201csame-day\u201d orders.",
     }
     for claim, evidence in wrong.items():
         assert any(r.startswith("counts something else") for r in rule_problems(claim, [evidence])), claim
@@ -526,6 +532,15 @@ def test_a_rewrite_keeps_the_evidence_time_and_certainty():
         "changes time or certainty: drops the evidence's hedge"]
     assert rule_problems("Analysts are watching whether the release ships under an open licence.", open_question) == []
     assert rule_problems("Sales of the phone rose.", ["Regardless of whether it ships, sales of the phone rose."]) == []
+    # A reported "would" is the speaker's future, not a hedge: "might" for it weakens the claim (hand-011)
+    said = ["The mayor said the city would keep the night buses and raise their frequency."]
+    assert rule_problems("The mayor said the city might keep the night buses.", said) == [
+        "changes time or certainty: hedge (might)"]
+    assert rule_problems("The mayor said the city would keep the night buses.", said) == []
+    # A condition dropped states as a fact what the evidence makes depend on it (hand-089)
+    assert rule_problems("The new pump cuts running costs by a fifth.", [
+        "If the trial results hold, the new pump cuts running costs by a fifth."]) == [
+        "changes time or certainty: drops the evidence's hedge"]
     # ... also when the rewrite keeps the question's "will": a future does not keep it open (hand-007, hand-009)
     undecided = ["Whether the city will extend the tram line to the airport is still unclear."]
     assert rule_problems("The city will extend the tram line to the airport.", undecided) == [

@@ -10,8 +10,9 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
 MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES)  # for lower-cased token lookups
 
-NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|den[yi]ing|"
-                      r"cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
+# "not only" and "not just" affirm ("not only A but also B" states both)
+NEGATION = re.compile(r"\b(?:not(?! only\b| just\b| merely\b)|no|never|none|nobody|nothing|without|neither|nor|"
+                      r"denie[sd]|deny|den[yi]ing|cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
 
 
 def bare(word: str) -> str:

@@ -25,7 +25,7 @@ from .lexicon import negated as negated_words
 
 # A kind of time word in a rewrite must occur in its evidence. "may" is a hedge only in lower case ("May 2026").
 TIME = {
-    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
+    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bwould\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
                          r"aim(?:s|ed)?|expect(?:s|ed)?|scheduled|poised|slated|set|about|yet) to\b|\bupcoming\b|"
                          r"\bsoon\b|\btomorrow\b|\bnext (?:week|month|year|quarter|spring|summer|autumn|fall|winter)\b|"
                          r"\blater this\b|\bin the (?:coming|next)\b|\bforthcoming\b", re.IGNORECASE),
@@ -33,10 +33,10 @@ TIME = {
     "past": re.compile(r"\b(?:yesterday|recently|ago|last (?:week|month|year|quarter)|previously|formerly|former|"
                        r"earlier)\b", re.IGNORECASE),
 }
-HEDGE = re.compile(r"\b(?:might|could|would|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
+HEDGE = re.compile(r"\b(?:might|could|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
                    r"rumou?red|expect(?:s|ed)?|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
                    r"call(?:s|ed|ing)? for|push(?:es|ed|ing)? for|advocat(?:e|es|ed|ing)|"  # a proposal, not a fact
-                   r"(?<!regardless of )whether(?! or not))\b|"  # an open question
+                   r"(?<!regardless of )whether(?! or not)|(?<!even )if|unless|provided that)\b|"  # open, conditional
                    r"(?-i:\bmay\b)", re.IGNORECASE)
 
 # An open question: what the sentence says may or may not happen ("whether the release will carry ...", "is unclear")
