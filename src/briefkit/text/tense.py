@@ -33,15 +33,16 @@ TIME = {
     "past": re.compile(r"\b(?:yesterday|recently|ago|last (?:week|month|year|quarter)|previously|formerly|former|"
                        r"earlier)\b", re.IGNORECASE),
 }
+_WHETHER = r"(?<!regardless of )whether(?! or not)"  # an open question, not "whether or not" (either way)
 HEDGE = re.compile(r"\b(?:might|could|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
                    r"rumou?red|expect(?:s|ed)?|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
                    r"call(?:s|ed|ing)? for|push(?:es|ed|ing)? for|advocat(?:e|es|ed|ing)|"  # a proposal, not a fact
-                   r"(?<!regardless of )whether(?! or not)|(?<!even )if|unless|provided that)\b|"  # open, conditional
+                   rf"{_WHETHER}|(?<!even )if|unless|provided that)\b|"  # open, conditional
                    r"(?-i:\bmay\b)", re.IGNORECASE)
 
 # An open question: what the sentence says may or may not happen ("whether the release will carry ...", "is unclear")
-OPEN = re.compile(r"\b(?:(?<!regardless of )whether(?! or not)|unknown|unclear|undecided|uncertain|not yet (?:known|"
-                  r"clear|decided))\b", re.IGNORECASE)
+OPEN = re.compile(rf"\b(?:{_WHETHER}|unknown|unclear|undecided|uncertain|not yet (?:known|clear|decided))\b",
+                  re.IGNORECASE)
 
 PLANNED, UNDER_WAY, DONE = 1, 2, 3
 LEVELS = {PLANNED: "planned", UNDER_WAY: "under way", DONE: "done"}
