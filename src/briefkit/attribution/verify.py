@@ -217,20 +217,6 @@ def unlinked(sentence: str, evidence: list[str]) -> list[str]:
     return sorted(w for w in found if not used & {k for k, p in _LINKS.items() if p.fullmatch(w)})
 
 
-# Which side of another event a rewrite puts its event on
-_ORDER = {"before": re.compile(r"\b(?:before|prior to|ahead of|until|in the run-up to)\b", re.IGNORECASE),
-          "after": re.compile(r"\b(?:after|afterwards|following|in the (?:wake|aftermath) of|"
-                              r"since(?! (?:19|20)\d\d))\b", re.IGNORECASE)}
-
-
-def reordered(sentence: str, evidence: list[str]) -> list[str]:
-    """A "before" where the evidence only says "after" (or the reverse): the rewrite puts its event on the other
-    side of the one it is timed against ("fell in the 48 hours before the collapse" for "following the collapse")."""
-    said = {side for side, pattern in _ORDER.items() if any(pattern.search(e) for e in evidence)}
-    return [m.group(0).lower() for side, pattern in _ORDER.items()
-            if (m := pattern.search(sentence)) and side not in said and said]
-
-
 # A rewrite that talks about its input instead of stating its fact ("The quoted text refers to ...")
 _META = re.compile(r"\b(?:the|this|that|these) (?:quoted |given |above |source |following )?(?:text|passage|"
                    r"sentences?|excerpt|quotes?|quotation|snippet|statement)s?\b(?! (?:said|says|reads))|"
@@ -283,7 +269,6 @@ def rule_problems(sentence: str, evidence: list[str], core: bool = False) -> lis
                       ("turns a total up to a time into a figure within it, or back", respanned),
                       ("puts names together that the evidence does not", untied),
                       ("adds a link the evidence does not make", unlinked),
-                      ("turns before and after around", reordered),
                       ("adds a purpose or aim the evidence does not give", added_purposes),
                       ("drops who says it", dropped_frames),
                       ("adds words the evidence does not have", added_words)]

@@ -56,7 +56,7 @@ def missing_terms(claim: str, evidence: str) -> set[str]:
 # Tokens for the count and role checks: figures, words, single symbols.
 TOKENS = re.compile(r"(?P<fig>\d+(?:[.,]\d+)*)%?|[A-Za-z][A-Za-z'’]*|[^\sA-Za-z\d]")
 _SKIP = {"hundred", "thousand", "million", "billion", "trillion", "percent", "per", "cent", "%", "-", "new", "more",
-         "additional", "other", "extra", "further", '"', "“", "”", "‘", "’"}  # between a figure and what it counts
+         "additional", "other", "extra", "further", '"', "'", "“", "”", "‘", "’"}  # between a figure and what it counts
 _CURRENCY = {"$", "€", "£", "¥"}
 _ABOUT = {"about", "nearly", "roughly", "approximately", "around", "almost", "over", "some", "just", "more", "than",
           "up", "under", "below", "above", "at", "least", "most", "only"}  # between a verb and its figure

@@ -11,8 +11,9 @@ MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
 MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES)  # for lower-cased token lookups
 
 # "not only" and "not just" affirm ("not only A but also B" states both)
-NEGATION = re.compile(r"\b(?:not(?! only\b| just\b| merely\b)|no|never|none|nobody|nothing|without|neither|nor|"
-                      r"denie[sd]|deny|den[yi]ing|cannot|n't|refused|rejected|failed)\b|n['’]t\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(?:not(?! only\b| just\b(?! yet)| merely\b)|no|never|none|nobody|nothing|without|neither|"
+                      r"nor|denie[sd]|deny|den[yi]ing|cannot|refused|rejected|failed)\b|"
+                      r"n['’]t\b(?! only\b| just\b(?! yet)| merely\b)", re.IGNORECASE)
 
 
 def bare(word: str) -> str:

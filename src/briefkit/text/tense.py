@@ -1,7 +1,7 @@
 """Time, certainty and aspect: the words that say when a fact holds and how sure its source is.
 
 ``TIME``, ``HEDGE`` and ``OPEN`` find the kinds of time word (a future or plan, "now", a relative past), the
-hedges and proposals ("may", "reportedly", "calls for") and open questions ("whether", "unclear").
+hedges and proposals ("may", "reportedly", "push for") and open questions ("whether", "unclear").
 :func:`verb_groups` reads the aspect of each verb a sentence puts in a verb group: planned (``will leave``,
 ``plans to leave``, ``is expected to leave``, ``may leave``), under way (``is leaving``) or done (``has left``,
 ``left``, ``was hired``). In a source, an under-way verb reported by a speech verb ("said on March 3 that he is
@@ -25,7 +25,7 @@ from .lexicon import negated as negated_words
 
 # A kind of time word in a rewrite must occur in its evidence. "may" is a hedge only in lower case ("May 2026").
 TIME = {
-    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bwould\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
+    "future": re.compile(r"\bwill\b|['’]ll\b|\bshall\b|\bgoing to\b|\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|"
                          r"aim(?:s|ed)?|expect(?:s|ed)?|scheduled|poised|slated|set|about|yet) to\b|\bupcoming\b|"
                          r"\bsoon\b|\btomorrow\b|\bnext (?:week|month|year|quarter|spring|summer|autumn|fall|winter)\b|"
                          r"\blater this\b|\bin the (?:coming|next)\b|\bforthcoming\b", re.IGNORECASE),
@@ -34,15 +34,15 @@ TIME = {
                        r"earlier)\b", re.IGNORECASE),
 }
 _WHETHER = r"(?<!regardless of )whether(?! or not)"  # an open question, not "whether or not" (either way)
-HEDGE = re.compile(r"\b(?:might|could|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
+HEDGE = re.compile(r"\b(?:might|could|would|should|possibly|perhaps|probably|likely|unlikely|reportedly|allegedly|"
                    r"rumou?red|expect(?:s|ed)?|considering|potential(?:ly)?|appears? to|seems? to|suggests?|"
-                   r"call(?:s|ed|ing)? for|push(?:es|ed|ing)? for|advocat(?:e|es|ed|ing)|"  # a proposal, not a fact
-                   rf"{_WHETHER}|(?<!even )if|unless|provided that)\b|"  # open, conditional
+                   r"push(?:es|ed|ing)? for|advocat(?:ed|ing)|"  # a proposal, not a fact
+                   rf"{_WHETHER}|(?<!even )(?<!as )if(?! any\b)|unless|provided that)\b|"  # open, conditional
                    r"(?-i:\bmay\b)", re.IGNORECASE)
 
 # An open question: what the sentence says may or may not happen ("whether the release will carry ...", "is unclear")
-OPEN = re.compile(rf"\b(?:{_WHETHER}|unknown|unclear|undecided|uncertain|not yet (?:known|clear|decided))\b",
-                  re.IGNORECASE)
+OPEN = re.compile(rf"\b(?:{_WHETHER}|(?:is|are|was|were|remains?|still) (?:unknown|unclear|undecided|uncertain)|"
+                  r"not yet (?:known|clear|decided))\b", re.IGNORECASE)
 
 PLANNED, UNDER_WAY, DONE = 1, 2, 3
 LEVELS = {PLANNED: "planned", UNDER_WAY: "under way", DONE: "done"}
