@@ -10,10 +10,9 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 MONTHS = "|".join(MONTH_NAMES)  # a regex alternation of the month names
 MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES)  # for lower-cased token lookups
 
-# "not only" and "not just" affirm ("not only A but also B" states both)
-NEGATION = re.compile(r"\b(?:not(?! only\b| just\b(?! yet)| merely\b)|no|never|none|nobody|nothing|without|neither|"
-                      r"nor|denie[sd]|deny|den[yi]ing|cannot|refused|rejected|failed)\b|"
-                      r"n['’]t\b(?! only\b| just\b(?! yet)| merely\b)", re.IGNORECASE)
+_AFFIRMS = r"(?! only\b| just\b(?! yet)| merely\b)"  # "not only A but also B" states both; "not just yet" denies
+NEGATION = re.compile(rf"\b(?:not{_AFFIRMS}|no|never|none|nobody|nothing|without|neither|nor|denie[sd]|deny|"
+                      rf"den[yi]ing|cannot|refused|rejected|failed)\b|n['’]t\b{_AFFIRMS}", re.IGNORECASE)
 
 
 def bare(word: str) -> str:
