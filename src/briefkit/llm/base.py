@@ -2,8 +2,8 @@
 backend shares (stop strings, thinking blocks, a batch's time split, a default batch).
 
 A backend implements one method, :meth:`Backend.generate`. Everything else has a default it may
-override: ``count_tokens`` (an estimate), ``generate_batch`` (``generate`` one after another, or
-concurrently up to ``max_concurrency``), ``yes_probability`` (the greedy reply read as 1, 0 or 0.5;
+override: ``count_tokens`` (an estimate), ``parameters`` (unknown), ``generate_batch`` (``generate`` one after
+another, or concurrently up to ``max_concurrency``), ``yes_probability`` (the greedy reply read as 1, 0 or 0.5;
 backends with logits read the first token's probabilities), ``cache_identity``. Backends are chosen by name in
 :mod:`.registry`; caching wraps any backend (:class:`briefkit.llm.cache.CachedBackend`).
 """
@@ -151,6 +151,10 @@ class Backend(ABC):
         override it with the first token's probabilities (:func:`yes_share`)."""
         replies = self.generate_batch(requests, GenerationParams(max_tokens=3, temperature=0.0))
         return [yes_no_value(r.text) for r in replies]
+
+    def parameters(self) -> int | None:
+        """The model's parameter count, or None when the backend cannot tell (a server's model)."""
+        return None
 
     def cache_identity(self) -> dict:
         """What distinguishes this backend's outputs, for the generation cache's key."""

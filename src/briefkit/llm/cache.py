@@ -95,3 +95,6 @@ class CachedBackend(Backend):
     def yes_probability(self, requests: list[list[Message]]) -> list[float]:
         """The inner backend's (not cached: a probability is not a generation)."""
         return self.inner.yes_probability(requests)
+
+    def parameters(self) -> int | None:
+        return self.inner.parameters()

@@ -99,6 +99,9 @@ class LlamaCppBackend(Backend):
 
         return {"kind": "llamacpp", "model": file_identity(self.path), "llama_cpp": version("llama-cpp-python")}
 
+    def parameters(self) -> int:
+        return int(self.llm._model.n_params())
+
     def _token_text(self, token_id: object) -> str:
         if token_id is None:
             return ""

@@ -111,6 +111,9 @@ class TransformersBackend(Backend):
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def parameters(self) -> int:
+        return int(self.model.num_parameters())
+
     def _sampling(self, params: GenerationParams) -> dict:
         if params.temperature <= 0:
             return {"do_sample": False, "top_p": None, "top_k": None}

@@ -4,7 +4,8 @@ The scored sentences that state the same fact across documents are grouped; a co
 group's lead finds how closely other documents state it; the plan chooses groups within the bullet (and
 word) budget, and the documents found that state a chosen group's fact join its citations; the model
 rewrites each group into one sentence (all groups in one batch) and each rewrite is verified against
-its group. A verified rewrite that keeps every figure of the group's lead is shown as the model's wording;
+its group (a model of about 1B parameters or more then checks it too, :mod:`...attribution.model_check`). A
+verified rewrite that keeps every figure of the group's lead is shown as the model's wording;
 a failed one, or one that drops a figure (true but thinner than its source), gives way to the group's best
 sentence, quoted. Without a model (``extractive``, or ``auto`` when none loads) every bullet is quoted.
 Citations are the groups' documents that state the bullet, never the model's guess.
@@ -12,6 +13,10 @@ Citations are the groups' documents that state the bullet, never the model's gue
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Callable
+
+from ...attribution import model_check
 from ...attribution.insight import Selector, load_selector
 from ...attribution.judge import judge
 from ...attribution.plan import Group, confirm, corroborate, expand, group_sentences, plan
@@ -67,8 +72,11 @@ class Attributed:
         sentences, results = realise(job.backend, requests, fuse)
         for r in results:
             job.stats.add(r)
+        check = None
+        if model_check.wanted(cfg.check_rewrites, job.backend):
+            check = partial(model_check.stated, job.backend, prompts_dir=cfg.prompts_dir)
         with job.stats.timing("verify_s"):
-            bullets = _verify_rewrites(groups, sentences, job.verifier)
+            bullets = _verify_rewrites(groups, sentences, job.verifier, check)
         return _written(job, bullets, "auto", candidates)
 
 
@@ -108,20 +116,30 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
                   evidence=[m.evidence for m in group.members], origin="quoted")
 
 
-def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier) -> list[Bullet]:
-    """The model's sentence where it passes verification against its group and against the documents
-    left to cite it and keeps every figure of the group's lead, else the lead, quoted. Either way a bullet
-    cites only the documents whose own sentence states it (:func:`_attribute`)."""
+def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier,
+                     check: Callable[[list[str], list[list[str]]], list[float]] | None = None) -> list[Bullet]:
+    """The model's sentence where it passes verification against its group and against the documents left to
+    cite it, keeps every figure of the group's lead and, with ``check`` (the model's P(yes) that the group
+    states the sentence), reaches :data:`model_check.FLOOR`; else the lead, quoted. Either way a bullet cites
+    only the documents whose own sentence states it (:func:`_attribute`)."""
     checks = verifier.check(sentences, [_fused(g) for g in groups])
-    bullets = []
-    for group, sentence, check in zip(groups, sentences, checks):
+    why = []
+    for group, sentence, c in zip(groups, sentences, checks):
         lost = sorted(stated_figures(group.lead.evidence.text) - stated_figures(sentence))
-        if check.ok and not lost:
-            bullets.append(Bullet(sentence, group.doc_ids, support=check.support,
-                                  evidence=[m.evidence for m in group.members], origin="model"))
+        why.append("; ".join(c.reasons) if not c.ok else f"drops figures of its source: {', '.join(lost)}" if lost
+                   else "")
+    passed = [i for i, reason in enumerate(why) if not reason]
+    if check and passed:
+        for i, p in zip(passed, check([sentences[i] for i in passed], [_fused(groups[i]) for i in passed])):
+            if p < model_check.FLOOR:
+                why[i] = f"the model doubts its sources state all of it: P(yes) {p:.2f}"
+    bullets = []
+    for group, sentence, c, reason in zip(groups, sentences, checks, why):
+        if reason:
+            bullets.append(_quote(group, [f"model wording rejected ({reason}): {sentence}"]))
         else:
-            why = "; ".join(check.reasons) if not check.ok else f"drops figures of its source: {', '.join(lost)}"
-            bullets.append(_quote(group, [f"model wording rejected ({why}): {sentence}"]))
+            bullets.append(Bullet(sentence, group.doc_ids, support=c.support,
+                                  evidence=[m.evidence for m in group.members], origin="model"))
     for i, ok in enumerate(attribute(bullets, verifier)):
         if not ok:  # the documents that state its core do not support all of it: quote the lead instead
             bullets[i] = _quote(groups[i], [f"model wording rejected (its cited sources do not state all of it):"

@@ -1,0 +1,111 @@
+"""The generation model's check of its own rewrites (briefkit.attribution.model_check) and the summariser's use
+of it: which models are asked, what they are asked, and what a doubted rewrite becomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefkit.attribution import model_check
+from briefkit.attribution.evidence import Evidence
+from briefkit.attribution.plan import Group
+from briefkit.attribution.select import Scored
+from briefkit.attribution.verify import Verifier
+from briefkit.briefs.strategies.attributed import _verify_rewrites
+from briefkit.briefs.summarise import summarise
+from briefkit.llm.registry import create_backend
+from briefkit.prompts import load_prompt
+
+SMOLLM2_PARAMETERS = 134_515_008  # SmolLM2-135M-Instruct, embeddings tied (counted once by both backends)
+
+
+def test_backends_report_the_models_own_parameter_count_and_auto_asks_only_large_models():
+    llama = create_backend("llamacpp", model="smollm2-135m", context_tokens=2048)
+    torch_ = create_backend("transformers", model="smollm2-135m", dtype="float32")
+    server = create_backend("openai", model="m", base_url="http://127.0.0.1:9/v1")  # never contacted
+    assert llama.parameters() == torch_.parameters() == SMOLLM2_PARAMETERS
+    assert server.parameters() is None
+    assert not model_check.wanted("auto", llama)  # 135M: below MIN_PARAMETERS
+    assert model_check.wanted("auto", server)  # a server's model of unknown size is asked
+    assert model_check.wanted("on", llama) and not model_check.wanted("off", server)
+
+
+def test_stated_asks_the_prompt_file_with_every_evidence_sentence_on_its_own_line():
+    llama = create_backend("llamacpp", model="smollm2-135m", context_tokens=2048)
+    evidence = [["Alibaba opened Qwen Chat to users worldwide.", "The service launched in March."],
+                ["Bread prices rose by eight percent."]]
+    sentences = ["Alibaba opened Qwen Chat worldwide in March.", "Bread prices fell."]
+    p = model_check.stated(llama, sentences, evidence)
+    prompt = load_prompt("check_rewrite")
+    asked = [prompt.render(evidence="\n".join(ev), sentence=s) for s, ev in zip(sentences, evidence)]
+    assert "<quoted>\nAlibaba opened Qwen Chat to users worldwide.\nThe service launched in March.\n</quoted>" \
+        in asked[0][1]["content"]
+    assert p == pytest.approx(llama.yes_probability(asked), abs=1e-4) and all(0.0 < x < 1.0 for x in p)
+    assert model_check.stated(llama, [], []) == []
+
+
+class ScriptedCheck:
+    """A fake of the model check: the real model cannot be steered to a chosen P(yes). Returns the next scripted
+    probability for each sentence it is asked about and records what it was asked."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.values, self.asked = list(values), []
+
+    def __call__(self, sentences: list[str], evidence: list[list[str]]) -> list[float]:
+        self.asked.extend(zip(sentences, evidence))
+        return [self.values.pop(0) for _ in sentences]
+
+
+def _group(ws, text: str, doc: str) -> Group:
+    vec = ws.embedder.embed([text])[0]
+    return Group([Scored(Evidence(doc, 0, 0, len(text), text), vec, 0.6, 0.0, 0.0)], [1.0])
+
+
+@pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (model_check.FLOOR, "model"), (0.9, "model")])
+def test_a_rewrite_the_model_doubts_is_quoted_and_one_the_rules_reject_is_never_asked(sample_ws, p_yes, origin):
+    lead = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
+    rewrite = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat."
+    other = "Alibaba released the Qwen3.5 Small family in four sizes on Monday."
+    retimed = "Alibaba will release the Qwen3.5 Small family in four sizes next month."  # the rules reject it
+    groups = [_group(sample_ws, lead, "max"), _group(sample_ws, other, "small")]
+    check = ScriptedCheck([p_yes])
+    bullets = _verify_rewrites(groups, [rewrite, retimed], Verifier(sample_ws.support_scorer, 0.5), check)
+    assert check.asked == [(rewrite, [lead])]
+    assert bullets[0].origin == origin
+    assert bullets[0].text == (rewrite if origin == "model" else lead)
+    doubted = [n for n in bullets[0].notes if "model doubts" in n]
+    assert doubted == ([f"model wording rejected (the model doubts its sources state all of it: P(yes) {p_yes:.2f}):"
+                        f" {rewrite}"] if origin == "quoted" else [])
+    assert bullets[1].origin == "quoted" and "changes time or certainty" in bullets[1].notes[0]
+    unchecked = _verify_rewrites(groups, [rewrite, retimed], Verifier(sample_ws.support_scorer, 0.5))
+    assert unchecked[0].origin == "model"
+
+
+def test_summarise_with_the_check_on_quotes_exactly_the_rewrites_the_model_doubts(sample_ws, monkeypatch):
+    """End to end with the real SmolLM2 asked (``on``; ``auto`` leaves a 135M model unasked): every rewrite that
+    passed the rules is put to the model once, those under the floor are quoted with the model's P(yes), the
+    others keep the model's wording; ``auto`` writes the summary ``off`` does."""
+    ws = sample_ws.derive(generation={"cache": False})
+    asked: list[tuple[str, float]] = []
+    real = model_check.stated
+
+    def recording(backend, sentences, evidence, prompts_dir=None):
+        p = real(backend, sentences, evidence, prompts_dir)
+        asked.extend(zip(sentences, p))
+        return p
+
+    monkeypatch.setattr(model_check, "stated", recording)
+    topic = "Qwen adoption figures"
+    off = summarise(ws.derive(summarise={"check_rewrites": "off"}), topic, model="smollm2-135m", k=8)
+    auto = summarise(ws.derive(summarise={"check_rewrites": "auto"}), topic, model="smollm2-135m", k=8)
+    assert asked == [] and [b.text for b in auto.bullets] == [b.text for b in off.bullets]
+    on = summarise(ws.derive(summarise={"check_rewrites": "on"}), topic, model="smollm2-135m", k=8)
+    assert asked, "no rewrite passed the rules: the check was never reached"
+    notes = [n for b in on.bullets for n in b.notes]
+    for sentence, p in asked:
+        doubted = f"(the model doubts its sources state all of it: P(yes) {p:.2f}): {sentence}"
+        if p < model_check.FLOOR:
+            assert any(n.endswith(doubted) for n in notes) and sentence not in [b.text for b in on.bullets]
+        else:
+            assert not any(n.endswith(doubted) for n in notes)
+            assert sentence in [b.text for b in on.bullets] or any(
+                n.endswith(f"(its cited sources do not state all of it): {sentence}") for n in notes)
