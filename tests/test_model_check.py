@@ -10,7 +10,10 @@ from briefkit.attribution.evidence import Evidence
 from briefkit.attribution.plan import Group
 from briefkit.attribution.select import Scored
 from briefkit.attribution.verify import Verifier
+from briefkit.briefs.results import Bullet, Stats
 from briefkit.briefs.strategies.attributed import _verify_rewrites
+from briefkit.briefs.strategies.drafted import _verify_drafts
+from briefkit.briefs.qa import ask
 from briefkit.briefs.summarise import summarise
 from briefkit.llm.registry import create_backend
 from briefkit.prompts import load_prompt
@@ -60,6 +63,10 @@ def _group(ws, text: str, doc: str) -> Group:
     return Group([Scored(Evidence(doc, 0, 0, len(text), text), vec, 0.6, 0.0, 0.0)], [1.0])
 
 
+def _doubted(p: float) -> str:
+    return f"the model doubts its sources state all of it: P(yes) {p:.2f}"
+
+
 @pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (model_check.FLOOR, "model"), (0.9, "model")])
 def test_a_rewrite_the_model_doubts_is_quoted_and_one_the_rules_reject_is_never_asked(sample_ws, p_yes, origin):
     lead = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
@@ -73,18 +80,15 @@ def test_a_rewrite_the_model_doubts_is_quoted_and_one_the_rules_reject_is_never_
     assert bullets[0].origin == origin
     assert bullets[0].text == (rewrite if origin == "model" else lead)
     doubted = [n for n in bullets[0].notes if "model doubts" in n]
-    assert doubted == ([f"model wording rejected (the model doubts its sources state all of it: P(yes) {p_yes:.2f}):"
-                        f" {rewrite}"] if origin == "quoted" else [])
+    assert doubted == ([f"model wording rejected ({_doubted(p_yes)}): {rewrite}"] if origin == "quoted" else [])
     assert bullets[1].origin == "quoted" and "changes time or certainty" in bullets[1].notes[0]
     unchecked = _verify_rewrites(groups, [rewrite, retimed], Verifier(sample_ws.support_scorer, 0.5))
     assert unchecked[0].origin == "model"
 
 
-def test_summarise_with_the_check_on_quotes_exactly_the_rewrites_the_model_doubts(sample_ws, monkeypatch):
-    """End to end with the real SmolLM2 asked (``on``; ``auto`` leaves a 135M model unasked): every rewrite that
-    passed the rules is put to the model once, those under the floor are quoted with the model's P(yes), the
-    others keep the model's wording; ``auto`` writes the summary ``off`` does."""
-    ws = sample_ws.derive(generation={"cache": False})
+@pytest.fixture
+def recorded(monkeypatch) -> list[tuple[str, float]]:
+    """What the real model check is asked, with the P(yes) it gives (a recording wrapper around the real one)."""
     asked: list[tuple[str, float]] = []
     real = model_check.stated
 
@@ -94,18 +98,58 @@ def test_summarise_with_the_check_on_quotes_exactly_the_rewrites_the_model_doubt
         return p
 
     monkeypatch.setattr(model_check, "stated", recording)
+    return asked
+
+
+def test_summarise_with_the_check_on_quotes_exactly_the_rewrites_the_model_doubts(sample_ws, recorded):
+    """End to end with the real SmolLM2 asked (``on``; ``auto`` leaves a 135M model unasked): every rewrite that
+    passed the rules is put to the model once, those under the floor are quoted with the model's P(yes), the
+    others keep the model's wording; ``auto`` writes the summary ``off`` does."""
+    ws = sample_ws.derive(generation={"cache": False})
     topic = "Qwen adoption figures"
     off = summarise(ws.derive(summarise={"check_rewrites": "off"}), topic, model="smollm2-135m", k=8)
     auto = summarise(ws.derive(summarise={"check_rewrites": "auto"}), topic, model="smollm2-135m", k=8)
-    assert asked == [] and [b.text for b in auto.bullets] == [b.text for b in off.bullets]
+    assert recorded == [] and [b.text for b in auto.bullets] == [b.text for b in off.bullets]
     on = summarise(ws.derive(summarise={"check_rewrites": "on"}), topic, model="smollm2-135m", k=8)
-    assert asked, "no rewrite passed the rules: the check was never reached"
+    assert recorded, "no rewrite passed the rules: the check was never reached"
     notes = [n for b in on.bullets for n in b.notes]
-    for sentence, p in asked:
-        doubted = f"(the model doubts its sources state all of it: P(yes) {p:.2f}): {sentence}"
+    for sentence, p in recorded:
         if p < model_check.FLOOR:
-            assert any(n.endswith(doubted) for n in notes) and sentence not in [b.text for b in on.bullets]
+            assert f"model wording rejected ({_doubted(p)}): {sentence}" in notes
+            assert sentence not in [b.text for b in on.bullets]
         else:
-            assert not any(n.endswith(doubted) for n in notes)
-            assert sentence in [b.text for b in on.bullets] or any(
-                n.endswith(f"(its cited sources do not state all of it): {sentence}") for n in notes)
+            assert not any(_doubted(p) in n for n in notes)
+            assert sentence in [b.text for b in on.bullets] or \
+                f"model wording rejected (its cited sources do not state all of it): {sentence}" in notes
+
+
+@pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (0.9, "model")])
+def test_a_drafted_bullet_the_model_doubts_is_rejected_with_its_reason(sample_ws, p_yes, origin):
+    """``stuff`` / ``map-reduce``: a drafted bullet the rules pass is put to the model with the closest sentences
+    of the documents it cites; under the floor it joins ``rejected`` with the model's P(yes) among its reasons
+    and its closest sentence is quoted in its place."""
+    lead = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
+    rewrite = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat."
+    retimed = "Alibaba will release the Qwen3.5 Small family in four sizes next month."
+    groups = [_group(sample_ws, lead, "max"), _group(sample_ws, "Alibaba released the Qwen3.5 Small family in four"
+                                                                " sizes on Monday.", "small")]
+    check = ScriptedCheck([p_yes])
+    shown, rejected = _verify_drafts([Bullet(rewrite, ["max"]), Bullet(retimed, ["small"])],
+                                     [g.lead for g in groups], Verifier(sample_ws.support_scorer, 0.5),
+                                     sample_ws.embedder, Stats(), check)
+    assert check.asked == [(rewrite, [lead])]
+    assert (shown[0].origin, shown[0].text) == (origin, rewrite if origin == "model" else lead)
+    doubted = [n for b in rejected if b.text == rewrite for n in b.notes]
+    assert doubted == ([_doubted(p_yes)] if origin == "quoted" else [])
+    assert [b.text for b in rejected if b.text == retimed] == [retimed]
+
+
+def test_an_answer_phrasing_the_model_doubts_gives_way_to_the_quoted_sentence(sample_ws, recorded):
+    ws = sample_ws.derive(generation={"cache": False}, summarise={"check_rewrites": "on"})
+    answer = ask(ws, "How many derivative models have developers built on Qwen?", model="smollm2-135m")
+    assert len(recorded) == 1, "the phrasing did not pass the rules: the check was never reached"
+    sentence, p = recorded[0]
+    if p < model_check.FLOOR:
+        assert answer.origin == "quoted" and answer.rejected == f"{sentence} ({_doubted(p)})"
+    else:
+        assert answer.origin == "model" and answer.text.startswith(sentence)

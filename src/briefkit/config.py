@@ -98,8 +98,8 @@ class SummariseSettings(_Strict):
         " (less of the embedding's salience) plus the generation model's probability that each candidate answers the"
         " topic (needs a model of about 1B or more; eval/SELECTOR.md).")
     check_rewrites: Literal["auto", "on", "off"] = Field(
-        "auto", description="The model asked whether each rewrite's sources state all of it, a rewrite it doubts"
-        " quoted instead (auto: models of 1B parameters or more; smaller ones answer no better than chance).")
+        "auto", description="The model asked whether the sources state all it wrote (a rewrite, a drafted bullet, an"
+        " answer), the source quoted where it doubts (auto: models of 1B parameters or more, and servers).")
     judge_pool: int = Field(40, ge=1, description="judged: candidate groups put to the model (the best by the"
                             " hand-weighted score); the others are not chosen.")
     selector_weights: str | None = Field(None, description="A selector weights JSON replacing the shipped one.")

@@ -1,16 +1,18 @@
-"""The generation model checks its own rewrites: does the quoted evidence state everything in the sentence?
+"""The generation model checks its own wording: does the quoted evidence state everything in the sentence?
 
-A second stage after the verifier's rules (:mod:`.verify`), for rewrites only: the model's probability of
-"yes" to prompts/check_rewrite.md must reach :data:`FLOOR`, else the summariser quotes the source. Only a
+A second stage after the verifier's rules (:mod:`.verify`) for what a model wrote (a summary's rewrites and
+drafted bullets, an answer's phrasing): the model's probability of "yes" to prompts/check_rewrite.md must
+reach :data:`FLOOR`, else the source is quoted instead (or the drafted bullet replaced). Only a
 model of :data:`MIN_PARAMETERS` or more answers this question better than chance (BENCHMARKS.md,
-"The model checks its rewrites"), so ``check_rewrites = "auto"`` asks only such a model; a backend that cannot
-tell its size (a server) is asked. The check does not see the rest of the document, and one call a rewrite
-is its cost (about 1.2 s with the 1.5B benchmark model on 2 cores).
+"The model checks its own wording"), so ``check_rewrites = "auto"`` asks only such a model; a backend that
+cannot tell its size (a server) is asked. The check sees only the sentence's evidence, not the rest of the
+document; its cost is one prefill a sentence (about 1.3 s with the 1.5B benchmark model on 2 cores).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import partial
+from typing import Callable, Literal
 
 from ..llm.base import Backend
 from ..prompts import load_prompt
@@ -22,6 +24,7 @@ FLOOR = 0.6
 MIN_PARAMETERS = 1_000_000_000
 
 Mode = Literal["auto", "on", "off"]
+Check = Callable[[list[str], list[list[str]]], list[float]]  # (sentences, their evidence) -> P(yes) each
 
 
 def wanted(mode: Mode, backend: Backend) -> bool:
@@ -38,3 +41,18 @@ def stated(backend: Backend, sentences: list[str], evidence: list[list[str]],
     prompt = load_prompt("check_rewrite", prompts_dir)
     requests = [prompt.render(evidence="\n".join(ev), sentence=s) for s, ev in zip(sentences, evidence)]
     return backend.yes_probability(requests) if requests else []
+
+
+def checker(mode: Mode, backend: Backend | None, prompts_dir: str | None = None) -> Check | None:
+    """:func:`stated` bound to ``backend`` when ``mode`` has it check (:func:`wanted`), else None."""
+    if backend is None or not wanted(mode, backend):
+        return None
+    return partial(stated, backend, prompts_dir=prompts_dir)
+
+
+def doubted(check: Check | None, sentences: list[str], evidence: list[list[str]]) -> list[str]:
+    """Per sentence, why the check turns it down ("" when it passes, or when there is no check)."""
+    if check is None or not sentences:
+        return [""] * len(sentences)
+    return [f"the model doubts its sources state all of it: P(yes) {p:.2f}" if p < FLOOR else ""
+            for p in check(sentences, evidence)]

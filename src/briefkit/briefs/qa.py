@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 
+from ..attribution import model_check
 from ..attribution.evidence import gather
 from ..attribution.realise import answer_request, realise
 from ..attribution.select import Scored, content_words, score
@@ -127,9 +128,12 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
             stats.add(r)
         start = time.perf_counter()
         check = verifier.check(phrased, [[best.evidence.text]])[0]
-        stats.verify_s = time.perf_counter() - start
         if check.ok and not holds_answer(question, phrased[0]):
             check.reasons.append("does not hold what the question asks for")
+        if not check.reasons:  # the verifier's settings are the summariser's
+            own = model_check.checker(ws.settings.summarise.check_rewrites, backend, ws.settings.summarise.prompts_dir)
+            check.reasons += filter(None, model_check.doubted(own, phrased, [[best.evidence.text]]))
+        stats.verify_s = time.perf_counter() - start
         if check.reasons:
             rejected = f"{phrased[0]} ({'; '.join(check.reasons)})"
         else:

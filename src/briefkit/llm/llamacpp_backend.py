@@ -100,7 +100,9 @@ class LlamaCppBackend(Backend):
         return {"kind": "llamacpp", "model": file_identity(self.path), "llama_cpp": version("llama-cpp-python")}
 
     def parameters(self) -> int:
-        return int(self.llm._model.n_params())
+        import llama_cpp
+
+        return int(llama_cpp.llama_model_n_params(self.llm.model))
 
     def _token_text(self, token_id: object) -> str:
         if token_id is None:

@@ -13,9 +13,6 @@ Citations are the groups' documents that state the bullet, never the model's gue
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Callable
-
 from ...attribution import model_check
 from ...attribution.insight import Selector, load_selector
 from ...attribution.judge import judge
@@ -72,9 +69,7 @@ class Attributed:
         sentences, results = realise(job.backend, requests, fuse)
         for r in results:
             job.stats.add(r)
-        check = None
-        if model_check.wanted(cfg.check_rewrites, job.backend):
-            check = partial(model_check.stated, job.backend, prompts_dir=cfg.prompts_dir)
+        check = model_check.checker(cfg.check_rewrites, job.backend, cfg.prompts_dir)
         with job.stats.timing("verify_s"):
             bullets = _verify_rewrites(groups, sentences, job.verifier, check)
         return _written(job, bullets, "auto", candidates)
@@ -117,7 +112,7 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
 
 
 def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier,
-                     check: Callable[[list[str], list[list[str]]], list[float]] | None = None) -> list[Bullet]:
+                     check: model_check.Check | None = None) -> list[Bullet]:
     """The model's sentence where it passes verification against its group and against the documents left to
     cite it, keeps every figure of the group's lead and, with ``check`` (the model's P(yes) that the group
     states the sentence), reaches :data:`model_check.FLOOR`; else the lead, quoted. Either way a bullet cites
@@ -129,10 +124,9 @@ def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifi
         why.append("; ".join(c.reasons) if not c.ok else f"drops figures of its source: {', '.join(lost)}" if lost
                    else "")
     passed = [i for i, reason in enumerate(why) if not reason]
-    if check and passed:
-        for i, p in zip(passed, check([sentences[i] for i in passed], [_fused(groups[i]) for i in passed])):
-            if p < model_check.FLOOR:
-                why[i] = f"the model doubts its sources state all of it: P(yes) {p:.2f}"
+    for i, reason in zip(passed, model_check.doubted(check, [sentences[i] for i in passed],
+                                                     [_fused(groups[i]) for i in passed])):
+        why[i] = reason
     bullets = []
     for group, sentence, c, reason in zip(groups, sentences, checks, why):
         if reason:
