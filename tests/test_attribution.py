@@ -306,6 +306,9 @@ class ScriptedBackend(Backend):
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def parameters(self) -> int:
+        return 0  # a script, not a model: ``check_rewrites = "auto"`` does not ask it about its replies
+
     def generate(self, messages, params, on_text=None) -> GenerationResult:
         prompt = messages[-1]["content"]
         self.prompts.append(prompt)

@@ -117,6 +117,9 @@ class Recording(Backend):
     def count_tokens(self, text):
         return self.inner.count_tokens(text)
 
+    def parameters(self):
+        return self.inner.parameters()
+
 
 def test_map_reduce_on_more_passages_than_fit(sample_ws, monkeypatch):
     tight = sample_ws.derive(summarise={"context_tokens": 256}, generation={"max_new_tokens": 48})
