@@ -132,10 +132,7 @@ def test_summarise_with_llamacpp_backend(sample_ws):
 
 
 def test_summarise_through_openai_compatible_server(sample_ws, server):
-    # a server's model is of unknown size, so ``auto`` has it check its rewrites; SmolLM2 doubts them all (the check
-    # has its own tests in test_model_check.py): off here, where the server's writing is under test
-    ws = sample_ws.derive(generation={"backend": "openai", "base_url": server.url, "cache": False},
-                          summarise={"check_rewrites": "off"})
+    ws = sample_ws.derive(generation={"backend": "openai", "base_url": server.url, "cache": False})
     result = summarise(ws, "Qwen3.5 model releases", k=4)
     assert result.model == f"smollm2-135m @ {server.url}"
     assert result.stats.completion_tokens > 0 and result.stats.prompt_tokens > 0

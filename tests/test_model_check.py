@@ -15,21 +15,28 @@ from briefkit.briefs.strategies.attributed import _verify_rewrites
 from briefkit.briefs.strategies.drafted import _verify_drafts
 from briefkit.briefs.qa import ask
 from briefkit.briefs.summarise import summarise
+from briefkit.config import Settings
+from briefkit.errors import BadInput
+from briefkit.llm.cache import CachedBackend
 from briefkit.llm.registry import create_backend
-from briefkit.prompts import load_prompt
+from briefkit.prompts import PromptError, load_prompt
+from test_attribution import ScriptedBackend, scripted_ws
 
 SMOLLM2_PARAMETERS = 134_515_008  # SmolLM2-135M-Instruct, embeddings tied (counted once by both backends)
 
 
-def test_backends_report_the_models_own_parameter_count_and_auto_asks_only_large_models():
+def test_backends_report_the_models_own_parameter_count_and_auto_asks_only_large_models(smollm2):
     llama = create_backend("llamacpp", model="smollm2-135m", context_tokens=2048)
     torch_ = create_backend("transformers", model="smollm2-135m", dtype="float32")
     server = create_backend("openai", model="m", base_url="http://127.0.0.1:9/v1")  # never contacted
-    assert llama.parameters() == torch_.parameters() == SMOLLM2_PARAMETERS
+    assert isinstance(smollm2, CachedBackend)  # what the workspace hands the summariser: it reports its model's
+    assert llama.parameters() == torch_.parameters() == smollm2.parameters() == SMOLLM2_PARAMETERS
     assert server.parameters() is None
-    assert not model_check.wanted("auto", llama)  # 135M: below MIN_PARAMETERS
-    assert model_check.wanted("auto", server)  # a server's model of unknown size is asked
-    assert model_check.wanted("on", llama) and not model_check.wanted("off", server)
+    assert not model_check.wanted("auto", llama) and not model_check.wanted("auto", smollm2)  # 135M: under 1B
+    assert not model_check.wanted("auto", server)  # unknown size: asked only with "on"
+    assert model_check.wanted("on", llama) and model_check.wanted("on", server) and not model_check.wanted("off", llama)
+    with pytest.raises(BadInput, match="check_rewrites: Input should be 'auto', 'on' or 'off'"):
+        Settings().with_overrides(summarise={"check_rewrites": "maybe"})
 
 
 def test_stated_asks_the_prompt_file_with_every_evidence_sentence_on_its_own_line():
@@ -64,7 +71,7 @@ def _group(ws, text: str, doc: str) -> Group:
 
 
 def _doubted(p: float) -> str:
-    return f"the model doubts its sources state all of it: P(yes) {p:.2f}"
+    return f"the model doubts its sources state all of it: P(yes) {p:.3f}"
 
 
 @pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (model_check.FLOOR, "model"), (0.9, "model")])
@@ -144,12 +151,29 @@ def test_a_drafted_bullet_the_model_doubts_is_rejected_with_its_reason(sample_ws
     assert [b.text for b in rejected if b.text == retimed] == [retimed]
 
 
-def test_an_answer_phrasing_the_model_doubts_gives_way_to_the_quoted_sentence(sample_ws, recorded):
-    ws = sample_ws.derive(generation={"cache": False}, summarise={"check_rewrites": "on"})
-    answer = ask(ws, "How many derivative models have developers built on Qwen?", model="smollm2-135m")
-    assert len(recorded) == 1, "the phrasing did not pass the rules: the check was never reached"
-    sentence, p = recorded[0]
-    if p < model_check.FLOOR:
-        assert answer.origin == "quoted" and answer.rejected == f"{sentence} ({_doubted(p)})"
+@pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (0.9, "model")])
+def test_an_answer_phrasing_the_model_doubts_gives_way_to_the_quoted_sentence(sample_ws, monkeypatch, p_yes, origin):
+    """``ask``: a phrasing the rules pass is put to the model (the settings' ``check_rewrites``); under the floor the
+    evidence sentence is the answer, quoted, and the phrasing is reported as rejected with the model's P(yes)."""
+    phrasing = "Developers have built more than 180,000 derivative models on Qwen."
+    backend = ScriptedBackend({"derivative models": phrasing})  # the scripted backend of test_attribution
+    ws = scripted_ws(sample_ws.derive(summarise={"check_rewrites": "on"}), monkeypatch, backend)
+    check = ScriptedCheck([p_yes])
+    monkeypatch.setattr(model_check, "stated", lambda b, sentences, evidence, prompts_dir=None:
+                        check(sentences, evidence))
+    answer = ask(ws, "How many derivative models have developers built on Qwen?")
+    assert [s for s, _ in check.asked] == [phrasing] and "180,000" in check.asked[0][1][0]
+    assert answer.origin == origin
+    if origin == "quoted":
+        assert answer.answer.startswith(" ".join(check.asked[0][1][0].split()))
+        assert answer.rejected == f"{phrasing} ({_doubted(p_yes)})"
     else:
-        assert answer.origin == "model" and answer.text.startswith(sentence)
+        assert answer.answer.startswith(phrasing) and answer.rejected is None
+
+
+def test_a_prompts_folder_overrides_only_the_prompts_it_holds(tmp_path):
+    (tmp_path / "summarise.md").write_text("### user\nMine: {{topic}}", encoding="utf-8")
+    assert load_prompt("summarise", str(tmp_path)).user == "Mine: {{topic}}"
+    assert load_prompt("check_rewrite", str(tmp_path)) == load_prompt("check_rewrite")  # the shipped one
+    with pytest.raises(PromptError, match=r"prompt file nowhere\.md not found in"):
+        load_prompt("nowhere", str(tmp_path))

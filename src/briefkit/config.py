@@ -99,7 +99,7 @@ class SummariseSettings(_Strict):
         " topic (needs a model of about 1B or more; eval/SELECTOR.md).")
     check_rewrites: Literal["auto", "on", "off"] = Field(
         "auto", description="The model asked whether the sources state all it wrote (a rewrite, a drafted bullet, an"
-        " answer), the source quoted where it doubts (auto: models of 1B parameters or more, and servers).")
+        " answer), the source quoted where it doubts (auto: models known to have 1B parameters or more).")
     judge_pool: int = Field(40, ge=1, description="judged: candidate groups put to the model (the best by the"
                             " hand-weighted score); the others are not chosen.")
     selector_weights: str | None = Field(None, description="A selector weights JSON replacing the shipped one.")

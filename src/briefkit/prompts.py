@@ -58,9 +58,11 @@ def parse_prompt(name: str, text: str) -> Prompt:
 
 @lru_cache(maxsize=32)
 def load_prompt(name: str, folder: str | None = None) -> Prompt:
-    """Load ``name`` (e.g. ``summarise``) from ``folder`` or the shipped prompts."""
-    base = Path(folder) if folder else resource_dir("prompts")
-    path = base / f"{name}.md"
+    """Load ``name`` (e.g. ``summarise``) from ``folder`` when it holds one (an override), else the shipped one."""
+    shipped = resource_dir("prompts") / f"{name}.md"
+    path = Path(folder) / f"{name}.md" if folder else shipped
     if not path.exists():
-        raise PromptError(f"prompt file {path} not found")
+        path = shipped
+    if not path.exists():
+        raise PromptError(f"prompt file {name}.md not found in {folder or shipped.parent}")
     return parse_prompt(name, path.read_text(encoding="utf-8"))

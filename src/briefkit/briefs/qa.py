@@ -129,10 +129,11 @@ def ask(ws: Workspace, question: str, k: int | None = None, model: str | None = 
         start = time.perf_counter()
         check = verifier.check(phrased, [[best.evidence.text]])[0]
         if check.ok and not holds_answer(question, phrased[0]):
+            check.ok = False
             check.reasons.append("does not hold what the question asks for")
-        if not check.reasons:  # the verifier's settings are the summariser's
-            own = model_check.checker(ws.settings.summarise.check_rewrites, backend, ws.settings.summarise.prompts_dir)
-            check.reasons += filter(None, model_check.doubted(own, phrased, [[best.evidence.text]]))
+        # the model's check of its wording, as the summariser's settings have it
+        own = model_check.checker(ws.settings.summarise.check_rewrites, backend, ws.settings.summarise.prompts_dir)
+        model_check.screen(own, phrased, [[best.evidence.text]], [check])
         stats.verify_s = time.perf_counter() - start
         if check.reasons:
             rejected = f"{phrased[0]} ({'; '.join(check.reasons)})"

@@ -4,8 +4,9 @@ The scored sentences that state the same fact across documents are grouped; a co
 group's lead finds how closely other documents state it; the plan chooses groups within the bullet (and
 word) budget, and the documents found that state a chosen group's fact join its citations; the model
 rewrites each group into one sentence (all groups in one batch) and each rewrite is verified against
-its group (a model of about 1B parameters or more then checks it too, :mod:`...attribution.model_check`). A
-verified rewrite that keeps every figure of the group's lead is shown as the model's wording;
+its group, then by the model itself (``check_rewrites``: by default a model of 1B parameters or more;
+:mod:`...attribution.model_check`). A verified rewrite that keeps every figure of the group's lead is shown as
+the model's wording;
 a failed one, or one that drops a figure (true but thinner than its source), gives way to the group's best
 sentence, quoted. Without a model (``extractive``, or ``auto`` when none loads) every bullet is quoted.
 Citations are the groups' documents that state the bullet, never the model's guess.
@@ -69,9 +70,9 @@ class Attributed:
         sentences, results = realise(job.backend, requests, fuse)
         for r in results:
             job.stats.add(r)
-        check = model_check.checker(cfg.check_rewrites, job.backend, cfg.prompts_dir)
         with job.stats.timing("verify_s"):
-            bullets = _verify_rewrites(groups, sentences, job.verifier, check)
+            own = model_check.checker(cfg.check_rewrites, job.backend, cfg.prompts_dir)
+            bullets = _verify_rewrites(groups, sentences, job.verifier, own)
         return _written(job, bullets, "auto", candidates)
 
 
@@ -112,28 +113,22 @@ def _quote(group: Group, notes: list[str]) -> Bullet:
 
 
 def _verify_rewrites(groups: list[Group], sentences: list[str], verifier: Verifier,
-                     check: model_check.Check | None = None) -> list[Bullet]:
+                     own: model_check.Checker | None = None) -> list[Bullet]:
     """The model's sentence where it passes verification against its group and against the documents left to
-    cite it, keeps every figure of the group's lead and, with ``check`` (the model's P(yes) that the group
-    states the sentence), reaches :data:`model_check.FLOOR`; else the lead, quoted. Either way a bullet cites
-    only the documents whose own sentence states it (:func:`_attribute`)."""
-    checks = verifier.check(sentences, [_fused(g) for g in groups])
-    why = []
+    cite it, keeps every figure of the group's lead and, with ``own`` (the model's check of its wording),
+    reaches :data:`model_check.FLOOR`; else the lead, quoted. Either way a bullet cites only the documents whose
+    own sentence states it (:func:`_attribute`)."""
+    fused = [_fused(g) for g in groups]
+    checks = verifier.check(sentences, fused)
     for group, sentence, c in zip(groups, sentences, checks):
         lost = sorted(stated_figures(group.lead.evidence.text) - stated_figures(sentence))
-        why.append("; ".join(c.reasons) if not c.ok else f"drops figures of its source: {', '.join(lost)}" if lost
-                   else "")
-    passed = [i for i, reason in enumerate(why) if not reason]
-    for i, reason in zip(passed, model_check.doubted(check, [sentences[i] for i in passed],
-                                                     [_fused(groups[i]) for i in passed])):
-        why[i] = reason
-    bullets = []
-    for group, sentence, c, reason in zip(groups, sentences, checks, why):
-        if reason:
-            bullets.append(_quote(group, [f"model wording rejected ({reason}): {sentence}"]))
-        else:
-            bullets.append(Bullet(sentence, group.doc_ids, support=c.support,
-                                  evidence=[m.evidence for m in group.members], origin="model"))
+        if c.ok and lost:
+            c.ok, c.reasons = False, [f"drops figures of its source: {', '.join(lost)}"]
+    model_check.screen(own, sentences, fused, checks)
+    bullets = [Bullet(sentence, group.doc_ids, support=c.support, evidence=[m.evidence for m in group.members],
+                      origin="model") if c.ok else
+               _quote(group, [f"model wording rejected ({'; '.join(c.reasons)}): {sentence}"])
+               for group, sentence, c in zip(groups, sentences, checks)]
     for i, ok in enumerate(attribute(bullets, verifier)):
         if not ok:  # the documents that state its core do not support all of it: quote the lead instead
             bullets[i] = _quote(groups[i], [f"model wording rejected (its cited sources do not state all of it):"

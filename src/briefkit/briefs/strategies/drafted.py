@@ -45,8 +45,8 @@ class Drafted:
                                       cfg.context_tokens, job.ws.settings.generation.max_new_tokens, job.params,
                                       job.stats.add, cfg.prompts_dir, job.on_text)
         with job.stats.timing("verify_s"):
-            check = model_check.checker(cfg.check_rewrites, job.backend, cfg.prompts_dir)
-            shown, rejected = _verify_drafts(drafted, job.scored, job.verifier, job.embedder, job.stats, check)
+            own = model_check.checker(cfg.check_rewrites, job.backend, cfg.prompts_dir)
+            shown, rejected = _verify_drafts(drafted, job.scored, job.verifier, job.embedder, job.stats, own)
         notices = [notice] if notice else []
         if rejected:
             notices.append(f"the verifier replaced or hid {len(rejected)} of {len(drafted)} drafted bullets")
@@ -163,9 +163,9 @@ def _truncate_tokens(backend: Backend, text: str, budget: int) -> str:
 
 
 def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifier, embedder: Embedder,
-                   stats: Stats, check: model_check.Check | None = None) -> tuple[list[Bullet], list[Bullet]]:
+                   stats: Stats, own: model_check.Checker | None = None) -> tuple[list[Bullet], list[Bullet]]:
     """Drafted bullets checked against the closest sentences of their cited documents (by the rules, then by
-    ``check``, the model's own check, when given).
+    ``own``, the model's check of its wording, when given).
 
     A bullet that passes keeps its wording; one that fails is replaced by its closest evidence
     sentence, quoted, when that sentence is close enough to stand in for it, else hidden.
@@ -177,20 +177,16 @@ def _verify_drafts(drafted: list[Bullet], scored: list[Scored], verifier: Verifi
     closest: list[list[Evidence]] = []
     best_sim: list[float] = []
     for b, vec in zip(drafted, vectors):
-        own = sorted((s for s in scored if s.evidence.doc_id in b.citations), key=lambda s: -float(s.vector @ vec))[:3]
-        closest.append([s.evidence for s in own])
-        best_sim.append(float(own[0].vector @ vec) if own else -1.0)
-    checks = verifier.check([b.text for b in drafted], [[e.text for e in ev] for ev in closest])
-    ok = [i for i, c in enumerate(checks) if c.ok]
-    for i, reason in zip(ok, model_check.doubted(check, [drafted[i].text for i in ok],
-                                                 [[e.text for e in closest[i]] for i in ok])):
-        if reason:
-            checks[i].ok = False
-            checks[i].reasons.append(reason)
-    passed = [b for b, c in zip(drafted, checks) if c.ok]
-    for b, ev, c in zip(drafted, closest, checks):
-        if c.ok:
-            b.evidence, b.support, b.origin = list(ev), c.support, "model"
+        near = sorted((s for s in scored if s.evidence.doc_id in b.citations), key=lambda s: -float(s.vector @ vec))[:3]
+        closest.append([s.evidence for s in near])
+        best_sim.append(float(near[0].vector @ vec) if near else -1.0)
+    texts, evidence = [b.text for b in drafted], [[e.text for e in ev] for ev in closest]
+    checks = verifier.check(texts, evidence)
+    model_check.screen(own, texts, evidence, checks)
+    passed = [b for b, check in zip(drafted, checks) if check.ok]
+    for b, ev, check in zip(drafted, closest, checks):
+        if check.ok:
+            b.evidence, b.support, b.origin = list(ev), check.support, "model"
     attributed = dict(zip(map(id, passed), attribute(passed, verifier)))  # cite only documents that state it
     shown, rejected = [], []
     seen: set[str] = set()
