@@ -65,9 +65,17 @@ class ScriptedCheck:
         return [self.values.pop(0) for _ in sentences]
 
 
-def _group(ws, text: str, doc: str) -> Group:
-    vec = ws.embedder.embed([text])[0]
-    return Group([Scored(Evidence(doc, 0, 0, len(text), text), vec, 0.6, 0.0, 0.0)], [1.0])
+LEAD = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
+REWRITE = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat."
+OTHER = "Alibaba released the Qwen3.5 Small family in four sizes on Monday."
+RETIMED = "Alibaba will release the Qwen3.5 Small family in four sizes next month."  # the rules reject it
+
+
+def _groups(ws) -> list[Group]:
+    """One-sentence groups: LEAD (document "max") and OTHER ("small")."""
+    vectors = ws.embedder.embed([LEAD, OTHER])
+    return [Group([Scored(Evidence(doc, 0, 0, len(text), text), vec, 0.6, 0.0, 0.0)], [1.0])
+            for doc, text, vec in zip(("max", "small"), (LEAD, OTHER), vectors)]
 
 
 def _doubted(p: float) -> str:
@@ -76,11 +84,7 @@ def _doubted(p: float) -> str:
 
 @pytest.mark.parametrize("p_yes, origin", [(0.3, "quoted"), (model_check.FLOOR, "model"), (0.9, "model")])
 def test_a_rewrite_the_model_doubts_is_quoted_and_one_the_rules_reject_is_never_asked(sample_ws, p_yes, origin):
-    lead = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
-    rewrite = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat."
-    other = "Alibaba released the Qwen3.5 Small family in four sizes on Monday."
-    retimed = "Alibaba will release the Qwen3.5 Small family in four sizes next month."  # the rules reject it
-    groups = [_group(sample_ws, lead, "max"), _group(sample_ws, other, "small")]
+    lead, rewrite, retimed, groups = LEAD, REWRITE, RETIMED, _groups(sample_ws)
     check = ScriptedCheck([p_yes])
     bullets = _verify_rewrites(groups, [rewrite, retimed], Verifier(sample_ws.support_scorer, 0.5), check)
     assert check.asked == [(rewrite, [lead])]
@@ -135,11 +139,7 @@ def test_a_drafted_bullet_the_model_doubts_is_rejected_with_its_reason(sample_ws
     """``stuff`` / ``map-reduce``: a drafted bullet the rules pass is put to the model with the closest sentences
     of the documents it cites; under the floor it joins ``rejected`` with the model's P(yes) among its reasons
     and its closest sentence is quoted in its place."""
-    lead = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat during the week."
-    rewrite = "Alibaba made Qwen3.5-Max Preview available worldwide through Qwen Chat."
-    retimed = "Alibaba will release the Qwen3.5 Small family in four sizes next month."
-    groups = [_group(sample_ws, lead, "max"), _group(sample_ws, "Alibaba released the Qwen3.5 Small family in four"
-                                                                " sizes on Monday.", "small")]
+    lead, rewrite, retimed, groups = LEAD, REWRITE, RETIMED, _groups(sample_ws)
     check = ScriptedCheck([p_yes])
     shown, rejected = _verify_drafts([Bullet(rewrite, ["max"]), Bullet(retimed, ["small"])],
                                      [g.lead for g in groups], Verifier(sample_ws.support_scorer, 0.5),

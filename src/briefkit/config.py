@@ -77,6 +77,9 @@ class GenerationSettings(_Strict):
     context_tokens: int = Field(8192, ge=256, description="Context window of a server model (openai backend).")
 
 
+CheckRewrites = Literal["auto", "on", "off"]  # whether the model checks its own wording (attribution.model_check)
+
+
 class SummariseSettings(_Strict):
     strategy: Literal["auto", "stuff", "map-reduce", "extractive"] = "auto"
     k: int = Field(16, ge=1, le=100, description="Passages retrieved for a summary (the relevance floor drops"
@@ -97,7 +100,7 @@ class SummariseSettings(_Strict):
         "hand", description="Content selection: the hand-weighted sum; the learned model; or the hand-weighted sum"
         " (less of the embedding's salience) plus the generation model's probability that each candidate answers the"
         " topic (needs a model of about 1B or more; eval/SELECTOR.md).")
-    check_rewrites: Literal["auto", "on", "off"] = Field(
+    check_rewrites: CheckRewrites = Field(
         "auto", description="The model asked whether the sources state all it wrote (a rewrite, a drafted bullet, an"
         " answer), the source quoted where it doubts (auto: models known to have 1B parameters or more).")
     judge_pool: int = Field(40, ge=1, description="judged: candidate groups put to the model (the best by the"

@@ -13,8 +13,9 @@ sentence (about 1.3 s with the 1.5B model on 2 cores).
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, Literal
+from typing import Callable
 
+from ..config import CheckRewrites
 from ..llm.base import Backend
 from ..prompts import load_prompt
 from .verify import Check
@@ -25,11 +26,10 @@ FLOOR = 0.6
 # SmolLM2-135M's P(yes) ranks unfaithful candidates above faithful ones (AUC 0.41); the 1.5B model's 0.87.
 MIN_PARAMETERS = 1_000_000_000
 
-Mode = Literal["auto", "on", "off"]
 Checker = Callable[[list[str], list[list[str]]], list[float]]  # (sentences, their evidence) -> P(yes) each
 
 
-def wanted(mode: Mode, backend: Backend) -> bool:
+def wanted(mode: CheckRewrites, backend: Backend) -> bool:
     """Whether ``mode`` has ``backend`` check its wording (``auto``: a model known to have MIN_PARAMETERS)."""
     if mode != "auto":
         return mode == "on"
@@ -45,7 +45,7 @@ def stated(backend: Backend, sentences: list[str], evidence: list[list[str]],
     return backend.yes_probability(requests) if requests else []
 
 
-def checker(mode: Mode, backend: Backend | None, prompts_dir: str | None = None) -> Checker | None:
+def checker(mode: CheckRewrites, backend: Backend | None, prompts_dir: str | None = None) -> Checker | None:
     """:func:`stated` bound to ``backend`` when ``mode`` has it check (:func:`wanted`), else None."""
     if backend is None or not wanted(mode, backend):
         return None
